@@ -1,0 +1,230 @@
+-- Portföy & Matching: portfolios, portfolio_confidential, portfolio_media, portfolio_history, requests,
+-- market_signals, portfolio_request_matches.
+
+-- Section - portfolios
+create table public.portfolios (
+  id text primary key
+    constraint portfolios_id_check check (id ~ '^[0-9]{4}-[0-9]{3,}$'),
+  agent_id uuid not null references public.contacts (id),
+  type text not null
+    constraint portfolios_type_check check (type in ('daire', 'villa', 'dukkan', 'arsa')),
+  listing_type text not null
+    constraint portfolios_listing_type_check check (listing_type in ('sale', 'rent')),
+  title text not null
+    constraint portfolios_title_check check (length(btrim(title)) between 1 and 200),
+  description text
+    constraint portfolios_description_check check (length(description) <= 5000),
+  city text not null default 'İstanbul'
+    constraint portfolios_city_check check (length(btrim(city)) between 1 and 100),
+  district text not null
+    constraint portfolios_district_check check (length(btrim(district)) between 1 and 100),
+  rooms text
+    constraint portfolios_rooms_check check (rooms ~ '^[1-9][0-9]?\+[0-9]$'),
+  listed_price bigint not null
+    constraint portfolios_listed_price_check check (listed_price > 0),
+  currency text not null default 'TRY'
+    constraint portfolios_currency_check check (currency in ('TRY', 'USD', 'EUR', 'GBP')),
+  status text not null default 'active'
+    constraint portfolios_status_check check (status in ('active', 'inactive', 'sold')),
+  search_vector tsvector,
+  created_at timestamptz not null default now(),
+  updated_at timestamptz not null default now(),
+  -- flats and villas always have a room count; land and shops may have none
+  constraint portfolios_rooms_required_check check (rooms is not null or type in ('dukkan', 'arsa'))
+);
+create index portfolios_agent_id_idx on public.portfolios (agent_id);
+create index portfolios_search_vector_idx on public.portfolios using gin (search_vector);
+alter table public.portfolios enable row level security;
+
+comment on table public.portfolios is 'Listings (portföy) kept by agents. Other agents see them only through visibility levels.';
+comment on column public.portfolios.id is 'Listing id YYYY-NNN (2026-001 … 2026-999, 2026-1000), allocated per year by the database.';
+comment on column public.portfolios.agent_id is 'The listing agent.';
+comment on column public.portfolios.type is 'Property type: daire (flat), villa, dukkan (shop) or arsa (land).';
+comment on column public.portfolios.listing_type is 'sale or rent.';
+comment on column public.portfolios.title is 'Listing headline.';
+comment on column public.portfolios.description is 'Listing text.';
+comment on column public.portfolios.city is 'City (il).';
+comment on column public.portfolios.district is 'District (ilçe), e.g. Kadıköy.';
+comment on column public.portfolios.rooms is 'Rooms in the Turkish form bedrooms+salons: 3+1, 1+0 (studio), 10+2; NULL only for shops and land.';
+comment on column public.portfolios.listed_price is 'Asking price in whole units of currency (monthly rent for rentals).';
+comment on column public.portfolios.currency is 'TRY, USD, EUR or GBP.';
+comment on column public.portfolios.status is 'active, inactive or sold.';
+comment on column public.portfolios.search_vector is 'Full-text vector over title, description, district, type and rooms, kept by the database.';
+comment on column public.portfolios.created_at is 'When the row was created.';
+comment on column public.portfolios.updated_at is 'When the row last changed (kept by a trigger).';
+
+-- Section - agent_visibility.portfolio_id (table of the Identity group)
+alter table public.agent_visibility
+  add foreign key (portfolio_id) references public.portfolios (id) on delete cascade;
+
+-- Section - portfolio_confidential
+create table public.portfolio_confidential (
+  portfolio_id text primary key references public.portfolios (id) on delete cascade,
+  owner_name text
+    constraint portfolio_confidential_owner_name_check check (length(btrim(owner_name)) between 1 and 200),
+  owner_phone text
+    constraint portfolio_confidential_owner_phone_e164_check check (owner_phone ~ '^\+[1-9][0-9]{6,14}$'),
+  min_price bigint
+    constraint portfolio_confidential_min_price_check check (min_price > 0),
+  commission_rate numeric(5, 2)
+    constraint portfolio_confidential_commission_rate_check check (commission_rate > 0 and commission_rate <= 100),
+  private_notes text,
+  created_at timestamptz not null default now(),
+  updated_at timestamptz not null default now()
+);
+alter table public.portfolio_confidential enable row level security;
+
+comment on table public.portfolio_confidential is 'Broker-only data of a listing: owner, floor price, commission. Only the listing agent, brokers, admins and owners may read or write it.';
+comment on column public.portfolio_confidential.portfolio_id is 'The listing.';
+comment on column public.portfolio_confidential.owner_name is 'Property owner''s name.';
+comment on column public.portfolio_confidential.owner_phone is 'Property owner''s phone, E.164.';
+comment on column public.portfolio_confidential.min_price is 'Dip fiyat: the lowest price the owner accepts, whole units; never above listed_price; never shown to other agents.';
+comment on column public.portfolio_confidential.commission_rate is 'Commission rate in percent of the closing price (e.g. 2.00).';
+comment on column public.portfolio_confidential.private_notes is 'Notes for the listing agent and brokers only.';
+comment on column public.portfolio_confidential.created_at is 'When the row was created.';
+comment on column public.portfolio_confidential.updated_at is 'When the row last changed (kept by a trigger).';
+
+-- Section - portfolio_media
+create table public.portfolio_media (
+  id uuid primary key default gen_random_uuid(),
+  portfolio_id text not null references public.portfolios (id) on delete cascade,
+  media_type text not null
+    constraint portfolio_media_media_type_check check (media_type in ('photo', 'video')),
+  storage_path text not null
+    constraint portfolio_media_storage_path_check check (length(btrim(storage_path)) between 1 and 1024),
+  sort_order integer not null
+    constraint portfolio_media_sort_order_check check (sort_order >= 0),
+  uploaded_by uuid references public.contacts (id) on delete set null,
+  created_at timestamptz not null default now(),
+  updated_at timestamptz not null default now(),
+  -- deferrable so that a reorder can swap positions inside one transaction
+  constraint portfolio_media_portfolio_id_sort_order_key unique (portfolio_id, sort_order)
+    deferrable initially immediate
+);
+create index portfolio_media_uploaded_by_idx on public.portfolio_media (uploaded_by);
+alter table public.portfolio_media enable row level security;
+
+comment on table public.portfolio_media is 'Photos and videos of a listing in Supabase Storage, in display order.';
+comment on column public.portfolio_media.id is 'Media id.';
+comment on column public.portfolio_media.portfolio_id is 'The listing.';
+comment on column public.portfolio_media.media_type is 'photo or video.';
+comment on column public.portfolio_media.storage_path is 'Object path in Supabase Storage.';
+comment on column public.portfolio_media.sort_order is 'Display position, unique per listing.';
+comment on column public.portfolio_media.uploaded_by is 'Who uploaded it.';
+comment on column public.portfolio_media.created_at is 'When the row was created.';
+comment on column public.portfolio_media.updated_at is 'When the row last changed (kept by a trigger).';
+
+-- Section - portfolio_history
+create table public.portfolio_history (
+  id uuid primary key default gen_random_uuid(),
+  portfolio_id text not null references public.portfolios (id) on delete cascade,
+  event_type text not null
+    constraint portfolio_history_event_type_check
+      check (event_type in ('create', 'update', 'deactivate', 'reactivate', 'sold')),
+  old_value jsonb,
+  new_value jsonb,
+  changed_by uuid references public.contacts (id) on delete set null,
+  is_confidential boolean not null default false,
+  created_at timestamptz not null default now()
+);
+create index portfolio_history_portfolio_id_idx on public.portfolio_history (portfolio_id, created_at);
+create index portfolio_history_changed_by_idx on public.portfolio_history (changed_by);
+alter table public.portfolio_history enable row level security;
+
+comment on table public.portfolio_history is 'Audit trail of listings, written only by triggers: one row per create, update, deactivate, reactivate or sold.';
+comment on column public.portfolio_history.id is 'History row id.';
+comment on column public.portfolio_history.portfolio_id is 'The listing.';
+comment on column public.portfolio_history.event_type is 'create, update, deactivate, reactivate or sold.';
+comment on column public.portfolio_history.old_value is 'The changed fields before the change (only those).';
+comment on column public.portfolio_history.new_value is 'The changed fields after the change (only those).';
+comment on column public.portfolio_history.changed_by is 'The acting contact; NULL when the database itself acted.';
+comment on column public.portfolio_history.is_confidential is 'True when the row records portfolio_confidential data: visible only to its readers.';
+comment on column public.portfolio_history.created_at is 'When the change happened.';
+
+-- Section - requests
+-- source_session_id references sessions (Conversation group); its foreign key is added there.
+create table public.requests (
+  id uuid primary key default gen_random_uuid(),
+  customer_id uuid not null references public.contacts (id),
+  assigned_agent uuid references public.contacts (id),
+  request_type text not null
+    constraint requests_request_type_check check (request_type in ('buy', 'rent')),
+  criteria jsonb not null default '{}'
+    constraint requests_criteria_check check (jsonb_typeof(criteria) = 'object'),
+  status text not null default 'new'
+    constraint requests_status_check check (status in ('new', 'assigned', 'closed')),
+  source_session_id uuid,
+  created_at timestamptz not null default now(),
+  updated_at timestamptz not null default now(),
+  constraint requests_assigned_agent_check check (status <> 'assigned' or assigned_agent is not null)
+);
+create index requests_customer_id_idx on public.requests (customer_id);
+create index requests_assigned_agent_idx on public.requests (assigned_agent);
+create index requests_source_session_id_idx on public.requests (source_session_id);
+alter table public.requests enable row level security;
+
+comment on table public.requests is 'A customer''s buy or rent request, matched against active listings.';
+comment on column public.requests.id is 'Request id.';
+comment on column public.requests.customer_id is 'The customer who asked.';
+comment on column public.requests.assigned_agent is 'The agent who took the request; NULL until one does.';
+comment on column public.requests.request_type is 'buy (matches sale listings) or rent (matches rent listings).';
+comment on column public.requests.criteria is 'Search criteria: exactly the keys districts, types, rooms, min_price, max_price, currency.';
+comment on column public.requests.status is 'new -> assigned -> closed.';
+comment on column public.requests.source_session_id is 'The WhatsApp session the request was extracted from.';
+comment on column public.requests.created_at is 'When the row was created.';
+comment on column public.requests.updated_at is 'When the row last changed (kept by a trigger).';
+
+-- Section - market_signals
+create table public.market_signals (
+  id uuid primary key default gen_random_uuid(),
+  source_type text not null
+    constraint market_signals_source_type_check check (source_type in ('request', 'search', 'session')),
+  source_id uuid references public.contacts (id) on delete set null,
+  query_raw text,
+  parsed_criteria jsonb,
+  match_count integer not null default 0
+    constraint market_signals_match_count_check check (match_count >= 0),
+  created_at timestamptz not null default now()
+);
+create index market_signals_source_id_idx on public.market_signals (source_id);
+create index market_signals_created_at_idx on public.market_signals (created_at);
+alter table public.market_signals enable row level security;
+
+comment on table public.market_signals is 'Demand signals left by every search, request and session extraction; match_count 0 is unmet demand.';
+comment on column public.market_signals.id is 'Signal id.';
+comment on column public.market_signals.source_type is 'request, search or session.';
+comment on column public.market_signals.source_id is 'The contact whose search, request or session left the signal.';
+comment on column public.market_signals.query_raw is 'The raw query as typed or said.';
+comment on column public.market_signals.parsed_criteria is 'The criteria parsed from it (same keys as requests.criteria).';
+comment on column public.market_signals.match_count is 'How many listings matched; 0 means unmet demand.';
+comment on column public.market_signals.created_at is 'When the signal was recorded.';
+
+-- Section - portfolio_request_matches
+create table public.portfolio_request_matches (
+  id uuid primary key default gen_random_uuid(),
+  portfolio_id text not null references public.portfolios (id) on delete cascade,
+  request_id uuid not null references public.requests (id) on delete cascade,
+  match_score smallint not null
+    constraint portfolio_request_matches_match_score_check check (match_score between 0 and 5),
+  trigger_type text not null
+    constraint portfolio_request_matches_trigger_type_check check (trigger_type in ('portfolio', 'request')),
+  notified boolean not null default false,
+  notified_agent_id uuid references public.contacts (id) on delete set null,
+  created_at timestamptz not null default now(),
+  updated_at timestamptz not null default now(),
+  constraint portfolio_request_matches_portfolio_id_request_id_key unique (portfolio_id, request_id)
+);
+create index portfolio_request_matches_request_id_idx on public.portfolio_request_matches (request_id);
+create index portfolio_request_matches_notified_agent_id_idx on public.portfolio_request_matches (notified_agent_id);
+alter table public.portfolio_request_matches enable row level security;
+
+comment on table public.portfolio_request_matches is 'The matcher''s output, one row per (listing, request) pair, written by triggers in both directions.';
+comment on column public.portfolio_request_matches.id is 'Match id.';
+comment on column public.portfolio_request_matches.portfolio_id is 'The listing.';
+comment on column public.portfolio_request_matches.request_id is 'The request.';
+comment on column public.portfolio_request_matches.match_score is 'Score 0-5: district, type, rooms, reachable within budget, within budget without negotiation.';
+comment on column public.portfolio_request_matches.trigger_type is 'Which side created the match: portfolio or request.';
+comment on column public.portfolio_request_matches.notified is 'True once the agent who should act has been notified.';
+comment on column public.portfolio_request_matches.notified_agent_id is 'The agent who should act (request''s agent, else the listing agent).';
+comment on column public.portfolio_request_matches.created_at is 'When the row was created.';
+comment on column public.portfolio_request_matches.updated_at is 'When the row last changed (kept by a trigger).';

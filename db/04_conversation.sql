@@ -1,0 +1,144 @@
+-- Conversation: sessions, message_log, interaction_tracker, pending_notifications.
+
+-- Section - sessions
+create table public.sessions (
+  id uuid primary key default gen_random_uuid(),
+  contact_id uuid not null references public.contacts (id) on delete cascade,
+  status text not null default 'active'
+    constraint sessions_status_check check (status in ('active', 'closed', 'extracted')),
+  last_message_at timestamptz,
+  intent text
+    constraint sessions_intent_check check (intent in ('buy', 'rent', 'sell', 'let')),
+  district text
+    constraint sessions_district_check check (length(btrim(district)) between 1 and 100),
+  property_type text
+    constraint sessions_property_type_check check (property_type in ('daire', 'villa', 'dukkan', 'arsa')),
+  rooms text
+    constraint sessions_rooms_check check (rooms ~ '^[1-9][0-9]?\+[0-9]$'),
+  max_price numeric
+    constraint sessions_max_price_check check (max_price > 0),
+  language text not null default 'tr'
+    constraint sessions_language_check check (language ~ '^[a-z]{2}$'),
+  qualifying_completeness numeric(3, 2) not null default 0
+    constraint sessions_qualifying_completeness_check check (qualifying_completeness between 0 and 1),
+  created_at timestamptz not null default now(),
+  updated_at timestamptz not null default now()
+);
+create index sessions_contact_id_idx on public.sessions (contact_id);
+alter table public.sessions enable row level security;
+
+comment on table public.sessions is 'A conversation with the bot and the qualifying slots it has filled: active -> extracted (a request was created) or closed.';
+comment on column public.sessions.id is 'Session id.';
+comment on column public.sessions.contact_id is 'The contact talking to the bot.';
+comment on column public.sessions.status is 'active, closed or extracted.';
+comment on column public.sessions.last_message_at is 'When the last message of the session arrived or left.';
+comment on column public.sessions.intent is 'What the contact wants: buy, rent, sell or let (rent out).';
+comment on column public.sessions.district is 'Qualifying slot: district.';
+comment on column public.sessions.property_type is 'Qualifying slot: daire, villa, dukkan or arsa.';
+comment on column public.sessions.rooms is 'Qualifying slot: rooms (3+1 form).';
+comment on column public.sessions.max_price is 'Qualifying slot: budget, whole units.';
+comment on column public.sessions.language is 'Conversation language, ISO 639-1 (tr, en, ar, ru …).';
+comment on column public.sessions.qualifying_completeness is 'Share of qualifying slots filled, 0-1, kept by the database.';
+comment on column public.sessions.created_at is 'When the row was created.';
+comment on column public.sessions.updated_at is 'When the row last changed (kept by a trigger).';
+
+-- Section - requests.source_session_id (table of the Portföy & Matching group)
+alter table public.requests
+  add foreign key (source_session_id) references public.sessions (id) on delete set null;
+
+-- Section - message_log
+create table public.message_log (
+  id uuid primary key default gen_random_uuid(),
+  from_contact uuid references public.contacts (id),
+  to_contact uuid references public.contacts (id),
+  direction text not null
+    constraint message_log_direction_check check (direction in ('inbound', 'outbound')),
+  message_type text not null default 'text'
+    constraint message_log_message_type_check
+      check (message_type in ('text', 'image', 'video', 'audio', 'document', 'location', 'contacts',
+                              'sticker', 'reaction', 'button', 'interactive', 'template')),
+  content text,
+  wa_message_id text unique
+    constraint message_log_wa_message_id_check check (length(wa_message_id) between 1 and 256),
+  session_id uuid references public.sessions (id) on delete set null,
+  processed_at timestamptz,
+  claimed_by text,
+  claim_attempts integer not null default 0
+    constraint message_log_claim_attempts_check check (claim_attempts >= 0),
+  interactive_payload jsonb,
+  created_at timestamptz not null default now(),
+  -- an inbound message always has a sender and WhatsApp's id; an outbound one a recipient
+  constraint message_log_direction_parties_check check (
+    (direction = 'inbound' and from_contact is not null and wa_message_id is not null)
+    or (direction = 'outbound' and to_contact is not null)
+  )
+);
+create index message_log_from_contact_idx on public.message_log (from_contact);
+create index message_log_to_contact_idx on public.message_log (to_contact);
+create index message_log_session_id_idx on public.message_log (session_id);
+-- the claim queue: inbound messages whose lease is free or expired, oldest first
+create index message_log_claim_idx on public.message_log (processed_at, created_at) where direction = 'inbound';
+alter table public.message_log enable row level security;
+
+comment on table public.message_log is 'Every WhatsApp message in or out; a webhook redelivery (same wa_message_id) changes nothing. Inbound messages are claimed by workers through processed_at.';
+comment on column public.message_log.id is 'Message id.';
+comment on column public.message_log.from_contact is 'Sender (NULL for the bot).';
+comment on column public.message_log.to_contact is 'Recipient (NULL for the bot).';
+comment on column public.message_log.direction is 'inbound (from WhatsApp) or outbound (to WhatsApp).';
+comment on column public.message_log.message_type is 'WhatsApp message type: text, image, video, audio, document, location, contacts, sticker, reaction, button, interactive, template.';
+comment on column public.message_log.content is 'Message text; stored only as consent_transfer allows.';
+comment on column public.message_log.wa_message_id is 'WhatsApp''s message id (wamid), unique: redeliveries are ignored.';
+comment on column public.message_log.session_id is 'The bot session the message belongs to.';
+comment on column public.message_log.processed_at is 'Claim column: NULL while waiting; set when a worker claims the message. A claim older than the lease may be taken again, so a dead worker loses nothing.';
+comment on column public.message_log.claimed_by is 'The worker that claimed the message last.';
+comment on column public.message_log.claim_attempts is 'How many times the message was claimed (a dead worker''s lease expires and it is claimed again).';
+comment on column public.message_log.interactive_payload is 'Button / list reply payload of interactive messages.';
+comment on column public.message_log.created_at is 'When the message was received or queued.';
+
+-- Section - interaction_tracker
+create table public.interaction_tracker (
+  contact_id uuid primary key references public.contacts (id) on delete cascade,
+  last_inbound timestamptz,
+  last_outbound timestamptz,
+  phone_expires_at timestamptz,
+  nudge_sent_at timestamptz,
+  created_at timestamptz not null default now(),
+  updated_at timestamptz not null default now()
+);
+alter table public.interaction_tracker enable row level security;
+
+comment on table public.interaction_tracker is 'One row per contact, kept by the database: the WhatsApp 24-hour customer-service window and nudges.';
+comment on column public.interaction_tracker.contact_id is 'The contact.';
+comment on column public.interaction_tracker.last_inbound is 'Last message from the contact; the free-form window is open for 24 hours after it.';
+comment on column public.interaction_tracker.last_outbound is 'Last message to the contact.';
+comment on column public.interaction_tracker.phone_expires_at is 'When WhatsApp''s 30-day phone number validity for the contact ends.';
+comment on column public.interaction_tracker.nudge_sent_at is 'When the last template nudge went out: at most one per closed window (atomic dedupe).';
+comment on column public.interaction_tracker.created_at is 'When the row was created.';
+comment on column public.interaction_tracker.updated_at is 'When the row last changed (kept by a trigger).';
+
+-- Section - pending_notifications
+create table public.pending_notifications (
+  id uuid primary key default gen_random_uuid(),
+  contact_id uuid not null references public.contacts (id) on delete cascade,
+  kind text not null
+    constraint pending_notifications_kind_check check (kind in ('match', 'proactive')),
+  body text not null
+    constraint pending_notifications_body_check check (length(btrim(body)) between 1 and 4096),
+  buttons jsonb
+    constraint pending_notifications_buttons_check check (jsonb_typeof(buttons) = 'array'),
+  delivered_at timestamptz,
+  created_at timestamptz not null default now()
+);
+create index pending_notifications_contact_id_idx on public.pending_notifications (contact_id);
+-- the delivery queue: undelivered notifications, oldest first
+create index pending_notifications_undelivered_idx on public.pending_notifications (created_at) where delivered_at is null;
+alter table public.pending_notifications enable row level security;
+
+comment on table public.pending_notifications is 'Match and proactive messages waiting for delivery; handed out only inside the contact''s window, proactive ones only with marketing consent; delivered once.';
+comment on column public.pending_notifications.id is 'Notification id.';
+comment on column public.pending_notifications.contact_id is 'The recipient.';
+comment on column public.pending_notifications.kind is 'match (new matches for an agent or customer) or proactive (offers; needs consent_marketing).';
+comment on column public.pending_notifications.body is 'Rich free-form message body (WhatsApp limit 4096 characters).';
+comment on column public.pending_notifications.buttons is 'Reply buttons as a JSON array.';
+comment on column public.pending_notifications.delivered_at is 'When it was delivered; NULL while pending.';
+comment on column public.pending_notifications.created_at is 'When it was queued.';
