@@ -3,17 +3,21 @@
 -- this script changes nothing. Re-runnable; applied before migrations and before db/.
 
 -- Section - Roles (Supabase: nologin, noinherit; service_role bypasses row-level security)
+-- Roles are cluster-wide: two databases set up at once may race to create one, hence the handler.
 do $$
+declare
+  v_role text;
 begin
-  if not exists (select 1 from pg_roles where rolname = 'anon') then
-    create role anon nologin noinherit;
-  end if;
-  if not exists (select 1 from pg_roles where rolname = 'authenticated') then
-    create role authenticated nologin noinherit;
-  end if;
-  if not exists (select 1 from pg_roles where rolname = 'service_role') then
-    create role service_role nologin noinherit bypassrls;
-  end if;
+  foreach v_role in array array['anon', 'authenticated', 'service_role'] loop
+    if not exists (select 1 from pg_roles where rolname = v_role) then
+      begin
+        execute format('create role %I nologin noinherit%s', v_role,
+                       case v_role when 'service_role' then ' bypassrls' else '' end);
+      exception when duplicate_object or unique_violation then
+        null; -- created meanwhile by a concurrent setup
+      end;
+    end if;
+  end loop;
 end
 $$;
 

@@ -1,0 +1,57 @@
+# make test: the whole suite (pytest + pgTAP) on PostgreSQL 18 (embedded) and 15 (Debian).
+# make demo: a local database, migrated and seeded, and what is in it.
+
+PYTHON ?= python3
+VENV := .venv
+BIN := $(VENV)/bin
+# Two cores on CI; the harness shares one server between xdist workers.
+PYTEST_ARGS ?= -n 2
+# postgresql-15 ships contrib (unaccent, pg_trgm, btree_gist): Debian 12 has no postgresql-contrib-15.
+APT_PACKAGES := postgresql-15 postgresql-15-pgtap libtap-parser-sourcehandler-pgtap-perl
+SUDO := $(shell [ "$$(id -u)" = 0 ] || command -v sudo)
+
+# $(call apt_ensure,packages): install with apt only what is missing; `apt-get update` only then.
+define apt_ensure
+	@missing=""; \
+	for p in $(1); do \
+	  dpkg-query -W -f='$${Status}' $$p 2>/dev/null | grep -q "install ok installed" || missing="$$missing $$p"; \
+	done; \
+	if [ -n "$$missing" ]; then \
+	  echo "apt: installing$$missing"; \
+	  $(SUDO) apt-get update -qq && \
+	  $(SUDO) env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends $$missing; \
+	fi
+endef
+
+.PHONY: venv deps test demo python3-venv
+
+python3-venv:
+	$(call apt_ensure,python3-venv)
+
+venv: $(VENV)/.installed
+
+# Debian's own python3 cannot make a venv without python3-venv (ensurepip); other Pythons can.
+$(VENV)/.installed: pyproject.toml
+	@$(PYTHON) -c 'import ensurepip' 2>/dev/null || $(MAKE) --no-print-directory python3-venv
+	$(PYTHON) -m venv $(VENV)
+	PIP_DISABLE_PIP_VERSION_CHECK=1 $(BIN)/pip install -q -e '.[test]'
+	touch $@
+
+deps:
+	$(call apt_ensure,$(APT_PACKAGES))
+
+# Both versions run even when the first fails; any non-zero pytest exit fails the target,
+# including 5 (no test collected).
+test: venv deps
+	@rc=0; \
+	for pg in 18 15; do \
+	  echo "=== pytest --pg $$pg"; \
+	  $(BIN)/python -m pytest --pg $$pg $(PYTEST_ARGS) || rc=1; \
+	done; \
+	exit $$rc
+
+demo: venv
+	$(BIN)/vic db up
+	$(BIN)/vic db migrate
+	$(BIN)/vic db seed
+	$(BIN)/vic demo

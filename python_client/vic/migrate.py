@@ -1,0 +1,190 @@
+"""Migration runner: the Supabase compatibility script, yoyo migrations, then functions/ and policies/.
+
+`migrate` and `apply_declarative` reach the same schema by two roads (migrations/ versus db/);
+a test compares the two catalogs. yoyo keeps its bookkeeping in schema `vic_migrations`, never
+in `public`, so the API schema stays clean.
+"""
+
+from __future__ import annotations
+
+import contextlib
+from collections.abc import Iterator
+from datetime import UTC, datetime
+from pathlib import Path
+
+import psycopg
+from psycopg import sql
+from psycopg.conninfo import conninfo_to_dict
+from yoyo import read_migrations
+from yoyo.backends.core.postgresql import PostgresqlPsycopgBackend
+from yoyo.connections import DatabaseURI
+from yoyo.exceptions import BadMigration, LockTimeout, MigrationConflict
+from yoyo.migrations import MigrationList, default_migration_table
+
+from vic import paths
+from vic.errors import ConnectionFailed, VicError, from_psycopg, redact_url
+
+YOYO_SCHEMA = "vic_migrations"
+# Advisory lock key (any constant bigint): one migrate/rollback per database at a time. Unlike
+# yoyo's lock table it is released by the server when a crashed runner's session ends.
+_LOCK_KEY = 0x76_69_63_6D_69_67  # "vicmig"
+
+
+def connect(url: str, *, autocommit: bool = True) -> psycopg.Connection:
+    """Open a connection; a failure becomes one ConnectionFailed line that never shows a password."""
+    # A host that drops packets should not hang the CLI; a timeout in the URL wins.
+    timeout = None if "connect_timeout" in conninfo_to_dict(url) else 10
+    try:
+        return psycopg.connect(url, autocommit=autocommit, connect_timeout=timeout)
+    except psycopg.Error as exc:
+        reason = from_psycopg(exc).message
+        for prefix in ("connection failed: ", "connection is bad: "):
+            reason = reason.removeprefix(prefix)
+        raise ConnectionFailed(f"cannot connect to {redact_url(url)}: {reason}") from exc
+
+
+@contextlib.contextmanager
+def sql_errors(where: str | None = None) -> Iterator[None]:
+    """Turn driver and yoyo errors into VicError, prefixed with the file or migration at fault."""
+    try:
+        yield
+    except psycopg.Error as exc:
+        err = from_psycopg(exc)
+        if where:
+            err.message = f"{where}: {err.message}"
+        raise err from exc
+    except (BadMigration, MigrationConflict, LockTimeout) as exc:
+        raise VicError(f"{where}: {exc}" if where else str(exc)) from exc
+
+
+def run_sql_file(conn: psycopg.Connection, path: Path) -> None:
+    """Execute a whole SQL file in one call (many statements, dollar-quoted bodies and all)."""
+    with sql_errors(f"{path.parent.name}/{path.name}"):
+        # bytes, not str: no parameters are passed, so psycopg sends the text as is (simple query).
+        conn.execute(path.read_bytes())
+
+
+def rerunnable_files(root: Path | None = None) -> list[Path]:
+    """functions/*.sql then policies/*.sql, each sorted by file name."""
+    functions = root / "functions" if root else paths.FUNCTIONS_DIR
+    policies = root / "policies" if root else paths.POLICIES_DIR
+    return sorted(functions.glob("*.sql")) + sorted(policies.glob("*.sql"))
+
+
+def apply_rerunnable(conn: psycopg.Connection, root: Path | None = None) -> None:
+    """Re-apply functions/ then policies/ in the caller's transaction (migrations/post-apply.py)."""
+    for path in rerunnable_files(root):
+        run_sql_file(conn, path)
+
+
+def _yoyo_backend(url: str) -> PostgresqlPsycopgBackend:
+    """A yoyo backend on `url`, its tables in YOYO_SCHEMA (which must exist)."""
+    # yoyo passes URI args straight to psycopg.connect, so every libpq parameter survives the
+    # conversion (unix socket hosts, sslmode, passwords with odd characters); `schema` is
+    # yoyo's own: it sets search_path to it, where yoyo then creates its tables.
+    params = {k: str(v) for k, v in conninfo_to_dict(url).items()}
+    dbname = params.pop("dbname", None)
+    uri = DatabaseURI(
+        scheme="postgresql+psycopg",
+        username=None,
+        password=None,
+        hostname=None,
+        port=None,
+        database=dbname,
+        args={**params, "schema": YOYO_SCHEMA},
+    )
+    backend = PostgresqlPsycopgBackend(uri, default_migration_table)
+    backend.init_database()
+    return backend
+
+
+@contextlib.contextmanager
+def _migration_session(url: str) -> Iterator[tuple[psycopg.Connection, MigrationList]]:
+    """A connection holding the runner's advisory lock, and the migrations on disk."""
+    with connect(url) as conn, sql_errors():
+        # Session-level: released when this connection closes, however the runner ends.
+        conn.execute("select pg_advisory_lock(%s)", (_LOCK_KEY,))
+        yield conn, read_migrations(str(paths.MIGRATIONS_DIR))
+
+
+def _has_yoyo_tables(conn: psycopg.Connection) -> bool:
+    row = conn.execute(
+        "select to_regclass(%s) is not null", (f"{YOYO_SCHEMA}.{default_migration_table}",)
+    ).fetchone()
+    return bool(row and row[0])
+
+
+def _apply_compat(conn: psycopg.Connection) -> None:
+    """Run the Supabase compatibility script in its own transaction (it is re-runnable)."""
+    with conn.transaction():
+        run_sql_file(conn, paths.COMPAT_SQL)
+
+
+def migrate(url: str) -> list[str]:
+    """Apply compat, every pending migration, then functions/ and policies/; return ids applied."""
+    with _migration_session(url) as (conn, migrations):
+        if paths.COMPAT_SQL.exists():
+            _apply_compat(conn)
+        conn.execute(sql.SQL("create schema if not exists {}").format(sql.Identifier(YOYO_SCHEMA)))
+        applied: list[str] = []
+        with _yoyo_backend(url) as backend:
+            for migration in backend.to_apply(migrations):
+                with sql_errors(migration.id):
+                    backend.apply_one(migration)
+                applied.append(migration.id)
+            # Unlike yoyo's own apply, re-run the hook even when nothing was pending, so that an
+            # edited function reaches the database with a plain `vic db migrate`.
+            if backend.get_applied_migration_hashes():
+                with sql_errors():
+                    backend.run_post_apply(migrations)
+        return applied
+
+
+def rollback(url: str, all: bool = False) -> list[str]:
+    """Roll back the latest applied migration (or every one); return the ids rolled back."""
+    with _migration_session(url) as (conn, migrations):
+        if not _has_yoyo_tables(conn):
+            return []
+        done: list[str] = []
+        with _yoyo_backend(url) as backend:
+            # to_rollback lists the applied migrations newest first.
+            chosen = list(backend.to_rollback(migrations))
+            for migration in chosen if all else chosen[:1]:
+                with sql_errors(migration.id):
+                    backend.rollback_one(migration)
+                done.append(migration.id)
+        return done
+
+
+def status(url: str) -> list[tuple[str, bool, datetime | None]]:
+    """(id, applied, applied_at in UTC) for every migration on disk or recorded in the database."""
+    on_disk = [m.id for m in read_migrations(str(paths.MIGRATIONS_DIR))]
+    applied_at: dict[str, datetime] = {}
+    with connect(url) as conn, sql_errors():
+        # Read-only: a database never migrated has no yoyo tables, and status must not add them.
+        if _has_yoyo_tables(conn):
+            table = sql.Identifier(YOYO_SCHEMA, default_migration_table)
+            query = sql.SQL("select migration_id, applied_at_utc from {}").format(table)
+            rows = conn.execute(query).fetchall()
+            applied_at = {mid: when.replace(tzinfo=UTC) for mid, when in rows}
+    ids = sorted(set(on_disk) | set(applied_at))
+    return [(mid, mid in applied_at, applied_at.get(mid)) for mid in ids]
+
+
+def apply_declarative(url: str) -> None:
+    """Compat, then db/0*.sql, functions/, policies/ in one transaction: `migrate`'s end state,
+    without yoyo's tables."""
+    with connect(url) as conn, sql_errors():
+        if paths.COMPAT_SQL.exists():
+            _apply_compat(conn)
+        with conn.transaction():
+            for path in sorted(paths.DB_DIR.glob("0*.sql")) + rerunnable_files():
+                run_sql_file(conn, path)
+
+
+def load_seed(url: str) -> None:
+    """Execute supabase/seed.sql in one transaction."""
+    if not paths.SEED_SQL.exists():
+        raise VicError(f"no seed file at {paths.SEED_SQL}")
+    with connect(url) as conn, sql_errors(), conn.transaction():
+        run_sql_file(conn, paths.SEED_SQL)
