@@ -67,6 +67,8 @@ create table public.agent_profiles (
   created_at timestamptz not null default now(),
   updated_at timestamptz not null default now()
 );
+-- Brokers act for their office: policies look agents up by office.
+create index agent_profiles_office_idx on public.agent_profiles (office);
 alter table public.agent_profiles enable row level security;
 
 comment on table public.agent_profiles is 'Authority: what a contact may do as an agent (1:1 with contacts). An inactive profile loses agent rights at once.';

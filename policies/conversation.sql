@@ -1,6 +1,45 @@
 -- Conversation: grants and row-level security policies (re-applied after every migrate).
--- Locked down first: Supabase grants every public table to the API roles by default.
--- No policy yet, so row-level security denies every row to anon and authenticated;
--- service_role bypasses row-level security, as on every Supabase project.
-revoke all on table public.sessions, public.message_log, public.interaction_tracker, public.pending_notifications from anon, authenticated;
-grant select, insert, update, delete on table public.sessions, public.message_log, public.interaction_tracker, public.pending_notifications to service_role;
+-- docs/access.md is the specification. The bot (service_role) writes conversations; contacts read their own.
+revoke all on table public.sessions, public.message_log, public.interaction_tracker, public.pending_notifications
+  from anon, authenticated;
+grant select, insert, update, delete on table public.sessions to authenticated;
+grant select, delete on table public.message_log, public.pending_notifications to authenticated;
+grant select on table public.interaction_tracker to authenticated;
+grant select, insert, update, delete on table public.sessions, public.message_log, public.interaction_tracker,
+  public.pending_notifications to service_role;
+
+-- Section - sessions
+drop policy if exists "Contacts read their own sessions; staff all" on public.sessions;
+create policy "Contacts read their own sessions; staff all" on public.sessions
+  for select to authenticated using (contact_id = (select auth.uid()) or (select private.is_staff()));
+drop policy if exists "Staff create sessions" on public.sessions;
+create policy "Staff create sessions" on public.sessions
+  for insert to authenticated with check ((select private.is_staff()));
+drop policy if exists "Staff update sessions" on public.sessions;
+create policy "Staff update sessions" on public.sessions
+  for update to authenticated using ((select private.is_staff())) with check ((select private.is_staff()));
+drop policy if exists "Staff delete sessions" on public.sessions;
+create policy "Staff delete sessions" on public.sessions
+  for delete to authenticated using ((select private.is_staff()));
+
+-- Section - message_log
+drop policy if exists "Contacts read their own messages; staff all" on public.message_log;
+create policy "Contacts read their own messages; staff all" on public.message_log
+  for select to authenticated
+  using (from_contact = (select auth.uid()) or to_contact = (select auth.uid()) or (select private.is_staff()));
+drop policy if exists "Staff delete messages" on public.message_log;
+create policy "Staff delete messages" on public.message_log
+  for delete to authenticated using ((select private.is_staff()));
+
+-- Section - interaction_tracker
+drop policy if exists "Contacts read their own window; staff all" on public.interaction_tracker;
+create policy "Contacts read their own window; staff all" on public.interaction_tracker
+  for select to authenticated using (contact_id = (select auth.uid()) or (select private.is_staff()));
+
+-- Section - pending_notifications
+drop policy if exists "Contacts read their own notifications; staff all" on public.pending_notifications;
+create policy "Contacts read their own notifications; staff all" on public.pending_notifications
+  for select to authenticated using (contact_id = (select auth.uid()) or (select private.is_staff()));
+drop policy if exists "Staff delete notifications" on public.pending_notifications;
+create policy "Staff delete notifications" on public.pending_notifications
+  for delete to authenticated using ((select private.is_staff()));

@@ -1,6 +1,78 @@
--- Identity: grants and row-level security policies (re-applied after every migrate).
--- Locked down first: Supabase grants every public table to the API roles by default.
--- No policy yet, so row-level security denies every row to anon and authenticated;
--- service_role bypasses row-level security, as on every Supabase project.
+-- Identity: grants and row-level security policies (re-applied after every migrate). docs/access.md
+-- is the specification; tests/access_matrix.csv checks every table x actor x action.
+-- Supabase grants every public table to the API roles by default: revoke, then grant exactly.
+-- service_role bypasses row-level security, as on every Supabase project; anon gets nothing.
+
+-- Functions: anon calls nothing; nothing in private is callable unless functions/ grants it.
+revoke execute on all functions in schema private, public from public, anon;
+
 revoke all on table public.contacts, public.agent_profiles, public.agent_visibility from anon, authenticated;
-grant select, insert, update, delete on table public.contacts, public.agent_profiles, public.agent_visibility to service_role;
+grant select, insert, update, delete on table public.contacts, public.agent_profiles, public.agent_visibility
+  to authenticated, service_role;
+
+-- Section - contacts
+drop policy if exists "Contacts read themselves, their agents' customers and colleagues; staff all" on public.contacts;
+create policy "Contacts read themselves, their agents' customers and colleagues; staff all" on public.contacts
+  for select to authenticated
+  using (id = (select auth.uid()) or (select private.is_staff()) or id in (select private.related_contact_ids()));
+
+drop policy if exists "Staff register contacts" on public.contacts;
+create policy "Staff register contacts" on public.contacts
+  for insert to authenticated
+  with check ((select private.is_staff()));
+
+drop policy if exists "Contacts update themselves; staff all" on public.contacts;
+create policy "Contacts update themselves; staff all" on public.contacts
+  for update to authenticated
+  using (id = (select auth.uid()) or (select private.is_staff()))
+  with check (id = (select auth.uid()) or (select private.is_staff()));
+
+drop policy if exists "Staff delete contacts" on public.contacts;
+create policy "Staff delete contacts" on public.contacts
+  for delete to authenticated
+  using ((select private.is_staff()));
+
+-- Section - agent_profiles
+drop policy if exists "Agents read their own profile, brokers their office's; staff all" on public.agent_profiles;
+create policy "Agents read their own profile, brokers their office's; staff all" on public.agent_profiles
+  for select to authenticated
+  using (contact_id = (select auth.uid()) or contact_id in (select private.managed_agent_ids()) or (select private.is_staff()));
+
+drop policy if exists "Staff create agent profiles" on public.agent_profiles;
+create policy "Staff create agent profiles" on public.agent_profiles
+  for insert to authenticated
+  with check ((select private.is_staff()));
+
+drop policy if exists "Agents update their own profile; staff all" on public.agent_profiles;
+create policy "Agents update their own profile; staff all" on public.agent_profiles
+  for update to authenticated
+  using (contact_id = (select auth.uid()) or (select private.is_staff()))
+  with check (contact_id = (select auth.uid()) or (select private.is_staff()));
+
+drop policy if exists "Staff delete agent profiles" on public.agent_profiles;
+create policy "Staff delete agent profiles" on public.agent_profiles
+  for delete to authenticated
+  using ((select private.is_staff()));
+
+-- Section - agent_visibility
+-- "A readable listing": the portfolios policy decides (its agent is managed by the caller, or staff).
+drop policy if exists "Agents read their grants; listing managers read the listing's grants" on public.agent_visibility;
+create policy "Agents read their grants; listing managers read the listing's grants" on public.agent_visibility
+  for select to authenticated
+  using (agent_id = (select auth.uid()) or portfolio_id in (select p.id from public.portfolios p));
+
+drop policy if exists "Listing managers grant visibility in their own name" on public.agent_visibility;
+create policy "Listing managers grant visibility in their own name" on public.agent_visibility
+  for insert to authenticated
+  with check (portfolio_id in (select p.id from public.portfolios p) and granted_by = (select auth.uid()));
+
+drop policy if exists "Listing managers raise visibility" on public.agent_visibility;
+create policy "Listing managers raise visibility" on public.agent_visibility
+  for update to authenticated
+  using (portfolio_id in (select p.id from public.portfolios p))
+  with check (portfolio_id in (select p.id from public.portfolios p));
+
+drop policy if exists "Listing managers revoke visibility" on public.agent_visibility;
+create policy "Listing managers revoke visibility" on public.agent_visibility
+  for delete to authenticated
+  using (portfolio_id in (select p.id from public.portfolios p));

@@ -1,6 +1,116 @@
 -- Portföy & Matching: grants and row-level security policies (re-applied after every migrate).
--- Locked down first: Supabase grants every public table to the API roles by default.
--- No policy yet, so row-level security denies every row to anon and authenticated;
--- service_role bypasses row-level security, as on every Supabase project.
-revoke all on table public.portfolios, public.portfolio_confidential, public.portfolio_media, public.portfolio_history, public.requests, public.market_signals, public.portfolio_request_matches from anon, authenticated;
-grant select, insert, update, delete on table public.portfolios, public.portfolio_confidential, public.portfolio_media, public.portfolio_history, public.requests, public.market_signals, public.portfolio_request_matches to service_role;
+-- docs/access.md is the specification. Other agents never read listings as rows: portfolio_cards.
+revoke all on table public.portfolios, public.portfolio_confidential, public.portfolio_media, public.portfolio_history,
+  public.requests, public.market_signals, public.portfolio_request_matches from anon, authenticated;
+grant select, insert, update, delete on table public.portfolios, public.portfolio_confidential, public.portfolio_media,
+  public.requests to authenticated, service_role;
+-- History and matches are written by the database only; signals are recorded, never edited.
+grant select on table public.portfolio_history, public.portfolio_request_matches to authenticated, service_role;
+grant select, insert, delete on table public.market_signals to authenticated;
+grant select, insert, update, delete on table public.market_signals, public.portfolio_request_matches to service_role;
+
+-- Section - portfolios
+drop policy if exists "Listing managers read listings" on public.portfolios;
+create policy "Listing managers read listings" on public.portfolios
+  for select to authenticated
+  using (agent_id in (select private.managed_agent_ids()) or (select private.is_staff()));
+
+drop policy if exists "Agents list for themselves, brokers for their office" on public.portfolios;
+create policy "Agents list for themselves, brokers for their office" on public.portfolios
+  for insert to authenticated
+  with check (agent_id in (select private.managed_agent_ids()) or (select private.is_staff()));
+
+drop policy if exists "Listing managers update listings" on public.portfolios;
+create policy "Listing managers update listings" on public.portfolios
+  for update to authenticated
+  using (agent_id in (select private.managed_agent_ids()) or (select private.is_staff()))
+  with check (agent_id in (select private.managed_agent_ids()) or (select private.is_staff()));
+
+drop policy if exists "Staff delete listings" on public.portfolios;
+create policy "Staff delete listings" on public.portfolios
+  for delete to authenticated
+  using ((select private.is_staff()));
+
+-- Section - portfolio_confidential, portfolio_media: whoever reads the listing in full, and nobody else
+drop policy if exists "Listing managers read confidential data" on public.portfolio_confidential;
+create policy "Listing managers read confidential data" on public.portfolio_confidential
+  for select to authenticated using (portfolio_id in (select p.id from public.portfolios p));
+drop policy if exists "Listing managers add confidential data" on public.portfolio_confidential;
+create policy "Listing managers add confidential data" on public.portfolio_confidential
+  for insert to authenticated with check (portfolio_id in (select p.id from public.portfolios p));
+drop policy if exists "Listing managers update confidential data" on public.portfolio_confidential;
+create policy "Listing managers update confidential data" on public.portfolio_confidential
+  for update to authenticated
+  using (portfolio_id in (select p.id from public.portfolios p))
+  with check (portfolio_id in (select p.id from public.portfolios p));
+drop policy if exists "Listing managers delete confidential data" on public.portfolio_confidential;
+create policy "Listing managers delete confidential data" on public.portfolio_confidential
+  for delete to authenticated using (portfolio_id in (select p.id from public.portfolios p));
+
+drop policy if exists "Listing managers read media" on public.portfolio_media;
+create policy "Listing managers read media" on public.portfolio_media
+  for select to authenticated using (portfolio_id in (select p.id from public.portfolios p));
+drop policy if exists "Listing managers add media" on public.portfolio_media;
+create policy "Listing managers add media" on public.portfolio_media
+  for insert to authenticated with check (portfolio_id in (select p.id from public.portfolios p));
+drop policy if exists "Listing managers update media" on public.portfolio_media;
+create policy "Listing managers update media" on public.portfolio_media
+  for update to authenticated
+  using (portfolio_id in (select p.id from public.portfolios p))
+  with check (portfolio_id in (select p.id from public.portfolios p));
+drop policy if exists "Listing managers delete media" on public.portfolio_media;
+create policy "Listing managers delete media" on public.portfolio_media
+  for delete to authenticated using (portfolio_id in (select p.id from public.portfolios p));
+
+-- Section - portfolio_history: readers of the listing (who are exactly the readers of its confidential
+-- row, so confidential history rows stay with them)
+drop policy if exists "Listing managers read history" on public.portfolio_history;
+create policy "Listing managers read history" on public.portfolio_history
+  for select to authenticated using (portfolio_id in (select p.id from public.portfolios p));
+
+-- Section - requests
+drop policy if exists "Customers, their agents and brokers read requests" on public.requests;
+create policy "Customers, their agents and brokers read requests" on public.requests
+  for select to authenticated
+  using (customer_id = (select auth.uid())
+         or assigned_agent in (select private.managed_agent_ids())
+         or (select private.is_staff())
+         or (assigned_agent is null and (select private.authority()) = 'broker')
+         or id in (select private.notified_request_ids()));
+
+drop policy if exists "Customers and their agents create requests" on public.requests;
+create policy "Customers and their agents create requests" on public.requests
+  for insert to authenticated
+  with check (customer_id = (select auth.uid()) or assigned_agent in (select private.managed_agent_ids())
+              or (select private.is_staff()));
+
+drop policy if exists "Customers and their agents update requests" on public.requests;
+create policy "Customers and their agents update requests" on public.requests
+  for update to authenticated
+  using (customer_id = (select auth.uid()) or assigned_agent in (select private.managed_agent_ids())
+         or (select private.is_staff()))
+  with check (customer_id = (select auth.uid()) or assigned_agent in (select private.managed_agent_ids())
+              or (select private.is_staff()));
+
+drop policy if exists "Staff delete requests" on public.requests;
+create policy "Staff delete requests" on public.requests
+  for delete to authenticated using ((select private.is_staff()));
+
+-- Section - market_signals
+drop policy if exists "Staff and brokers read market signals" on public.market_signals;
+create policy "Staff and brokers read market signals" on public.market_signals
+  for select to authenticated using ((select private.authority()) in ('broker', 'admin', 'owner'));
+drop policy if exists "Contacts record their own signals" on public.market_signals;
+create policy "Contacts record their own signals" on public.market_signals
+  for insert to authenticated with check (source_id = (select auth.uid()));
+drop policy if exists "Staff delete market signals" on public.market_signals;
+create policy "Staff delete market signals" on public.market_signals
+  for delete to authenticated using ((select private.is_staff()));
+
+-- Section - portfolio_request_matches
+drop policy if exists "Agents read the matches they act on" on public.portfolio_request_matches;
+create policy "Agents read the matches they act on" on public.portfolio_request_matches
+  for select to authenticated
+  using ((notified_agent_id = (select auth.uid()) and (select private.authority()) in ('agent', 'broker', 'admin', 'owner'))
+         or portfolio_id in (select p.id from public.portfolios p)
+         or request_id in (select r.id from public.requests r where r.assigned_agent in (select private.managed_agent_ids())));

@@ -60,13 +60,14 @@ select throws_ok($$insert into public.agent_visibility (portfolio_id, agent_id, 
 select throws_ok($$insert into public.agent_visibility (portfolio_id, agent_id, visibility_level) values ('2099-001', '00000000-0000-0000-0000-0000000000c1', 'partial')$$,
   '23503', null, 'visibility needs an existing listing');
 
--- Locked down until the access model lands: the API roles reach no row; service_role bypasses row-level security.
+-- anon reaches nothing; a token that names no contact writes nothing (the access matrix covers every actor).
 set local role anon;
 select throws_ok(format('select 1 from public.%I', t), '42501', format('permission denied for table %s', t), format('anon cannot read %s', t))
 from unnest(array['contacts', 'agent_profiles', 'agent_visibility']) as t;
 reset role;
 set local role authenticated;
-select throws_ok(format('insert into public.%I default values', t), '42501', format('permission denied for table %s', t), format('authenticated cannot write %s', t))
+select set_config('request.jwt.claims', '{"sub": "00000000-0000-0000-0000-00000000dead", "role": "authenticated"}', true);
+select throws_ok(format('insert into public.%I default values', t), '42501', null, format('a stranger cannot write %s', t))
 from unnest(array['contacts', 'agent_profiles', 'agent_visibility']) as t;
 reset role;
 set local role service_role;

@@ -88,7 +88,7 @@ values ('2026-001', '00000000-0000-0000-0000-0000000000e1', 5, 'portfolio');
 select throws_ok($$insert into public.portfolio_request_matches (portfolio_id, request_id, match_score, trigger_type) values ('2026-001', '00000000-0000-0000-0000-0000000000e1', 4, 'request')$$,
   '23505', 'duplicate key value violates unique constraint "portfolio_request_matches_portfolio_id_request_id_key"', 'one match row per pair');
 
--- Locked down until the access model lands.
+-- anon reaches nothing (the access matrix covers every actor).
 set local role anon;
 select throws_ok(format('select 1 from public.%I', t), '42501', format('permission denied for table %s', t), format('anon cannot read %s', t))
 from unnest(array['portfolios', 'portfolio_confidential', 'portfolio_media', 'portfolio_history', 'requests', 'market_signals', 'portfolio_request_matches']) as t;

@@ -1,0 +1,198 @@
+-- Contacts: the onboarding state machine, consent timestamps, who may change what, and the RPCs
+-- upsert_contact, record_consent, set_onboarding_status.
+
+-- Section - Triggers
+
+-- Through the API, only staff change a contact's category or onboarding state; a contact changes its
+-- own name, identities and consents (the policy decides whose row).
+create or replace function private.tg_contacts__authority() returns trigger
+  language plpgsql
+  set search_path = ''
+as $$
+begin
+  if private.is_api_user() and not private.is_staff() then
+    if new.contact_type is distinct from old.contact_type then
+      raise exception using errcode = '42501', message = 'only admins and owners may change contacts.contact_type';
+    end if;
+    if new.onboarding_status is distinct from old.onboarding_status then
+      raise exception using errcode = '42501', message = 'only admins, owners and the bot may change contacts.onboarding_status';
+    end if;
+  end if;
+  return new;
+end
+$$;
+comment on function private.tg_contacts__authority() is 'Trigger: only staff (or trusted sessions) change contact_type and onboarding_status.';
+
+-- new -> consent_pending -> profiling -> active; any -> opted_out or blocked; opted_out -> consent_pending.
+create or replace function private.onboarding_transition_allowed(p_from text, p_to text) returns boolean
+  language sql immutable
+  set search_path = ''
+as $$
+  select p_from = p_to
+      or p_to in ('opted_out', 'blocked')
+      or (p_from, p_to) in (('new', 'consent_pending'), ('consent_pending', 'profiling'),
+                            ('profiling', 'active'), ('opted_out', 'consent_pending'))
+$$;
+comment on function private.onboarding_transition_allowed(text, text) is 'The onboarding state machine: may a contact move from p_from to p_to?';
+
+create or replace function private.tg_contacts__onboarding() returns trigger
+  language plpgsql
+  set search_path = ''
+as $$
+begin
+  if not private.onboarding_transition_allowed(old.onboarding_status, new.onboarding_status) then
+    raise exception using
+      errcode = 'VC002',
+      message = format('onboarding_status cannot move from %s to %s', old.onboarding_status, new.onboarding_status),
+      hint = 'new -> consent_pending -> profiling -> active; any -> opted_out or blocked; opted_out -> consent_pending';
+  end if;
+  return new;
+end
+$$;
+comment on function private.tg_contacts__onboarding() is 'Trigger: enforces the onboarding state machine on every update, whoever makes it.';
+
+-- Each consent change is timestamped (KVKK / ETK evidence), whoever makes it.
+create or replace function private.tg_contacts__consent_at() returns trigger
+  language plpgsql
+  set search_path = ''
+as $$
+begin
+  if tg_op = 'INSERT' or new.consent_transfer is distinct from old.consent_transfer then
+    new.consent_transfer_at := case when tg_op = 'INSERT' and not new.consent_transfer then null else now() end;
+  end if;
+  if tg_op = 'INSERT' or new.consent_training is distinct from old.consent_training then
+    new.consent_training_at := case when tg_op = 'INSERT' and not new.consent_training then null else now() end;
+  end if;
+  if tg_op = 'INSERT' or new.consent_marketing is distinct from old.consent_marketing then
+    new.consent_marketing_at := case when tg_op = 'INSERT' and not new.consent_marketing then null else now() end;
+  end if;
+  return new;
+end
+$$;
+comment on function private.tg_contacts__consent_at() is 'Trigger: sets consent_*_at when the consent changes.';
+
+create or replace trigger _200_authority before update on public.contacts
+  for each row execute function private.tg_contacts__authority();
+create or replace trigger _300_onboarding before update of onboarding_status on public.contacts
+  for each row execute function private.tg_contacts__onboarding();
+create or replace trigger _400_consent_at before insert or update on public.contacts
+  for each row execute function private.tg_contacts__consent_at();
+
+-- Section - RPCs
+
+-- Find a contact by phone or bsuid, or create it; fills identities and name it did not have yet.
+create or replace function public.upsert_contact(
+  p_phone text default null,
+  p_bsuid text default null,
+  p_display_name text default null,
+  p_contact_type text default null
+) returns setof public.contacts
+  language plpgsql
+  set search_path = ''
+as $$
+declare
+  v_by_phone public.contacts;
+  v_by_bsuid public.contacts;
+  v_id uuid;
+begin
+  if private.is_api_user() and not private.is_staff() then
+    raise exception using errcode = '42501', message = 'only admins, owners and the bot may register contacts';
+  end if;
+  if p_phone is null and p_bsuid is null then
+    raise exception using errcode = 'VC001', message = 'phone or bsuid is required';
+  end if;
+  if p_phone !~ '^\+[1-9][0-9]{6,14}$' then
+    raise exception using errcode = 'VC001', message = 'phone must be in E.164 form', hint = 'e.g. +905321234567';
+  end if;
+  if p_bsuid !~ '^\S{1,128}$' then
+    raise exception using errcode = 'VC001', message = 'bsuid must be 1-128 characters without spaces';
+  end if;
+  if p_contact_type not in ('lead', 'customer', 'property_owner', 'agent', 'staff') then
+    raise exception using errcode = 'VC001', message = format('contact_type %s is not one of lead, customer, property_owner, agent, staff', p_contact_type);
+  end if;
+
+  -- Concurrent upserts of the same identity: one inserts, the others find it.
+  insert into public.contacts (phone, bsuid, display_name, contact_type)
+  values (p_phone, p_bsuid, p_display_name, coalesce(p_contact_type, 'lead'))
+  on conflict do nothing
+  returning id into v_id;
+  if v_id is not null then
+    return query select * from public.contacts where id = v_id;
+    return;
+  end if;
+
+  select * into v_by_phone from public.contacts where phone = p_phone for update;
+  select * into v_by_bsuid from public.contacts where bsuid = p_bsuid for update;
+  if v_by_phone.id is not null and v_by_bsuid.id is not null and v_by_phone.id <> v_by_bsuid.id then
+    raise exception using errcode = 'VC004', message = 'phone and bsuid belong to two different contacts';
+  end if;
+  return query
+    update public.contacts c
+    set phone = coalesce(c.phone, p_phone),
+        bsuid = coalesce(c.bsuid, p_bsuid),
+        display_name = coalesce(p_display_name, c.display_name),
+        contact_type = coalesce(p_contact_type, c.contact_type)
+    where c.id = coalesce(v_by_phone.id, v_by_bsuid.id)
+    returning c.*;
+end
+$$;
+comment on function public.upsert_contact(text, text, text, text) is 'Find a contact by E.164 phone or WhatsApp bsuid, or create it (contact_type lead by default); adds a missing phone, bsuid or name. Admins, owners and the bot only.';
+
+-- Record one consent (transfer = KVKK art. 9, training, marketing = ETK) of the acting contact, or of
+-- p_contact_id for staff and the bot; the trigger timestamps it.
+create or replace function public.record_consent(p_kind text, p_granted boolean, p_contact_id uuid default null)
+  returns setof public.contacts
+  language plpgsql
+  set search_path = ''
+as $$
+declare
+  v_id uuid := coalesce(p_contact_id, auth.uid());
+begin
+  if p_kind is null or p_kind not in ('transfer', 'training', 'marketing') then
+    raise exception using errcode = 'VC001', message = format('kind %s is not one of transfer, training, marketing', coalesce(p_kind, 'NULL'));
+  end if;
+  if p_granted is null then
+    raise exception using errcode = 'VC001', message = 'granted is required (true or false)';
+  end if;
+  if v_id is null then
+    raise exception using errcode = 'VC001', message = 'contact_id is required when not acting as a contact';
+  end if;
+  return query
+    update public.contacts c
+    set consent_transfer = case when p_kind = 'transfer' then p_granted else c.consent_transfer end,
+        consent_training = case when p_kind = 'training' then p_granted else c.consent_training end,
+        consent_marketing = case when p_kind = 'marketing' then p_granted else c.consent_marketing end
+    where c.id = v_id
+    returning c.*;
+  if not found then
+    perform private.deny_or_missing(format('contact %s', v_id));
+  end if;
+end
+$$;
+comment on function public.record_consent(text, boolean, uuid) is 'Record a consent (transfer, training or marketing) of the acting contact, or of p_contact_id (staff, bot); timestamped in consent_*_at.';
+
+-- Move a contact along the onboarding state machine (the bot, admins, owners).
+create or replace function public.set_onboarding_status(p_contact_id uuid, p_status text)
+  returns setof public.contacts
+  language plpgsql
+  set search_path = ''
+as $$
+begin
+  if p_status is null or p_status not in ('new', 'consent_pending', 'profiling', 'active', 'opted_out', 'blocked') then
+    raise exception using errcode = 'VC001',
+      message = format('onboarding_status %s is not one of new, consent_pending, profiling, active, opted_out, blocked', coalesce(p_status, 'NULL'));
+  end if;
+  return query
+    update public.contacts c set onboarding_status = p_status where c.id = p_contact_id returning c.*;
+  if not found then
+    perform private.deny_or_missing(format('contact %s', p_contact_id));
+  end if;
+end
+$$;
+comment on function public.set_onboarding_status(uuid, text) is 'Move a contact along new -> consent_pending -> profiling -> active (any -> opted_out or blocked; opted_out -> consent_pending). Bot, admins and owners.';
+
+revoke execute on function public.upsert_contact(text, text, text, text), public.record_consent(text, boolean, uuid),
+  public.set_onboarding_status(uuid, text) from public, anon;
+grant execute on function public.upsert_contact(text, text, text, text), public.record_consent(text, boolean, uuid),
+  public.set_onboarding_status(uuid, text) to authenticated, service_role;
+grant execute on function private.onboarding_transition_allowed(text, text) to authenticated, service_role;

@@ -1,0 +1,180 @@
+-- Visibility: how much of another agent's listing an agent sees (anonymous, partial, full), the grants
+-- that raise it, and the listing cards built from it (docs/access.md).
+
+-- Section - Helpers
+
+-- anonymous < partial < full.
+create or replace function private.visibility_rank(p_level text) returns integer
+  language sql immutable
+  set search_path = ''
+as $$
+  select array_position(array['anonymous', 'partial', 'full'], p_level)
+$$;
+comment on function private.visibility_rank(text) is 'Orders visibility levels: anonymous 1 < partial 2 < full 3.';
+
+-- The 1-1.5-2-3-5-7.5 x 10^n step around a price: what an anonymous card shows instead of the price.
+create or replace function private.price_band(p_price bigint, out band_min bigint, out band_max bigint)
+  language sql immutable
+  set search_path = ''
+as $$
+  select (s.lo * 10::numeric ^ e.n)::bigint, (s.hi * 10::numeric ^ e.n)::bigint
+  from (select floor(log(p_price::numeric))::integer as n) as e,
+       (values (1.0, 1.5), (1.5, 2.0), (2.0, 3.0), (3.0, 5.0), (5.0, 7.5), (7.5, 10.0)) as s (lo, hi)
+  where p_price >= s.lo * 10::numeric ^ e.n and p_price < s.hi * 10::numeric ^ e.n
+$$;
+comment on function private.price_band(bigint) is 'Price band of a price (12500000 -> 10000000..15000000), shown on anonymous cards.';
+
+-- Is the contact an agent with an active profile (a possible grantee)?
+create or replace function private.is_active_agent(p_contact_id uuid) returns boolean
+  language sql stable security definer
+  set search_path = ''
+as $$
+  select exists (select 1 from public.agent_profiles p where p.contact_id = p_contact_id and p.active)
+$$;
+comment on function private.is_active_agent(uuid) is 'True when the contact has an active agent profile.';
+
+-- Section - Triggers
+
+-- Visibility never drops: a grant may only raise the level.
+create or replace function private.tg_agent_visibility__never_lower() returns trigger
+  language plpgsql
+  set search_path = ''
+as $$
+begin
+  if private.visibility_rank(new.visibility_level) < private.visibility_rank(old.visibility_level) then
+    raise exception using
+      errcode = 'VC004',
+      message = format('visibility of agent %s on listing %s cannot be lowered from %s to %s',
+                       old.agent_id, old.portfolio_id, old.visibility_level, new.visibility_level);
+  end if;
+  return new;
+end
+$$;
+comment on function private.tg_agent_visibility__never_lower() is 'Trigger: a visibility level is never lowered.';
+
+create or replace trigger _200_never_lower before update of visibility_level on public.agent_visibility
+  for each row execute function private.tg_agent_visibility__never_lower();
+
+-- Section - RPCs
+
+-- Raise an agent's visibility of a listing (never lowers it); by the listing agent, a broker of its
+-- office, staff, or the bot. The grant records who gave it and the deal that unlocked it.
+create or replace function public.grant_visibility(
+  p_portfolio_id text,
+  p_agent_id uuid,
+  p_level text,
+  p_deal_id uuid default null
+) returns setof public.agent_visibility
+  language plpgsql
+  set search_path = ''
+as $$
+begin
+  if p_level is null or p_level not in ('anonymous', 'partial', 'full') then
+    raise exception using errcode = 'VC001', message = format('level %s is not one of anonymous, partial, full', coalesce(p_level, 'NULL'));
+  end if;
+  if private.is_api_user() and not private.can_manage_portfolio(p_portfolio_id) then
+    raise exception using errcode = '42501',
+      message = format('only the listing agent, a broker of its office or an admin may grant visibility on listing %s', p_portfolio_id);
+  end if;
+  if not exists (select 1 from public.portfolios where id = p_portfolio_id) then
+    raise exception using errcode = 'VC003', message = format('listing %s not found', p_portfolio_id);
+  end if;
+  if p_agent_id is null or not private.is_active_agent(p_agent_id) then
+    raise exception using errcode = 'VC001', message = format('agent_id %s is not an active agent', coalesce(p_agent_id::text, 'NULL'));
+  end if;
+  if exists (select 1 from public.portfolios where id = p_portfolio_id and agent_id = p_agent_id) then
+    raise exception using errcode = 'VC001', message = 'agent_id is the listing agent, who sees the listing in full';
+  end if;
+  return query
+    insert into public.agent_visibility as v (portfolio_id, agent_id, visibility_level, deal_id, granted_by)
+    values (p_portfolio_id, p_agent_id, p_level, p_deal_id, auth.uid())
+    on conflict (portfolio_id, agent_id) do update
+      set visibility_level = excluded.visibility_level, deal_id = excluded.deal_id, granted_by = excluded.granted_by
+      where private.visibility_rank(excluded.visibility_level) > private.visibility_rank(v.visibility_level)
+    returning v.*;
+  if not found then  -- already at this level or higher: unchanged
+    return query select * from public.agent_visibility where portfolio_id = p_portfolio_id and agent_id = p_agent_id;
+  end if;
+end
+$$;
+comment on function public.grant_visibility(text, uuid, text, uuid) is 'Raise an agent''s visibility (anonymous, partial, full) of a listing; never lowers it. Listing agent, broker of its office, admins, owners, bot.';
+
+-- The cards of the listings the caller may see, each with the fields of the caller's level; hidden
+-- fields are NULL. Security definer to read listings the caller cannot read as rows; only active
+-- agents (and trusted sessions) get cards. Ordered by id in natural order, never by a hidden field.
+create or replace function private.portfolio_cards(p_portfolio_ids text[], p_limit integer, p_offset integer)
+  returns table (
+    id text, type text, listing_type text, city text, district text, rooms text, currency text, status text,
+    price_band_min bigint, price_band_max bigint, visibility_level text, listed_price bigint, title text,
+    description text, media jsonb, agent_name text, agent_phone text
+  )
+  language sql stable security definer
+  set search_path = ''
+as $$
+  with caller as (
+    select auth.uid() as contact_id,
+           not private.is_api_user() or private.is_staff() as trusted,
+           not private.is_api_user() or coalesce(private.authority() in ('agent', 'broker', 'admin', 'owner'), false) as is_agent
+  ),
+  seen as (
+    select p.*, (c.trusted or p.agent_id in (select private.managed_agent_ids())) as own, v.visibility_level as granted
+    from caller c
+    join public.portfolios p on p_portfolio_ids is null or p.id = any (p_portfolio_ids)
+    left join public.agent_visibility v on v.portfolio_id = p.id and v.agent_id = c.contact_id
+    where c.is_agent
+  ),
+  card as (
+    select s.*, case when s.own then 'full' else coalesce(s.granted, 'anonymous') end as lvl
+    from seen s
+    where s.status = 'active' or s.own or s.granted is not null
+  )
+  select k.id, k.type, k.listing_type, k.city, k.district, k.rooms, k.currency, k.status,
+         b.band_min, b.band_max, k.lvl,
+         case when k.lvl <> 'anonymous' then k.listed_price end,
+         case when k.lvl <> 'anonymous' then k.title end,
+         case when k.lvl <> 'anonymous' then k.description end,
+         case when k.lvl <> 'anonymous' then
+           (select coalesce(jsonb_agg(jsonb_build_object('media_type', m.media_type, 'storage_path', m.storage_path)
+                                      order by m.sort_order), '[]'::jsonb)
+            from public.portfolio_media m where m.portfolio_id = k.id)
+         end,
+         case when k.lvl <> 'anonymous' then a.display_name end,
+         case when k.lvl = 'full' then a.phone end
+  from card k
+  cross join lateral private.price_band(k.listed_price) b
+  join public.contacts a on a.id = k.agent_id
+  order by left(k.id, 4), length(k.id), k.id
+  limit p_limit offset p_offset
+$$;
+comment on function private.portfolio_cards(text[], integer, integer) is 'Listing cards at the caller''s visibility level (see public.portfolio_cards).';
+
+create or replace function public.portfolio_cards(
+  p_portfolio_ids text[] default null,
+  p_limit integer default 50,
+  p_offset integer default 0
+) returns table (
+    id text, type text, listing_type text, city text, district text, rooms text, currency text, status text,
+    price_band_min bigint, price_band_max bigint, visibility_level text, listed_price bigint, title text,
+    description text, media jsonb, agent_name text, agent_phone text
+  )
+  language plpgsql stable
+  set search_path = ''
+as $$
+begin
+  if p_limit is null or p_limit not between 1 and 500 then
+    raise exception using errcode = 'VC001', message = 'limit must be between 1 and 500';
+  end if;
+  if p_offset is null or p_offset < 0 then
+    raise exception using errcode = 'VC001', message = 'offset must be zero or more';
+  end if;
+  return query select * from private.portfolio_cards(p_portfolio_ids, p_limit, p_offset);
+end
+$$;
+comment on function public.portfolio_cards(text[], integer, integer) is 'Listing cards for agents: anonymous (type, listing type, district, rooms, price band), partial (+ price, title, description, media, agent name), full (+ agent phone), by the caller''s agent_visibility; own listings in full. Never confidential data.';
+
+revoke execute on function public.grant_visibility(text, uuid, text, uuid), public.portfolio_cards(text[], integer, integer)
+  from public, anon;
+grant execute on function public.grant_visibility(text, uuid, text, uuid), public.portfolio_cards(text[], integer, integer)
+  to authenticated, service_role;
+grant execute on function private.visibility_rank(text), private.price_band(bigint), private.is_active_agent(uuid),
+  private.portfolio_cards(text[], integer, integer) to authenticated, service_role;
