@@ -3,12 +3,14 @@
 -- own profile and the rows of the caller's own work.
 
 -- True when the session acts through the API as a user (PostgREST's anon/authenticated roles): only
--- then do triggers check authority. service_role (the bot) and postgres (the dashboard) are trusted.
+-- then do triggers and RPCs check authority. service_role (the bot) and postgres (the dashboard) are
+-- trusted. Reads the `role` setting, not current_user, which a security definer function replaces
+-- with its owner.
 create or replace function private.is_api_user() returns boolean
   language sql stable
   set search_path = ''
 as $$
-  select current_user in ('anon', 'authenticated')
+  select current_setting('role') in ('anon', 'authenticated')
 $$;
 comment on function private.is_api_user() is 'True when the session acts as anon or authenticated (triggers then check authority).';
 
@@ -116,7 +118,7 @@ create or replace function public.whoami()
   set search_path = ''
 as $$
   select auth.uid(),
-         case when current_user = 'service_role' then 'service_role'
+         case when current_setting('role') = 'service_role' then 'service_role'
               when not private.is_api_user() then 'database'
               else private.authority() end,
          (select p.office from public.agent_profiles p where p.contact_id = auth.uid())
