@@ -118,3 +118,9 @@ insert into public.requests (id, customer_id, assigned_agent, request_type, crit
    '{"districts": ["Ataşehir"], "types": ["daire"], "rooms": ["2+1"], "max_price": 9000000, "currency": "TRY"}',
    'new', null)
 on conflict do nothing;
+
+-- Co-broking grants: what Boğaziçi's agents may see of Moda Emlak's listings (the rest: anonymous cards).
+insert into public.agent_visibility (portfolio_id, agent_id, visibility_level, granted_by) values
+  ('2026-001', '00000000-0000-4000-8000-000000000202', 'partial', '00000000-0000-4000-8000-000000000101'),
+  ('2026-003', '00000000-0000-4000-8000-000000000201', 'full', '00000000-0000-4000-8000-000000000101')
+on conflict do nothing;
