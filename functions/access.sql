@@ -49,8 +49,9 @@ as $$
 $$;
 comment on function private.managed_agent_ids() is 'Agents whose work auth.uid() manages: itself, and its office''s agents when a broker.';
 
--- The contacts the caller works with as an agent: the managed agents, the customers of their requests,
--- deals and showings, and the other agent of their deals.
+-- The contacts the caller works with as an agent: the managed agents and their own customers (of their
+-- requests, and of their deals and showings on the buying side or with no other agent). Never the other
+-- agent of a co-broking deal, nor that agent's customer: either could be gone around.
 create or replace function private.related_contact_ids() returns setof uuid
   language sql stable security definer
   set search_path = ''
@@ -60,14 +61,13 @@ as $$
   union
   select r.customer_id from public.requests r where r.assigned_agent in (select id from m)
   union
-  select unnest(array[d.customer_id, d.listing_agent_id, d.buying_agent_id])
-  from public.deals d
-  where d.listing_agent_id in (select id from m) or d.buying_agent_id in (select id from m)
+  select d.customer_id from public.deals d
+  where d.buying_agent_id in (select id from m) or (d.buying_agent_id is null and d.listing_agent_id in (select id from m))
   union
   select s.customer_id from public.showings s
-  where s.agent_id in (select id from m) or s.buying_agent_id in (select id from m)
+  where s.buying_agent_id in (select id from m) or (s.buying_agent_id is null and s.agent_id in (select id from m))
 $$;
-comment on function private.related_contact_ids() is 'Contacts auth.uid() works with as an agent (managed agents, their customers and co-brokers).';
+comment on function private.related_contact_ids() is 'Contacts auth.uid() works with as an agent: managed agents and their own customers (never a co-broker or its customer).';
 
 -- Requests on which a match notified the caller (an active agent) to act.
 create or replace function private.notified_request_ids() returns setof uuid

@@ -44,7 +44,7 @@ create or replace function public.set_agent_role(
   p_contact_id uuid,
   p_role text,
   p_office text default null,
-  p_active boolean default true
+  p_active boolean default null
 ) returns setof public.agent_profiles
   language plpgsql
   set search_path = ''
@@ -66,11 +66,11 @@ begin
     insert into public.agent_profiles as a (contact_id, role, office, active)
     values (p_contact_id, p_role, p_office, coalesce(p_active, true))
     on conflict (contact_id) do update
-      set role = excluded.role, office = coalesce(excluded.office, a.office), active = excluded.active
+      set role = excluded.role, office = coalesce(excluded.office, a.office), active = coalesce(p_active, a.active)
     returning a.*;
 end
 $$;
-comment on function public.set_agent_role(uuid, text, text, boolean) is 'Give a contact an agent profile with a role (agent, broker, admin, owner), office and active flag; the contact becomes an agent (or staff). Admins and owners only; only owners grant owner.';
+comment on function public.set_agent_role(uuid, text, text, boolean) is 'Give a contact an agent profile with a role (agent, broker, admin, owner), office and active flag (NULL keeps the current office and flag; a new profile is active); the contact becomes an agent (or staff). Admins and owners only; only owners grant owner.';
 
 -- The acting agent edits its own specialty, territory and monthly target (NULL keeps a value).
 create or replace function public.update_agent_profile(

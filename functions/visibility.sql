@@ -33,6 +33,16 @@ as $$
 $$;
 comment on function private.is_active_agent(uuid) is 'True when the contact has an active agent profile.';
 
+-- An agent's level on a listing: its grant, or anonymous (for policies: may a buying agent deal on it?).
+create or replace function private.visibility_of(p_portfolio_id text, p_agent_id uuid) returns text
+  language sql stable security definer
+  set search_path = ''
+as $$
+  select coalesce((select v.visibility_level from public.agent_visibility v
+                   where v.portfolio_id = p_portfolio_id and v.agent_id = p_agent_id), 'anonymous')
+$$;
+comment on function private.visibility_of(text, uuid) is 'The agent''s visibility level on the listing (anonymous when no grant).';
+
 -- Section - Triggers
 
 -- Visibility never drops: a grant may only raise the level.
@@ -177,4 +187,5 @@ revoke execute on function public.grant_visibility(text, uuid, text, uuid), publ
 grant execute on function public.grant_visibility(text, uuid, text, uuid), public.portfolio_cards(text[], integer, integer)
   to authenticated, service_role;
 grant execute on function private.visibility_rank(text), private.price_band(bigint), private.is_active_agent(uuid),
+  private.visibility_of(text, uuid),
   private.portfolio_cards(text[], integer, integer) to authenticated, service_role;

@@ -1,7 +1,7 @@
 -- Conversation: grants and row-level security policies (re-applied after every migrate).
 -- docs/access.md is the specification. The bot (service_role) writes conversations; contacts read their own.
 revoke all on table public.sessions, public.message_log, public.interaction_tracker, public.pending_notifications
-  from anon, authenticated;
+  from anon, authenticated, service_role;
 grant select, insert, update, delete on table public.sessions to authenticated;
 grant select, delete on table public.message_log, public.pending_notifications to authenticated;
 grant select on table public.interaction_tracker to authenticated;

@@ -1,7 +1,9 @@
 -- Deal pipeline: grants and row-level security policies (re-applied after every migrate).
 -- docs/access.md is the specification. "A deal of M": a deal whose listing or buying agent the caller manages.
+-- Agents write deals and showings only for a customer they already see (not for any contact id they can
+-- name); a buying agent only on a listing it sees at least at partial level (a match or a grant).
 revoke all on table public.deals, public.showings, public.deal_confirmations, public.deal_negotiations,
-  public.platform_commissions from anon, authenticated;
+  public.platform_commissions from anon, authenticated, service_role;
 grant select, insert, update, delete on table public.deals, public.showings, public.deal_confirmations,
   public.deal_negotiations, public.platform_commissions to authenticated, service_role;
 
@@ -17,8 +19,10 @@ create policy "Customers and the deal's agents read deals" on public.deals
 drop policy if exists "The deal's agents open deals" on public.deals;
 create policy "The deal's agents open deals" on public.deals
   for insert to authenticated
-  with check (listing_agent_id in (select private.managed_agent_ids())
-              or buying_agent_id in (select private.managed_agent_ids())
+  with check ((customer_id in (select c.id from public.contacts c)
+               and (listing_agent_id in (select private.managed_agent_ids())
+                    or (buying_agent_id in (select private.managed_agent_ids())
+                        and private.visibility_of(portfolio_id, buying_agent_id) in ('partial', 'full'))))
               or (select private.is_staff()));
 
 drop policy if exists "The deal's agents update deals" on public.deals;
@@ -27,8 +31,10 @@ create policy "The deal's agents update deals" on public.deals
   using (listing_agent_id in (select private.managed_agent_ids())
          or buying_agent_id in (select private.managed_agent_ids())
          or (select private.is_staff()))
-  with check (listing_agent_id in (select private.managed_agent_ids())
-              or buying_agent_id in (select private.managed_agent_ids())
+  with check ((customer_id in (select c.id from public.contacts c)
+               and (listing_agent_id in (select private.managed_agent_ids())
+                    or (buying_agent_id in (select private.managed_agent_ids())
+                        and private.visibility_of(portfolio_id, buying_agent_id) in ('partial', 'full'))))
               or (select private.is_staff()));
 
 drop policy if exists "Staff delete deals" on public.deals;
@@ -47,8 +53,10 @@ create policy "Customers and the showing's agents read showings" on public.showi
 drop policy if exists "The showing's agents schedule showings" on public.showings;
 create policy "The showing's agents schedule showings" on public.showings
   for insert to authenticated
-  with check (agent_id in (select private.managed_agent_ids())
-              or buying_agent_id in (select private.managed_agent_ids())
+  with check ((customer_id in (select c.id from public.contacts c)
+               and (agent_id in (select private.managed_agent_ids())
+                    or (buying_agent_id in (select private.managed_agent_ids())
+                        and private.visibility_of(portfolio_id, buying_agent_id) in ('partial', 'full'))))
               or (select private.is_staff()));
 
 drop policy if exists "The showing's agents update showings" on public.showings;
@@ -57,8 +65,10 @@ create policy "The showing's agents update showings" on public.showings
   using (agent_id in (select private.managed_agent_ids())
          or buying_agent_id in (select private.managed_agent_ids())
          or (select private.is_staff()))
-  with check (agent_id in (select private.managed_agent_ids())
-              or buying_agent_id in (select private.managed_agent_ids())
+  with check ((customer_id in (select c.id from public.contacts c)
+               and (agent_id in (select private.managed_agent_ids())
+                    or (buying_agent_id in (select private.managed_agent_ids())
+                        and private.visibility_of(portfolio_id, buying_agent_id) in ('partial', 'full'))))
               or (select private.is_staff()));
 
 drop policy if exists "Staff delete showings" on public.showings;

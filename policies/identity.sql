@@ -1,12 +1,12 @@
 -- Identity: grants and row-level security policies (re-applied after every migrate). docs/access.md
 -- is the specification; tests/access_matrix.csv checks every table x actor x action.
--- Supabase grants every public table to the API roles by default: revoke, then grant exactly.
+-- Supabase grants every public table to the API roles by default: revoke (service_role too), then grant exactly.
 -- service_role bypasses row-level security, as on every Supabase project; anon gets nothing.
 
 -- Functions: anon calls nothing; nothing in private is callable unless functions/ grants it.
 revoke execute on all functions in schema private, public from public, anon;
 
-revoke all on table public.contacts, public.agent_profiles, public.agent_visibility from anon, authenticated;
+revoke all on table public.contacts, public.agent_profiles, public.agent_visibility from anon, authenticated, service_role;
 grant select, insert, update, delete on table public.contacts, public.agent_profiles, public.agent_visibility
   to authenticated, service_role;
 
@@ -59,7 +59,9 @@ create policy "Staff delete agent profiles" on public.agent_profiles
 drop policy if exists "Agents read their grants; listing managers read the listing's grants" on public.agent_visibility;
 create policy "Agents read their grants; listing managers read the listing's grants" on public.agent_visibility
   for select to authenticated
-  using (agent_id = (select auth.uid()) or portfolio_id in (select p.id from public.portfolios p));
+  -- an anonymous grant tells its holder nothing (not even who granted it)
+  using ((agent_id = (select auth.uid()) and visibility_level <> 'anonymous')
+         or portfolio_id in (select p.id from public.portfolios p));
 
 drop policy if exists "Listing managers grant visibility in their own name" on public.agent_visibility;
 create policy "Listing managers grant visibility in their own name" on public.agent_visibility

@@ -1,6 +1,6 @@
 -- Operations: grants and row-level security policies (re-applied after every migrate).
 -- docs/access.md is the specification.
-revoke all on table public.tasks, public.documents from anon, authenticated;
+revoke all on table public.tasks, public.documents from anon, authenticated, service_role;
 grant select, insert, update, delete on table public.tasks, public.documents to authenticated, service_role;
 
 -- Section - tasks

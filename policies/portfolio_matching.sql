@@ -1,10 +1,11 @@
 -- Portföy & Matching: grants and row-level security policies (re-applied after every migrate).
 -- docs/access.md is the specification. Other agents never read listings as rows: portfolio_cards.
 revoke all on table public.portfolios, public.portfolio_confidential, public.portfolio_media, public.portfolio_history,
-  public.requests, public.market_signals, public.portfolio_request_matches from anon, authenticated;
+  public.requests, public.market_signals, public.portfolio_request_matches from anon, authenticated, service_role;
 grant select, insert, update, delete on table public.portfolios, public.portfolio_confidential, public.portfolio_media,
   public.requests to authenticated, service_role;
--- History and matches are written by the database only; signals are recorded, never edited.
+-- History is written by triggers only, the bot included; matches by the matcher (and the bot's delivery
+-- flags); signals are recorded, never edited.
 grant select on table public.portfolio_history, public.portfolio_request_matches to authenticated, service_role;
 grant select, insert, delete on table public.market_signals to authenticated;
 grant select, insert, update, delete on table public.market_signals, public.portfolio_request_matches to service_role;
@@ -78,10 +79,12 @@ create policy "Customers, their agents and brokers read requests" on public.requ
          or (assigned_agent is null and (select private.authority()) = 'broker')
          or id in (select private.notified_request_ids()));
 
+-- An agent files requests only for a customer it already sees (not for any contact id it can name).
 drop policy if exists "Customers and their agents create requests" on public.requests;
 create policy "Customers and their agents create requests" on public.requests
   for insert to authenticated
-  with check (customer_id = (select auth.uid()) or assigned_agent in (select private.managed_agent_ids())
+  with check (customer_id = (select auth.uid())
+              or (assigned_agent in (select private.managed_agent_ids()) and customer_id in (select c.id from public.contacts c))
               or (select private.is_staff()));
 
 drop policy if exists "Customers and their agents update requests" on public.requests;
@@ -89,7 +92,8 @@ create policy "Customers and their agents update requests" on public.requests
   for update to authenticated
   using (customer_id = (select auth.uid()) or assigned_agent in (select private.managed_agent_ids())
          or (select private.is_staff()))
-  with check (customer_id = (select auth.uid()) or assigned_agent in (select private.managed_agent_ids())
+  with check (customer_id = (select auth.uid())
+              or (assigned_agent in (select private.managed_agent_ids()) and customer_id in (select c.id from public.contacts c))
               or (select private.is_staff()));
 
 drop policy if exists "Staff delete requests" on public.requests;
