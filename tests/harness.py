@@ -120,6 +120,16 @@ def pytest_report_header(config: pytest.Config) -> list[str]:
     return lines
 
 
+def pytest_terminal_summary(terminalreporter) -> None:
+    """One line with the access-matrix cell count (tests/test_access_matrix.py tags its cells); here, in
+    the harness, so that it prints under xdist too (the controller never imports test modules)."""
+    reports = [r for status in ("passed", "failed") for r in terminalreporter.stats.get(status, [])
+               if r.when == "call" and any(k == "access_matrix_cell" for k, _ in r.user_properties)]
+    if reports:
+        failed = sum(r.failed for r in reports)
+        terminalreporter.write_line(f"access matrix: {len(reports)} cells ({len(reports) - failed} passed, {failed} failed)")
+
+
 # --------------------------------------------------------------------------------------- fixtures
 def _url(host, port, user, dbname, password=None) -> str:
     auth = f"{user}:{password}" if password else user

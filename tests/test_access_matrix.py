@@ -195,34 +195,6 @@ def test_readme_shows_the_matrix() -> None:
                     "regenerate it: .venv/bin/python -m tests.test_access_matrix --readme", pytrace=False)
 
 
-# ------------------------------------------------------------------------------- the cell count
-class _Summary:
-    """Prints "access matrix: N cells (…)" at the end of a run that ran cells (without xdist)."""
-
-    def pytest_terminal_summary(self, terminalreporter) -> None:
-        counts: dict[str, int] = {}
-        for status in ("passed", "failed", "error"):
-            for r in terminalreporter.stats.get(status, []):
-                if getattr(r, "when", "") == "call" and any(k == PROPERTY for k, _ in getattr(r, "user_properties", ())):
-                    counts[status] = counts.get(status, 0) + 1
-        if counts:
-            total = sum(counts.values())
-            detail = ", ".join(f"{v} {k}" for k, v in counts.items())
-            terminalreporter.write_line(f"access matrix: {total} cells of {len(CELLS)} ({detail})")
-
-
-@pytest.fixture(scope="module", autouse=True)
-def _report_cell_count(request: pytest.FixtureRequest) -> None:
-    # Under xdist the summary is the controller's, which never imports this module: a hook in the
-    # harness (counting reports with the user property PROPERTY) does it there.
-    config = request.config
-    harness = config.pluginmanager.get_plugin("tests.harness")
-    if hasattr(config, "workerinput") or hasattr(harness, "pytest_terminal_summary"):
-        return
-    if not config.pluginmanager.has_plugin("access-matrix-summary"):
-        config.pluginmanager.register(_Summary(), "access-matrix-summary")
-
-
 # ----------------------------------------------------------------------------------- __main__
 def main(argv: list[str]) -> int:
     if argv == ["--readme"]:

@@ -35,3 +35,8 @@ def test_vic_demo_prints_the_seeded_database(db_url: str) -> None:
     assert result.exit_code == 0, result.output
     for expected in ("portfolios", "Moda Emlak", "Boğaziçi Gayrimenkul", "2026-001", "12.500.000 ₺", "Selin Koç"):
         assert expected in result.output
+    # the other office's agent: partial on the granted flat, bands elsewhere, never a floor price
+    cards = result.output[result.output.index("What Zeynep Arslan"):]
+    assert "partial" in cards and "anonymous" in cards and "10.000.000 ₺ – 15.000.000 ₺" not in cards
+    assert "7.500.000 ₺ – 10.000.000 ₺" in cards and "8.900.000" not in cards
+    assert "11.800.000" not in result.output and "Hasan Kaya" not in result.output

@@ -228,7 +228,7 @@ def seed(database_url: DatabaseUrl = None) -> None:
 
 @app.command()
 def demo(database_url: DatabaseUrl = None) -> None:
-    """Print what the database holds: tables, agents by office, listings, requests."""
+    """Print what the database holds: tables, agents by office, listings, requests, and the cards an agent of the other office sees."""
     target = _target(database_url)
     with _reported():
         demo_view.show(target)

@@ -5,7 +5,11 @@ from __future__ import annotations
 from rich.console import Console
 from rich.table import Table
 
+from vic.client import VicClient
 from vic.migrate import connect, sql_errors
+
+# Zeynep Arslan, an agent of the other office (Boğaziçi Gayrimenkul), looking at the market.
+OTHER_OFFICE_AGENT = "00000000-0000-4000-8000-000000000202"
 
 SYMBOLS = {"TRY": "₺", "USD": "$", "EUR": "€", "GBP": "£"}
 
@@ -86,5 +90,21 @@ def show(url: str, console: Console | None = None) -> None:
                        left join public.contacts ag on ag.id = r.assigned_agent
                        order by r.created_at, r.id"""
                 )
+            ],
+        ))
+
+        with VicClient.connect(url, acting_as=OTHER_OFFICE_AGENT) as vic:
+            me = vic.whoami()
+            name = conn.execute("select display_name from public.contacts where id = %s", (me["contact_id"],)).fetchone()
+            cards = vic.portfolio_cards(limit=12)
+        console.print(_table(
+            f"What {name[0] if name else me['contact_id']} ({me['authority']}, {me['office']}) sees: portfolio_cards",
+            ["id", "level", "district", "type", "rooms", "price", "agent", "agent phone", "title"],
+            [
+                (c["id"], c["visibility_level"], c["district"], c["type"], c["rooms"] or "",
+                 money(c["listed_price"], c["currency"]) if c["listed_price"] is not None
+                 else f"{money(c['price_band_min'], c['currency'])} – {money(c['price_band_max'], c['currency'])}",
+                 c["agent_name"], c["agent_phone"], c["title"])
+                for c in cards
             ],
         ))
