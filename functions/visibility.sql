@@ -34,12 +34,15 @@ $$;
 comment on function private.is_active_agent(uuid) is 'True when the contact has an active agent profile.';
 
 -- An agent's level on a listing: its grant, or anonymous (for policies: may a buying agent deal on it?).
+-- Answers only for agents the caller manages (anonymous otherwise), so it reveals no one else's grants.
 create or replace function private.visibility_of(p_portfolio_id text, p_agent_id uuid) returns text
   language sql stable security definer
   set search_path = ''
 as $$
   select coalesce((select v.visibility_level from public.agent_visibility v
-                   where v.portfolio_id = p_portfolio_id and v.agent_id = p_agent_id), 'anonymous')
+                   where v.portfolio_id = p_portfolio_id and v.agent_id = p_agent_id
+                     and (v.agent_id in (select private.managed_agent_ids()) or private.is_staff()
+                          or not private.is_api_user())), 'anonymous')
 $$;
 comment on function private.visibility_of(text, uuid) is 'The agent''s visibility level on the listing (anonymous when no grant).';
 

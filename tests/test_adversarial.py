@@ -10,8 +10,9 @@ The secrets (docs/access.md, DOMAIN.md "agent_visibility" and "portfolio_confide
   agent's identity (name, phone, contact id); at partial also the agent's phone.
 
 The attackers: agents of the other office (Boğaziçi) at anonymous, partial and full visibility of
-2026-001, the broker of the other office, an agent of the listing's own office who is not a broker, an
-inactive agent holding a full grant (no agent rights), a customer, a valid token naming no contact,
+2026-001, one holding an explicit `anonymous` grant row (which must tell it nothing, not even who
+granted it), the broker of the other office, an agent of the listing's own office who is not a broker,
+an inactive agent holding a full grant (no agent rights), a customer, a valid token naming no contact,
 and anon. Each path is tried by each attacker; every returned value and every error's text, detail,
 hint and context is searched for every secret value (distinctive values: floor 11.800.000, owner
 phone +905301110001, notes "GIZLI-NOT …"). The paths:
@@ -340,7 +341,7 @@ def test_direct_select_reveals_nothing(conn, attacker: Attacker) -> None:
         listing_rows = {}
         for table in ("portfolios", "portfolio_confidential", "portfolio_media", "portfolio_history"):
             key = "id" if table == "portfolios" else "portfolio_id"
-            o = attempt(conn, table, f"select {key} from public.{table} where {key} like '2026-%%'")
+            o = attempt(conn, table, f"select {key} from public.{table} where {key} like '2026-%'")
             listing_rows[table] = sorted({r[0] for r in o.rows})
     assert_no_leak(attacker, outcomes)
     visible = {t: ids for t, ids in listing_rows.items() if ids}
