@@ -40,7 +40,7 @@ QUERIES: dict[str, str] = {
                      'acl ' || {_acl('n.nspacl', "'n'", 'n.nspowner')},
                      'comment ' || coalesce(obj_description(n.oid, 'pg_namespace'), '-')]
         from pg_namespace n where {OURS} and {_not_in_extension('pg_namespace', 'n.oid')}""",
-    "extension": f"""
+    "extension": """
         select 'extension ' || x.extname, array['schema ' || n.nspname, 'version ' || x.extversion]
         from pg_extension x join pg_namespace n on n.oid = x.extnamespace""",
     "relation": f"""

@@ -213,6 +213,22 @@ def db_url(pg_server: PgServer, vic_copy: psycopg.Connection) -> str:
     return pg_server.url(vic_copy.info.dbname)
 
 
+@pytest.fixture(scope="module")
+def module_db_url(pg_server: PgServer, vic_template) -> str:
+    """URL of a copy of the migrated template shared by one test module (for modules that load a large
+    scenario once and roll back each test), dropped after the module."""
+    name = f"vic_module_{os.environ.get('PYTEST_XDIST_WORKER', 'main')}_{os.getpid()}_{next(_module_copies)}"
+    janitor = DatabaseJanitor(user=vic_template.user, host=vic_template.host, port=vic_template.port, dbname=name,
+                              template_dbname=vic_template.template_dbname,
+                              maintenance_dbname=vic_template.maintenance_dbname, password=vic_template.password)
+    janitor.init()
+    yield pg_server.url(name)
+    janitor.drop()
+
+
+_module_copies = itertools.count()
+
+
 @pytest.fixture
 def db(vic_copy: psycopg.Connection) -> psycopg.Connection:
     """psycopg connection (autocommit) to the same fresh copy as `db_url`."""

@@ -14,7 +14,6 @@ from __future__ import annotations
 
 import csv
 import itertools
-import os
 import sys
 from collections.abc import Iterator
 from dataclasses import dataclass
@@ -67,26 +66,12 @@ CELLS = read_matrix()
 
 
 # ---------------------------------------------------------------------------------- the database
-_counter = itertools.count()
-
-
 @pytest.fixture(scope="module")
-def matrix_db(pg_server, vic_template) -> Iterator[psycopg.Connection]:
-    """One copy of the migrated template for the module, with the world loaded; autocommit."""
-    from pytest_postgresql.janitor import DatabaseJanitor
-
-    name = f"vic_matrix_{os.environ.get('PYTEST_XDIST_WORKER', 'main')}_{os.getpid()}_{next(_counter)}"
-    janitor = DatabaseJanitor(user=vic_template.user, host=vic_template.host, port=vic_template.port,
-                              dbname=name, template_dbname=vic_template.template_dbname,
-                              maintenance_dbname=vic_template.maintenance_dbname,
-                              password=vic_template.password)
-    janitor.init()
-    try:
-        with psycopg.connect(pg_server.url(name), autocommit=True) as conn:
-            load(conn)
-            yield conn
-    finally:
-        janitor.drop()
+def matrix_db(module_db_url: str) -> Iterator[psycopg.Connection]:
+    """The module's copy of the migrated template with the world loaded; autocommit."""
+    with psycopg.connect(module_db_url, autocommit=True) as conn:
+        load(conn)
+        yield conn
 
 
 # ------------------------------------------------------------------------------------- the cells

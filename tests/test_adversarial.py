@@ -191,26 +191,13 @@ def _attackers(attackers: list[Attacker] = ATTACKERS):
 
 # ------------------------------------------------------------------------------------ the database
 @pytest.fixture(scope="module")
-def adv_db(pg_server, vic_template) -> Iterator[psycopg.Connection]:
-    """One copy of the migrated template for the module: the world plus EXTRA_SQL; autocommit. Every
-    probe runs in a transaction that is rolled back, so tests do not disturb each other."""
-    import os
-
-    from pytest_postgresql.janitor import DatabaseJanitor
-
-    name = f"vic_adv_{os.environ.get('PYTEST_XDIST_WORKER', 'main')}_{os.getpid()}"
-    janitor = DatabaseJanitor(user=vic_template.user, host=vic_template.host, port=vic_template.port,
-                              dbname=name, template_dbname=vic_template.template_dbname,
-                              maintenance_dbname=vic_template.maintenance_dbname,
-                              password=vic_template.password)
-    janitor.init()
-    try:
-        with psycopg.connect(pg_server.url(name), autocommit=True) as conn:
-            load(conn)
-            conn.execute(EXTRA_SQL.encode())
-            yield conn
-    finally:
-        janitor.drop()
+def adv_db(module_db_url: str) -> Iterator[psycopg.Connection]:
+    """The module's copy of the migrated template: the world plus EXTRA_SQL; autocommit. Every probe runs
+    in a transaction that is rolled back, so tests do not disturb each other."""
+    with psycopg.connect(module_db_url, autocommit=True) as conn:
+        load(conn)
+        conn.execute(EXTRA_SQL.encode())
+        yield conn
 
 
 @pytest.fixture
