@@ -112,55 +112,6 @@ end
 $$;
 comment on function public.grant_visibility(text, uuid, text, uuid) is 'Raise an agent''s visibility (anonymous, partial, full) of a listing; never lowers it. Listing agent, broker of its office, admins, owners, bot.';
 
--- The cards of the listings the caller may see, each with the fields of the caller's level; hidden
--- fields are NULL. Security definer to read listings the caller cannot read as rows; only active
--- agents (and trusted sessions) get cards. Ordered by id in natural order, never by a hidden field.
-create or replace function private.portfolio_cards(p_portfolio_ids text[], p_limit integer, p_offset integer)
-  returns table (
-    id text, type text, listing_type text, city text, district text, rooms text, currency text, status text,
-    price_band_min bigint, price_band_max bigint, visibility_level text, listed_price bigint, title text,
-    description text, media jsonb, agent_name text, agent_phone text
-  )
-  language sql stable security definer
-  set search_path = ''
-as $$
-  with caller as (
-    select auth.uid() as contact_id,
-           not private.is_api_user() or private.is_staff() as trusted,
-           not private.is_api_user() or coalesce(private.authority() in ('agent', 'broker', 'admin', 'owner'), false) as is_agent
-  ),
-  seen as (
-    select p.*, (c.trusted or p.agent_id in (select private.managed_agent_ids())) as own, v.visibility_level as granted
-    from caller c
-    join public.portfolios p on p_portfolio_ids is null or p.id = any (p_portfolio_ids)
-    left join public.agent_visibility v on v.portfolio_id = p.id and v.agent_id = c.contact_id
-    where c.is_agent
-  ),
-  card as (
-    select s.*, case when s.own then 'full' else coalesce(s.granted, 'anonymous') end as lvl
-    from seen s
-    where s.status = 'active' or s.own or s.granted is not null
-  )
-  select k.id, k.type, k.listing_type, k.city, k.district, k.rooms, k.currency, k.status,
-         b.band_min, b.band_max, k.lvl,
-         case when k.lvl <> 'anonymous' then k.listed_price end,
-         case when k.lvl <> 'anonymous' then k.title end,
-         case when k.lvl <> 'anonymous' then k.description end,
-         case when k.lvl <> 'anonymous' then
-           (select coalesce(jsonb_agg(jsonb_build_object('media_type', m.media_type, 'storage_path', m.storage_path)
-                                      order by m.sort_order), '[]'::jsonb)
-            from public.portfolio_media m where m.portfolio_id = k.id)
-         end,
-         case when k.lvl <> 'anonymous' then a.display_name end,
-         case when k.lvl = 'full' then a.phone end
-  from card k
-  cross join lateral private.price_band(k.listed_price) b
-  join public.contacts a on a.id = k.agent_id
-  order by left(k.id, 4), length(k.id), k.id
-  limit p_limit offset p_offset
-$$;
-comment on function private.portfolio_cards(text[], integer, integer) is 'Listing cards at the caller''s visibility level (see public.portfolio_cards).';
-
 create or replace function public.portfolio_cards(
   p_portfolio_ids text[] default null,
   p_limit integer default 50,
@@ -174,13 +125,13 @@ create or replace function public.portfolio_cards(
   set search_path = ''
 as $$
 begin
-  if p_limit is null or p_limit not between 1 and 500 then
-    raise exception using errcode = 'VC001', message = 'limit must be between 1 and 500';
-  end if;
-  if p_offset is null or p_offset < 0 then
-    raise exception using errcode = 'VC001', message = 'offset must be zero or more';
-  end if;
-  return query select * from private.portfolio_cards(p_portfolio_ids, p_limit, p_offset);
+  perform private.check_page(p_limit, p_offset);
+  -- hidden fields NULL; own listings in full; only agents get cards (see private.listing_cards)
+  return query
+    select c.id, c.type, c.listing_type, c.city, c.district, c.rooms, c.currency, c.status, c.price_band_min,
+           c.price_band_max, c.visibility_level, c.listed_price, c.title, c.description, c.media, c.agent_name,
+           c.agent_phone
+    from private.listing_cards(p_portfolio_ids, null, null, null, null, null, null, null, null, p_limit, p_offset) c;
 end
 $$;
 comment on function public.portfolio_cards(text[], integer, integer) is 'Listing cards for agents: anonymous (type, listing type, district, rooms, price band), partial (+ price, title, description, media, agent name), full (+ agent phone), by the caller''s agent_visibility; own listings in full. Never confidential data.';
@@ -190,5 +141,4 @@ revoke execute on function public.grant_visibility(text, uuid, text, uuid), publ
 grant execute on function public.grant_visibility(text, uuid, text, uuid), public.portfolio_cards(text[], integer, integer)
   to authenticated, service_role;
 grant execute on function private.visibility_rank(text), private.price_band(bigint), private.is_active_agent(uuid),
-  private.visibility_of(text, uuid),
-  private.portfolio_cards(text[], integer, integer) to authenticated, service_role;
+  private.visibility_of(text, uuid) to authenticated, service_role;

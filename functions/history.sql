@@ -1,0 +1,78 @@
+-- History: portfolio_history is written by these triggers only (no role may write it directly). One row
+-- per change of a listing or of its confidential row, with only the changed fields.
+
+-- The fields of a listing that its history records: not the generated or derived ones (match_floor and
+-- price_reach carry the confidential floor, and belong to the confidential row's history).
+create or replace function private.listing_history_fields(p_row public.portfolios) returns jsonb
+  language sql immutable
+  set search_path = ''
+as $$
+  select to_jsonb(p_row) - array['created_at', 'updated_at', 'search_vector', 'district_norm', 'district_keys',
+                                 'type_keys', 'match_floor', 'price_reach']
+$$;
+comment on function private.listing_history_fields(public.portfolios) is 'The audited fields of a listing row, as jsonb.';
+
+-- Write one history row with the keys of p_new that differ from p_old (nothing when none differ).
+create or replace function private.record_history(
+  p_portfolio_id text, p_event text, p_old jsonb, p_new jsonb, p_confidential boolean
+) returns void
+  language sql
+  set search_path = ''
+as $$
+  insert into public.portfolio_history (portfolio_id, event_type, old_value, new_value, changed_by, is_confidential)
+  select p_portfolio_id, p_event,
+         case when p_old is not null then jsonb_object_agg(k, p_old -> k) end,
+         case when p_new is not null then jsonb_object_agg(k, p_new -> k) end,
+         auth.uid(), p_confidential
+  from (select k from jsonb_object_keys(coalesce(p_new, p_old)) as k
+        -- a created row records the fields it has (not its empty ones)
+        where (p_old -> k) is distinct from (p_new -> k) and (p_old is not null or p_new -> k <> 'null')) as changed
+  having count(*) > 0
+$$;
+comment on function private.record_history(text, text, jsonb, jsonb, boolean) is 'Inserts a portfolio_history row with only the changed fields (none when nothing changed).';
+
+create or replace function private.tg_portfolios__history() returns trigger
+  language plpgsql security definer
+  set search_path = ''
+as $$
+begin
+  if tg_op = 'INSERT' then
+    perform private.record_history(new.id, 'create', null, private.listing_history_fields(new), false);
+  else
+    perform private.record_history(
+      new.id,
+      case when new.status = old.status then 'update'
+           when new.status = 'inactive' then 'deactivate'
+           when new.status = 'sold' then 'sold'
+           else 'reactivate' end,
+      private.listing_history_fields(old), private.listing_history_fields(new), false);
+  end if;
+  return null;
+end
+$$;
+comment on function private.tg_portfolios__history() is 'Trigger: audits each create, update, deactivate, reactivate and sold of a listing.';
+
+-- Confidential changes are audited too, as is_confidential rows (visible only to the row's readers).
+create or replace function private.tg_portfolio_confidential__history() returns trigger
+  language plpgsql security definer
+  set search_path = ''
+as $$
+begin
+  if tg_op = 'DELETE' and not exists (select 1 from public.portfolios p where p.id = old.portfolio_id) then
+    return null;  -- the listing itself is being deleted (cascade): its history goes with it
+  end if;
+  perform private.record_history(
+    coalesce(new.portfolio_id, old.portfolio_id),
+    case tg_op when 'INSERT' then 'create' else 'update' end,
+    case when tg_op <> 'INSERT' then to_jsonb(old) - array['created_at', 'updated_at'] end,
+    case when tg_op <> 'DELETE' then to_jsonb(new) - array['created_at', 'updated_at'] end,
+    true);
+  return null;
+end
+$$;
+comment on function private.tg_portfolio_confidential__history() is 'Trigger: audits confidential changes in is_confidential history rows.';
+
+create or replace trigger _800_history after insert or update on public.portfolios
+  for each row execute function private.tg_portfolios__history();
+create or replace trigger _800_history after insert or update or delete on public.portfolio_confidential
+  for each row execute function private.tg_portfolio_confidential__history();

@@ -1,0 +1,227 @@
+-- Matching: listings against open requests and back, inside PostgreSQL (docs/matching.md).
+--
+-- One view states every criterion of a (listing, request) pair; the matcher reads it driven from either
+-- side, so both directions apply the same predicates and give the same score. The predicates are index
+-- shaped: district and type as array overlap with '*' for "none named" (GIN), the price as range overlap
+-- of the listing's reach [floor, listed price] with the request's budget (GiST), on partial indexes of
+-- open rows. Triggers run once per statement over its transition table, so a bulk insert is one join.
+
+-- Every criterion of every (listing, request) pair; the hard filters are the first six.
+create or replace view private.pair_criteria with (security_invoker = true) as
+select l.id as portfolio_id,
+       r.id as request_id,
+       l.status = 'active' and r.status <> 'closed' as open,
+       l.listing_type = case r.request_type when 'buy' then 'sale' else 'rent' end as listing_type_ok,
+       l.currency = r.crit_currency as currency_ok,
+       l.district_keys && r.crit_districts as district_ok,
+       l.type_keys && r.crit_types as type_ok,
+       l.price_reach && r.crit_budget as reachable_ok,
+       r.crit_rooms is null or l.rooms = any (r.crit_rooms) as rooms_ok,
+       r.crit_max_price is null or l.listed_price <= r.crit_max_price as within_budget_ok
+from public.portfolios l
+cross join public.requests r;
+comment on view private.pair_criteria is 'Every matching criterion of every (listing, request) pair; read with a filter on one side.';
+
+-- The pairs that pass every hard filter, with their score, for the given listings or requests.
+create or replace function private.match_candidates(p_portfolio_ids text[], p_request_ids uuid[])
+  returns table (portfolio_id text, request_id uuid, score smallint)
+  language plpgsql stable
+  set search_path = ''
+as $$
+begin
+  -- two statements, one per driving side, so each is planned from its own side's indexes
+  if p_portfolio_ids is not null then
+    return query
+      select c.portfolio_id, c.request_id,
+             (c.district_ok::int + c.type_ok::int + c.rooms_ok::int + c.reachable_ok::int + c.within_budget_ok::int)::smallint
+      from private.pair_criteria c
+      where c.portfolio_id = any (p_portfolio_ids)
+        and c.open and c.listing_type_ok and c.currency_ok and c.district_ok and c.type_ok and c.reachable_ok;
+  end if;
+  if p_request_ids is not null then
+    return query
+      select c.portfolio_id, c.request_id,
+             (c.district_ok::int + c.type_ok::int + c.rooms_ok::int + c.reachable_ok::int + c.within_budget_ok::int)::smallint
+      from private.pair_criteria c
+      where c.request_id = any (p_request_ids)
+        and c.open and c.listing_type_ok and c.currency_ok and c.district_ok and c.type_ok and c.reachable_ok;
+  end if;
+end
+$$;
+comment on function private.match_candidates(text[], uuid[]) is 'Matching pairs with their score for the given listings (or requests).';
+
+-- Bring the matches of the given listings (or requests) in line with the data: new pairs inserted and
+-- notified, changed scores updated, pairs that no longer match deleted. One notification per agent per
+-- call listing all its new matches; a cross-agent new match grants the request's agent partial visibility.
+create or replace function private.rematch(p_portfolio_ids text[], p_request_ids uuid[], p_trigger text)
+  returns void
+  language plpgsql security definer
+  set search_path = ''
+as $$
+begin
+  with cand as (
+    select * from private.match_candidates(p_portfolio_ids, p_request_ids)
+  ),
+  gone as (
+    delete from public.portfolio_request_matches m
+    where (m.portfolio_id = any (p_portfolio_ids) or m.request_id = any (p_request_ids))
+      and not exists (select 1 from cand c where c.portfolio_id = m.portfolio_id and c.request_id = m.request_id)
+  ),
+  written as (
+    insert into public.portfolio_request_matches as m
+      (portfolio_id, request_id, match_score, trigger_type, notified, notified_agent_id)
+    select c.portfolio_id, c.request_id, c.score, p_trigger, true, coalesce(r.assigned_agent, l.agent_id)
+    from cand c
+    join public.requests r on r.id = c.request_id
+    join public.portfolios l on l.id = c.portfolio_id
+    on conflict (portfolio_id, request_id) do update set match_score = excluded.match_score
+      where m.match_score <> excluded.match_score
+    returning m.portfolio_id, m.request_id, m.notified_agent_id, (m.xmax = 0) as is_new
+  ),
+  fresh as (
+    select w.*, r.assigned_agent, l.agent_id as listing_agent
+    from written w
+    join public.requests r on r.id = w.request_id
+    join public.portfolios l on l.id = w.portfolio_id
+    where w.is_new
+  ),
+  notified as (
+    insert into public.pending_notifications (contact_id, kind, body, buttons)
+    select f.notified_agent_id, 'match',
+           format('%s yeni eşleşme: %s', count(*),
+                  string_agg(format('ilan %s ↔ talep %s', f.portfolio_id, left(f.request_id::text, 8)), ', '
+                             order by f.portfolio_id, f.request_id)),
+           jsonb_build_array(jsonb_build_object('id', 'matches', 'title', 'Eşleşmeleri gör'))
+    from fresh f
+    where f.notified_agent_id is not null
+    group by f.notified_agent_id
+  )
+  insert into public.agent_visibility as v (portfolio_id, agent_id, visibility_level)
+  select distinct f.portfolio_id, f.assigned_agent, 'partial'
+  from fresh f
+  where f.assigned_agent is not null and f.assigned_agent <> f.listing_agent
+  on conflict (portfolio_id, agent_id) do update set visibility_level = 'partial', deal_id = null, granted_by = null
+    where v.visibility_level = 'anonymous';
+end
+$$;
+comment on function private.rematch(text[], uuid[], text) is 'Rewrites the matches of the given listings or requests: insert+notify new pairs, update scores, delete broken pairs.';
+
+-- Section - Triggers
+
+create or replace function private.tg_portfolios__match() returns trigger
+  language plpgsql security definer
+  set search_path = ''
+as $$
+begin
+  if tg_op = 'INSERT' then
+    perform private.rematch(array(select n.id from new_rows n), null, 'portfolio');
+  else
+    -- only listings whose matching inputs changed
+    perform private.rematch(
+      array(select n.id from new_rows n join old_rows o on o.id = n.id
+            where (n.status, n.listing_type, n.currency, n.district_keys, n.type_keys, n.rooms, n.listed_price, n.price_reach)
+                  is distinct from (o.status, o.listing_type, o.currency, o.district_keys, o.type_keys, o.rooms, o.listed_price, o.price_reach)),
+      null, 'portfolio');
+  end if;
+  return null;
+end
+$$;
+comment on function private.tg_portfolios__match() is 'Statement trigger: matches new or changed listings against open requests.';
+
+create or replace function private.tg_requests__match() returns trigger
+  language plpgsql security definer
+  set search_path = ''
+as $$
+declare
+  v_ids uuid[];
+begin
+  if tg_op = 'INSERT' then
+    v_ids := array(select n.id from new_rows n);
+  else
+    v_ids := array(select n.id from new_rows n join old_rows o on o.id = n.id
+                   where (n.status, n.request_type, n.criteria) is distinct from (o.status, o.request_type, o.criteria));
+  end if;
+  perform private.rematch(null, v_ids, 'request');
+  if tg_op = 'INSERT' then
+    -- every request is a demand signal; one extracted from a bot session is a session signal
+    insert into public.market_signals (source_type, source_id, parsed_criteria, match_count)
+    select case when n.source_session_id is null then 'request' else 'session' end, n.customer_id, n.criteria,
+           (select count(*) from public.portfolio_request_matches m where m.request_id = n.id)
+    from new_rows n;
+  end if;
+  return null;
+end
+$$;
+comment on function private.tg_requests__match() is 'Statement trigger: matches new or changed requests against active listings; records a demand signal per new request.';
+
+-- The matcher reads the floor from portfolios.match_floor (a copy of the confidential min_price).
+create or replace function private.tg_portfolio_confidential__match_floor() returns trigger
+  language plpgsql security definer
+  set search_path = ''
+as $$
+begin
+  update public.portfolios p
+  set match_floor = case when tg_op = 'DELETE' then null else new.min_price end
+  where p.id = coalesce(new.portfolio_id, old.portfolio_id)
+    and p.match_floor is distinct from case when tg_op = 'DELETE' then null else new.min_price end;
+  return null;
+end
+$$;
+comment on function private.tg_portfolio_confidential__match_floor() is 'Trigger: copies min_price to portfolios.match_floor, which rematches the listing.';
+
+create or replace trigger _900_match_insert after insert on public.portfolios
+  referencing new table as new_rows for each statement execute function private.tg_portfolios__match();
+create or replace trigger _900_match_update after update on public.portfolios
+  referencing old table as old_rows new table as new_rows for each statement execute function private.tg_portfolios__match();
+create or replace trigger _900_match_insert after insert on public.requests
+  referencing new table as new_rows for each statement execute function private.tg_requests__match();
+create or replace trigger _900_match_update after update on public.requests
+  referencing old table as old_rows new table as new_rows for each statement execute function private.tg_requests__match();
+create or replace trigger _850_match_floor after insert or update of min_price or delete on public.portfolio_confidential
+  for each row execute function private.tg_portfolio_confidential__match_floor();
+
+-- Section - RPCs
+
+-- Every criterion of a pair with pass/fail and its points; never a price. Listing managers; the request's
+-- managers once the pair matches (they know no more than the match told them); staff and the bot.
+create or replace function private.explain_match(p_portfolio_id text, p_request_id uuid)
+  returns table (criterion text, passed boolean, points integer)
+  language plpgsql stable security definer
+  set search_path = ''
+as $$
+begin
+  if private.is_api_user() and not private.can_manage_portfolio(p_portfolio_id)
+     and not (exists (select 1 from public.portfolio_request_matches m
+                      where m.portfolio_id = p_portfolio_id and m.request_id = p_request_id)
+              and exists (select 1 from public.requests r
+                          where r.id = p_request_id and r.assigned_agent in (select private.managed_agent_ids()))) then
+    raise exception using errcode = '42501', message = format('match of listing %s and request %s: not found or not yours', p_portfolio_id, p_request_id);
+  end if;
+  return query
+    select x.criterion, x.passed, case when x.scored and x.passed then 1 else 0 end
+    from private.pair_criteria c
+    cross join lateral (values
+      ('open', c.open, false), ('listing_type', c.listing_type_ok, false), ('currency', c.currency_ok, false),
+      ('district', c.district_ok, true), ('type', c.type_ok, true), ('rooms', c.rooms_ok, true),
+      ('reachable_within_budget', c.reachable_ok, true), ('within_budget_without_negotiation', c.within_budget_ok, true)
+    ) as x (criterion, passed, scored)
+    where c.portfolio_id = p_portfolio_id and c.request_id = p_request_id;
+  if not found then
+    raise exception using errcode = 'VC003', message = format('listing %s or request %s not found', p_portfolio_id, p_request_id);
+  end if;
+end
+$$;
+comment on function private.explain_match(text, uuid) is 'The criteria of a pair with pass/fail and points, after checking the caller.';
+
+create or replace function public.explain_match(p_portfolio_id text, p_request_id uuid)
+  returns table (criterion text, passed boolean, points integer)
+  language sql stable
+  set search_path = ''
+as $$
+  select * from private.explain_match(p_portfolio_id, p_request_id)
+$$;
+comment on function public.explain_match(text, uuid) is 'Explain a match: each criterion (open, listing_type, currency, district, type, rooms, reachable_within_budget, within_budget_without_negotiation) with pass/fail and points (the score is their sum); never a price. Listing managers, the request''s agents once matched, staff, bot.';
+
+revoke execute on function public.explain_match(text, uuid) from public, anon;
+grant execute on function public.explain_match(text, uuid) to authenticated, service_role;
+grant execute on function private.explain_match(text, uuid) to authenticated, service_role;

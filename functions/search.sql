@@ -1,0 +1,179 @@
+-- Search and cards: the listings an agent may see, at its visibility level, found by Turkish-aware full
+-- text and structured filters (docs/matching.md, docs/access.md).
+
+-- A query as a tsquery: each word (Turkish-normalised) matches as a prefix of its simple form or of its
+-- turkish stem, all words required: 'daire' finds 'daireler', 'daireler' finds 'daire'. NULL for no words.
+create or replace function private.search_query(p_query text) returns tsquery
+  language plpgsql stable
+  set search_path = ''
+as $$
+declare
+  v_word text;
+  v_stem text[];
+  v_terms text[] := '{}';
+begin
+  for v_word in select w from regexp_split_to_table(private.tr_norm(coalesce(p_query, '')), '[^a-z0-9]+') as w where w <> '' loop
+    v_stem := ts_lexize('pg_catalog.turkish_stem'::regdictionary, v_word);  -- {} for a stop word
+    v_terms := v_terms || case when cardinality(v_stem) > 0 and v_stem[1] <> v_word
+                               then format('(%s:* | %s:*)', v_word, v_stem[1]) else v_word || ':*' end;
+  end loop;
+  if cardinality(v_terms) = 0 then
+    return null;
+  end if;
+  return to_tsquery('pg_catalog.simple', array_to_string(v_terms, ' & '));
+end
+$$;
+comment on function private.search_query(text) is 'tsquery of a search text: every word as a prefix of its simple form or turkish stem.';
+
+-- The cards the caller may see, each at its level (hidden fields NULL), filtered and ranked, with the
+-- total count of hits. Security definer: other agents' listings are read here, never as rows. What an
+-- anonymous card hides can neither match nor rank: at that level the text matches only district, type
+-- and rooms, and the price filters apply to the price band. Dynamic SQL: only the filters given are in
+-- the statement, so each call is planned with the indexes its filters can use.
+create or replace function private.listing_cards(
+  p_portfolio_ids text[], p_query text, p_district text, p_type text, p_rooms text, p_min_price bigint,
+  p_max_price bigint, p_currency text, p_listing_type text, p_limit integer, p_offset integer
+) returns table (
+    id text, type text, listing_type text, city text, district text, rooms text, currency text, status text,
+    price_band_min bigint, price_band_max bigint, visibility_level text, listed_price bigint, title text,
+    description text, media jsonb, agent_name text, agent_phone text, rank real, total bigint
+  )
+  language plpgsql stable security definer
+  set search_path = ''
+as $$
+declare
+  v_query tsquery := private.search_query(p_query);
+  v_sql text := 'select p.*, ($1 or p.agent_id = any ($2)) as own, v.visibility_level as granted
+                 from public.portfolios p
+                 left join public.agent_visibility v on v.portfolio_id = p.id and v.agent_id = auth.uid()
+                 where true';
+begin
+  if private.is_api_user() and not coalesce(private.authority() in ('agent', 'broker', 'admin', 'owner'), false) then
+    return;  -- only agents get cards
+  end if;
+  v_sql := v_sql
+    || case when p_portfolio_ids is not null then ' and p.id = any ($3)' else '' end
+    || case when v_query is not null then ' and p.search_vector @@ $4' else '' end
+    || case when p_district is not null then ' and p.district_norm = private.tr_norm($5)' else '' end
+    || case when p_type is not null then ' and p.type = $6' else '' end
+    || case when p_rooms is not null then ' and p.rooms = $7' else '' end
+    || case when p_currency is not null then ' and p.currency = $8' else '' end
+    || case when p_listing_type is not null then ' and p.listing_type = $9' else '' end;
+  return query execute format($q$
+    with seen as (%s),
+    card as (
+      select s.*, case when s.own then 'full' else coalesce(s.granted, 'anonymous') end as lvl,
+             b.band_min, b.band_max
+      from seen s
+      cross join lateral private.price_band(s.listed_price) b
+      where s.status = 'active' or s.own or s.granted is not null
+    ),
+    hit as (
+      select k.*,
+             case when $4 is null then 0::real
+                  when k.lvl = 'anonymous' then ts_rank(private.listing_public_vector(k.district, k.type, k.rooms), $4)
+                  else ts_rank(k.search_vector, $4) end as score
+      from card k
+      where ($4 is null or k.lvl <> 'anonymous' or private.listing_public_vector(k.district, k.type, k.rooms) @@ $4)
+        and ($10 is null or case when k.lvl = 'anonymous' then k.band_max > $10 else k.listed_price >= $10 end)
+        and ($11 is null or case when k.lvl = 'anonymous' then k.band_min <= $11 else k.listed_price <= $11 end)
+    )
+    select h.id, h.type, h.listing_type, h.city, h.district, h.rooms, h.currency, h.status,
+           h.band_min, h.band_max, h.lvl,
+           case when h.lvl <> 'anonymous' then h.listed_price end,
+           case when h.lvl <> 'anonymous' then h.title end,
+           case when h.lvl <> 'anonymous' then h.description end,
+           case when h.lvl <> 'anonymous' then
+             (select coalesce(jsonb_agg(jsonb_build_object('media_type', m.media_type, 'storage_path', m.storage_path)
+                                        order by m.sort_order), '[]'::jsonb)
+              from public.portfolio_media m where m.portfolio_id = h.id)
+           end,
+           case when h.lvl <> 'anonymous' then a.display_name end,
+           case when h.lvl = 'full' then a.phone end,
+           h.score, count(*) over ()
+    from hit h
+    join public.contacts a on a.id = h.agent_id
+    order by h.score desc, left(h.id, 4), length(h.id), h.id
+    limit $12 offset $13 $q$, v_sql)
+  using not private.is_api_user() or private.is_staff(), array(select private.managed_agent_ids()), p_portfolio_ids,
+        v_query, p_district, p_type, p_rooms, p_currency, p_listing_type, p_min_price, p_max_price, p_limit, p_offset;
+end
+$$;
+comment on function private.listing_cards(text[], text, text, text, text, bigint, bigint, text, text, integer, integer) is 'Cards of the listings the caller may see, filtered, ranked and counted (see portfolio_cards, search_portfolios).';
+
+create or replace function private.check_page(p_limit integer, p_offset integer) returns void
+  language plpgsql immutable
+  set search_path = ''
+as $$
+begin
+  if p_limit is null or p_limit not between 1 and 500 then
+    raise exception using errcode = 'VC001', message = 'limit must be between 1 and 500';
+  end if;
+  if p_offset is null or p_offset < 0 then
+    raise exception using errcode = 'VC001', message = 'offset must be zero or more';
+  end if;
+end
+$$;
+comment on function private.check_page(integer, integer) is 'Raises VC001 for a limit outside 1-500 or a negative offset.';
+
+-- Search listings: text and filters, ranked, as cards of the caller's level; records a market signal.
+create or replace function public.search_portfolios(
+  p_query text default null,
+  p_district text default null,
+  p_type text default null,
+  p_rooms text default null,
+  p_min_price bigint default null,
+  p_max_price bigint default null,
+  p_currency text default null,
+  p_listing_type text default null,
+  p_limit integer default 20,
+  p_offset integer default 0
+) returns table (
+    id text, type text, listing_type text, city text, district text, rooms text, currency text, status text,
+    price_band_min bigint, price_band_max bigint, visibility_level text, listed_price bigint, title text,
+    description text, media jsonb, agent_name text, agent_phone text, rank real
+  )
+  language plpgsql
+  set search_path = ''
+as $$
+declare
+  v_total bigint;
+begin
+  perform private.check_page(p_limit, p_offset);
+  perform private.check_listing_fields(p_type, p_listing_type, null, p_district, null, p_currency, p_rooms, null, null, null);
+  if p_min_price <= 0 or p_max_price <= 0 or p_min_price > p_max_price then
+    raise exception using errcode = 'VC001', message = 'min_price and max_price must be positive, min_price at most max_price';
+  end if;
+  for id, type, listing_type, city, district, rooms, currency, status, price_band_min, price_band_max,
+      visibility_level, listed_price, title, description, media, agent_name, agent_phone, rank, v_total in
+    select * from private.listing_cards(null, p_query, p_district, p_type, p_rooms, p_min_price, p_max_price,
+                                        p_currency, p_listing_type, p_limit, p_offset)
+  loop
+    return next;
+  end loop;
+  -- one signal per search (its first page); match_count is the number of hits on every page
+  if p_offset = 0 and (not private.is_api_user() or private.authority() is not null) then
+    insert into public.market_signals (source_type, source_id, query_raw, parsed_criteria, match_count)
+    values ('search', auth.uid(), p_query,
+            jsonb_strip_nulls(jsonb_build_object(
+              'districts', case when p_district is not null then jsonb_build_array(p_district) end,
+              'types', case when p_type is not null then jsonb_build_array(p_type) end,
+              'rooms', case when p_rooms is not null then jsonb_build_array(p_rooms) end,
+              'min_price', p_min_price, 'max_price', p_max_price, 'currency', p_currency,
+              'listing_type', p_listing_type)),
+            coalesce(v_total, 0));
+  end if;
+end
+$$;
+comment on function public.search_portfolios(text, text, text, text, bigint, bigint, text, text, integer, integer) is 'Search listings by Turkish-aware text (kadikoy finds Kadıköy; daire finds daireler) and filters (district, type, rooms, price range, currency, listing type), ranked; returns cards at the caller''s visibility level and never a hidden field; records a market signal.';
+
+revoke execute on function public.search_portfolios(text, text, text, text, bigint, bigint, text, text, integer, integer)
+  from public, anon;
+grant execute on function public.search_portfolios(text, text, text, text, bigint, bigint, text, text, integer, integer)
+  to authenticated, service_role;
+grant execute on function private.search_query(text), private.check_page(integer, integer),
+  private.listing_cards(text[], text, text, text, text, bigint, bigint, text, text, integer, integer)
+  to authenticated, service_role;
+-- The normalisation behind generated columns runs as whoever writes a listing or request.
+grant execute on function private.tr_norm(text), private.tr_vector(text, "char"),
+  private.listing_public_vector(text, text, text), private.criteria_keys(jsonb, text, boolean) to authenticated, service_role;

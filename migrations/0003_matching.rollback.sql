@@ -1,0 +1,18 @@
+-- Undo 0003 (functions/ objects that read the new columns go first).
+drop view if exists private.pair_criteria;
+drop index if exists public.market_signals_unmet_idx;
+alter table public.requests
+  drop column crit_districts, drop column crit_types, drop column crit_rooms, drop column crit_currency,
+  drop column crit_min_price, drop column crit_max_price, drop column crit_budget;
+drop function private.criteria_keys(jsonb, text, boolean);
+alter table public.portfolios
+  drop column search_vector, drop column district_norm, drop column district_keys, drop column type_keys,
+  drop column price_reach, drop column match_floor,
+  add column search_vector tsvector;
+comment on column public.portfolios.search_vector is 'Full-text vector over title, description, district, type and rooms, kept by the database.';
+create index portfolios_search_vector_idx on public.portfolios using gin (search_vector);
+drop table private.portfolio_id_counters;
+drop function private.listing_public_vector(text, text, text);
+drop function private.tr_vector(text, "char");
+drop function private.tr_norm(text);
+drop extension if exists unaccent;
