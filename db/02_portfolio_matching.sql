@@ -1,6 +1,61 @@
 -- Portföy & Matching: portfolios, portfolio_confidential, portfolio_media, portfolio_history, requests,
 -- market_signals, portfolio_request_matches.
 
+create extension if not exists unaccent with schema extensions;
+
+-- Section - Normalisation and search helpers (immutable: generated columns use them)
+
+-- Turkish-insensitive form of a text: unaccent (İ→I, ı→i, ş→s, ğ→g, ö→o, ü→u, ç→c), then lower case.
+-- Unaccenting first makes the result independent of the database locale's case rules.
+create function private.tr_norm(p_text text) returns text
+  language sql immutable parallel safe
+  set search_path = ''
+as $$
+  select lower(extensions.unaccent('extensions.unaccent'::regdictionary, p_text))
+$$;
+comment on function private.tr_norm(text) is 'Turkish-insensitive form: unaccent then lower (Kadıköy, KADIKÖY, kadikoy -> kadikoy).';
+
+-- A weighted vector of a text: simple tokens (exact words) plus turkish stems, so both meet a prefix query.
+create function private.tr_vector(p_text text, p_weight "char") returns tsvector
+  language sql immutable parallel safe
+  set search_path = ''
+as $$
+  select setweight(to_tsvector('simple'::regconfig, private.tr_norm(coalesce(p_text, '')))
+                   || to_tsvector('turkish'::regconfig, private.tr_norm(coalesce(p_text, ''))), p_weight)
+$$;
+comment on function private.tr_vector(text, "char") is 'Weighted tsvector of a text: Turkish-normalised simple tokens plus turkish stems.';
+
+-- The part of a listing anyone may search: district, type and rooms (what an anonymous card shows).
+create function private.listing_public_vector(p_district text, p_type text, p_rooms text) returns tsvector
+  language sql immutable parallel safe
+  set search_path = ''
+as $$
+  select private.tr_vector(concat_ws(' ', p_district, p_type, p_rooms), 'B')
+$$;
+comment on function private.listing_public_vector(text, text, text) is 'Search vector of the fields every agent sees (district, type, rooms).';
+
+-- Section - Listing ids: YYYY-NNN per calendar year in Europe/Istanbul, allocated in the inserting transaction.
+create table private.portfolio_id_counters (
+  year integer primary key,
+  last_number integer not null
+    constraint portfolio_id_counters_last_number_check check (last_number > 0)
+);
+comment on table private.portfolio_id_counters is 'Last listing number per year; upserted by the insert that takes the next one, so numbers have no gaps or duplicates.';
+comment on column private.portfolio_id_counters.year is 'Calendar year (Europe/Istanbul).';
+comment on column private.portfolio_id_counters.last_number is 'The highest listing number given in that year.';
+
+-- A criteria array as matching keys (used by requests' generated columns).
+create function private.criteria_keys(p_criteria jsonb, p_key text, p_normalise boolean) returns text[]
+  language sql immutable parallel safe
+  set search_path = ''
+as $$
+  select coalesce(
+    (select array_agg(case when p_normalise then private.tr_norm(e) else e end order by e)
+     from jsonb_array_elements_text(case when jsonb_typeof(p_criteria -> p_key) = 'array' then p_criteria -> p_key end) as e),
+    array['*'])
+$$;
+comment on function private.criteria_keys(jsonb, text, boolean) is 'A criteria array as matching keys ({*} when the request names none).';
+
 -- Section - portfolios
 create table public.portfolios (
   id text primary key
@@ -26,7 +81,18 @@ create table public.portfolios (
     constraint portfolios_currency_check check (currency in ('TRY', 'USD', 'EUR', 'GBP')),
   status text not null default 'active'
     constraint portfolios_status_check check (status in ('active', 'inactive', 'sold')),
-  search_vector tsvector,
+  -- '*' lets a request that names no district (or type) match through the same array-overlap test
+  district_norm text generated always as (private.tr_norm(district)) stored,
+  district_keys text[] generated always as (array[private.tr_norm(district), '*']) stored,
+  type_keys text[] generated always as (array[type, '*']) stored,
+  match_floor bigint
+    constraint portfolios_match_floor_check check (match_floor > 0),
+  price_reach int8range
+    generated always as (int8range(coalesce(match_floor, listed_price), listed_price, '[]')) stored,
+  search_vector tsvector generated always as (
+    private.tr_vector(title, 'A')
+    || private.listing_public_vector(district, type, rooms)
+    || private.tr_vector(description, 'C')) stored,
   created_at timestamptz not null default now(),
   updated_at timestamptz not null default now(),
   -- flats and villas always have a room count; land and shops may have none
@@ -34,6 +100,9 @@ create table public.portfolios (
 );
 create index portfolios_agent_id_idx on public.portfolios (agent_id);
 create index portfolios_search_vector_idx on public.portfolios using gin (search_vector);
+create index portfolios_district_keys_idx on public.portfolios using gin (district_keys) where status = 'active';
+create index portfolios_price_reach_idx on public.portfolios using gist (price_reach) where status = 'active';
+create index portfolios_district_norm_idx on public.portfolios (district_norm, type);
 alter table public.portfolios enable row level security;
 
 comment on table public.portfolios is 'Listings (portföy) kept by agents. Other agents see them only through visibility levels.';
@@ -49,7 +118,12 @@ comment on column public.portfolios.rooms is 'Rooms in the Turkish form bedrooms
 comment on column public.portfolios.listed_price is 'Asking price in whole units of currency (monthly rent for rentals).';
 comment on column public.portfolios.currency is 'TRY, USD, EUR or GBP.';
 comment on column public.portfolios.status is 'active, inactive or sold.';
-comment on column public.portfolios.search_vector is 'Full-text vector over title, description, district, type and rooms, kept by the database.';
+comment on column public.portfolios.search_vector is 'Full-text vector over title (A), district, type, rooms (B) and description (C), Turkish-normalised; generated.';
+comment on column public.portfolios.district_norm is 'The district, Turkish-normalised (kadikoy); generated.';
+comment on column public.portfolios.district_keys is 'Matching keys: the normalised district and *; a request''s districts overlap them; generated.';
+comment on column public.portfolios.type_keys is 'Matching keys: the type and *; generated.';
+comment on column public.portfolios.match_floor is 'Copy of portfolio_confidential.min_price kept by a trigger, for matching only. Confidential: never shown.';
+comment on column public.portfolios.price_reach is 'Prices the listing can close at: [floor (or listed price), listed price]; matches when it overlaps a request''s budget. Confidential.';
 comment on column public.portfolios.created_at is 'When the row was created.';
 comment on column public.portfolios.updated_at is 'When the row last changed (kept by a trigger).';
 
@@ -154,6 +228,15 @@ create table public.requests (
   status text not null default 'new'
     constraint requests_status_check check (status in ('new', 'assigned', 'closed')),
   source_session_id uuid,
+  crit_districts text[] generated always as (private.criteria_keys(criteria, 'districts', true)) stored,
+  crit_types text[] generated always as (private.criteria_keys(criteria, 'types', false)) stored,
+  crit_rooms text[] generated always as (
+    case when jsonb_typeof(criteria -> 'rooms') = 'array' then private.criteria_keys(criteria, 'rooms', false) end) stored,
+  crit_currency text generated always as (coalesce(criteria ->> 'currency', 'TRY')) stored,
+  crit_min_price bigint generated always as ((criteria ->> 'min_price')::bigint) stored,
+  crit_max_price bigint generated always as ((criteria ->> 'max_price')::bigint) stored,
+  crit_budget int8range generated always as (
+    int8range((criteria ->> 'min_price')::bigint, (criteria ->> 'max_price')::bigint, '[]')) stored,
   created_at timestamptz not null default now(),
   updated_at timestamptz not null default now(),
   constraint requests_assigned_agent_check check (status <> 'assigned' or assigned_agent is not null)
@@ -161,6 +244,8 @@ create table public.requests (
 create index requests_customer_id_idx on public.requests (customer_id);
 create index requests_assigned_agent_idx on public.requests (assigned_agent);
 create index requests_source_session_id_idx on public.requests (source_session_id);
+create index requests_crit_districts_idx on public.requests using gin (crit_districts) where status <> 'closed';
+create index requests_crit_budget_idx on public.requests using gist (crit_budget) where status <> 'closed';
 alter table public.requests enable row level security;
 
 comment on table public.requests is 'A customer''s buy or rent request, matched against active listings.';
@@ -171,6 +256,13 @@ comment on column public.requests.request_type is 'buy (matches sale listings) o
 comment on column public.requests.criteria is 'Search criteria: exactly the keys districts, types, rooms, min_price, max_price, currency.';
 comment on column public.requests.status is 'new -> assigned -> closed.';
 comment on column public.requests.source_session_id is 'The WhatsApp session the request was extracted from.';
+comment on column public.requests.crit_districts is 'criteria.districts, Turkish-normalised ({*} when none named); generated.';
+comment on column public.requests.crit_types is 'criteria.types ({*} when none named); generated.';
+comment on column public.requests.crit_rooms is 'criteria.rooms (NULL when none named); generated.';
+comment on column public.requests.crit_currency is 'criteria.currency (TRY when not named); generated.';
+comment on column public.requests.crit_min_price is 'criteria.min_price; generated.';
+comment on column public.requests.crit_max_price is 'criteria.max_price; generated.';
+comment on column public.requests.crit_budget is 'Budget [min_price, max_price] (open ends when not named); generated.';
 comment on column public.requests.created_at is 'When the row was created.';
 comment on column public.requests.updated_at is 'When the row last changed (kept by a trigger).';
 
@@ -188,6 +280,8 @@ create table public.market_signals (
 );
 create index market_signals_source_id_idx on public.market_signals (source_id);
 create index market_signals_created_at_idx on public.market_signals (created_at);
+-- unmet demand is read by period
+create index market_signals_unmet_idx on public.market_signals (created_at) where match_count = 0;
 alter table public.market_signals enable row level security;
 
 comment on table public.market_signals is 'Demand signals left by every search, request and session extraction; match_count 0 is unmet demand.';
