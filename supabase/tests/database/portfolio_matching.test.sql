@@ -71,8 +71,8 @@ select throws_ok($$insert into public.portfolio_history (portfolio_id, event_typ
 -- requests: buy or rent, criteria an object, assigned implies an agent.
 select throws_ok($$insert into public.requests (customer_id, request_type) values ('00000000-0000-0000-0000-0000000000c1', 'sell')$$, '23514',
   'new row for relation "requests" violates check constraint "requests_request_type_check"', 'a request is buy or rent');
-select throws_ok($$insert into public.requests (customer_id, request_type, criteria) values ('00000000-0000-0000-0000-0000000000c1', 'buy', '[]')$$, '23514',
-  'new row for relation "requests" violates check constraint "requests_criteria_check"', 'criteria must be a JSON object');
+select throws_ok($$insert into public.requests (customer_id, request_type, criteria) values ('00000000-0000-0000-0000-0000000000c1', 'buy', '[]')$$, 'VC001',
+  'criteria must be a JSON object', 'criteria must be a JSON object');
 select throws_ok($$insert into public.requests (customer_id, request_type, status) values ('00000000-0000-0000-0000-0000000000c1', 'buy', 'assigned')$$, '23514',
   'new row for relation "requests" violates check constraint "requests_assigned_agent_check"', 'an assigned request names its agent');
 insert into public.requests (id, customer_id, request_type)
@@ -83,8 +83,7 @@ select throws_ok($$insert into public.market_signals (source_type) values ('ad')
   'new row for relation "market_signals" violates check constraint "market_signals_source_type_check"', 'unknown signal source is rejected');
 select throws_ok($$insert into public.portfolio_request_matches (portfolio_id, request_id, match_score, trigger_type) values ('2026-001', '00000000-0000-0000-0000-0000000000e1', 6, 'portfolio')$$,
   '23514', 'new row for relation "portfolio_request_matches" violates check constraint "portfolio_request_matches_match_score_check"', 'a score above 5 is rejected');
-insert into public.portfolio_request_matches (portfolio_id, request_id, match_score, trigger_type)
-values ('2026-001', '00000000-0000-0000-0000-0000000000e1', 5, 'portfolio');
+-- (the matcher has already paired 2026-001 with the open-criteria request e1)
 select throws_ok($$insert into public.portfolio_request_matches (portfolio_id, request_id, match_score, trigger_type) values ('2026-001', '00000000-0000-0000-0000-0000000000e1', 4, 'request')$$,
   '23505', 'duplicate key value violates unique constraint "portfolio_request_matches_portfolio_id_request_id_key"', 'one match row per pair');
 
