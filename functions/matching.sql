@@ -22,6 +22,20 @@ from public.portfolios l
 cross join public.requests r;
 comment on view private.pair_criteria is 'Every matching criterion of every (listing, request) pair; read with a filter on one side.';
 
+-- A request's agent who is not the listing agent sees a matched listing at least at partial level.
+create or replace function private.share_match(p_portfolio_id text, p_agent_id uuid) returns void
+  language sql
+  set search_path = ''
+as $$
+  insert into public.agent_visibility as v (portfolio_id, agent_id, visibility_level)
+  select p_portfolio_id, p_agent_id, 'partial'
+  from public.portfolios l
+  where l.id = p_portfolio_id and l.agent_id <> p_agent_id
+  on conflict (portfolio_id, agent_id) do update set visibility_level = 'partial', deal_id = null, granted_by = null
+    where v.visibility_level = 'anonymous'
+$$;
+comment on function private.share_match(text, uuid) is 'Grants the request''s agent partial visibility of a matched listing (never lowering; not to the listing agent).';
+
 -- The pairs that pass every hard filter, with their score, for the given listings or requests.
 create or replace function private.match_candidates(p_portfolio_ids text[], p_request_ids uuid[])
   returns table (portfolio_id text, request_id uuid, score smallint)
@@ -58,6 +72,8 @@ create or replace function private.rematch(p_portfolio_ids text[], p_request_ids
   language plpgsql security definer
   set search_path = ''
 as $$
+declare
+  v_shared bigint;
 begin
   with cand as (
     select * from private.match_candidates(p_portfolio_ids, p_request_ids)
@@ -79,10 +95,9 @@ begin
     returning m.portfolio_id, m.request_id, m.notified_agent_id, (m.xmax = 0) as is_new
   ),
   fresh as (
-    select w.*, r.assigned_agent, l.agent_id as listing_agent
+    select w.*, r.assigned_agent
     from written w
     join public.requests r on r.id = w.request_id
-    join public.portfolios l on l.id = w.portfolio_id
     where w.is_new
   ),
   notified as (
@@ -96,12 +111,9 @@ begin
     where f.notified_agent_id is not null
     group by f.notified_agent_id
   )
-  insert into public.agent_visibility as v (portfolio_id, agent_id, visibility_level)
-  select distinct f.portfolio_id, f.assigned_agent, 'partial'
+  select count(private.share_match(f.portfolio_id, f.assigned_agent)) into strict v_shared
   from fresh f
-  where f.assigned_agent is not null and f.assigned_agent <> f.listing_agent
-  on conflict (portfolio_id, agent_id) do update set visibility_level = 'partial', deal_id = null, granted_by = null
-    where v.visibility_level = 'anonymous';
+  where f.assigned_agent is not null;
 end
 $$;
 comment on function private.rematch(text[], uuid[], text) is 'Rewrites the matches of the given listings or requests: insert+notify new pairs, update scores, delete broken pairs.';
@@ -142,6 +154,14 @@ begin
                    where (n.status, n.request_type, n.criteria) is distinct from (o.status, o.request_type, o.criteria));
   end if;
   perform private.rematch(null, v_ids, 'request');
+  if tg_op = 'UPDATE' then
+    -- a request given to another agent: that agent sees its matched listings at partial level
+    perform private.share_match(m.portfolio_id, n.assigned_agent)
+    from new_rows n
+    join old_rows o on o.id = n.id
+    join public.portfolio_request_matches m on m.request_id = n.id
+    where n.assigned_agent is distinct from o.assigned_agent and n.assigned_agent is not null;
+  end if;
   if tg_op = 'INSERT' then
     -- every request is a demand signal; one extracted from a bot session is a session signal
     insert into public.market_signals (source_type, source_id, parsed_criteria, match_count)
