@@ -104,7 +104,7 @@ begin
     insert into public.pending_notifications (contact_id, kind, body, buttons)
     select f.notified_agent_id, 'match',
            format('%s yeni eşleşme: %s', count(*),
-                  string_agg(format('ilan %s ↔ talep %s', f.portfolio_id, left(f.request_id::text, 8)), ', '
+                  string_agg(format('ilan %s ↔ talep …%s', f.portfolio_id, right(f.request_id::text, 6)), ', '
                              order by f.portfolio_id, f.request_id)),
            jsonb_build_array(jsonb_build_object('id', 'matches', 'title', 'Eşleşmeleri gör'))
     from fresh f

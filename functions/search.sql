@@ -152,7 +152,8 @@ begin
     return next;
   end loop;
   -- one signal per search (its first page); match_count is the number of hits on every page
-  if p_offset = 0 and (not private.is_api_user() or private.authority() is not null) then
+  -- only a search that could see cards is demand (a customer's API call sees none: no signal)
+  if p_offset = 0 and (not private.is_api_user() or private.authority() in ('agent', 'broker', 'admin', 'owner')) then
     insert into public.market_signals (source_type, source_id, query_raw, parsed_criteria, match_count)
     values ('search', auth.uid(), p_query,
             jsonb_strip_nulls(jsonb_build_object(

@@ -1,30 +1,30 @@
 -- Market signals: every search, request and session extraction leaves one (search.sql, matching.sql);
 -- unmet_demand reports the ones no listing matched.
 
--- Zero-match demand in [p_from, p_to), by district, type, currency and price band of the budget.
-create or replace function public.unmet_demand(p_from timestamptz, p_to timestamptz)
+-- Zero-match demand in [p_since, p_until), by district, type, currency and price band of the budget.
+create or replace function public.unmet_demand(p_since timestamptz, p_until timestamptz)
   returns table (district text, type text, currency text, price_band_min bigint, price_band_max bigint, signals integer)
   language plpgsql stable
   set search_path = ''
 as $$
 begin
-  if p_from is null or p_to is null or p_from >= p_to then
-    raise exception using errcode = 'VC001', message = 'from must be before to';
+  if p_since is null or p_until is null or p_since >= p_until then
+    raise exception using errcode = 'VC001', message = 'since must be before until';
   end if;
   -- market_signals' policy decides whose signals the caller reads (brokers, staff, the bot)
   return query
-    select d.district, t.type, coalesce(s.parsed_criteria ->> 'currency', 'TRY'), b.band_min, b.band_max,
+    select min(d.district), t.type, coalesce(s.parsed_criteria ->> 'currency', 'TRY'), b.band_min, b.band_max,
            count(*)::integer
     from public.market_signals s
     cross join lateral jsonb_array_elements_text(coalesce(s.parsed_criteria -> 'districts', '["(any)"]')) as d (district)
     cross join lateral jsonb_array_elements_text(coalesce(s.parsed_criteria -> 'types', '["(any)"]')) as t (type)
     left join lateral private.price_band((s.parsed_criteria ->> 'max_price')::bigint) b on true
-    where s.match_count = 0 and s.created_at >= p_from and s.created_at < p_to
-    group by 1, 2, 3, 4, 5
+    where s.match_count = 0 and s.created_at >= p_since and s.created_at < p_until
+    group by private.tr_norm(d.district), 2, 3, 4, 5
     order by count(*) desc, 1, 2, 3, 4;
 end
 $$;
-comment on function public.unmet_demand(timestamptz, timestamptz) is 'Demand that matched no listing between p_from and p_to, by district, type, currency and budget band (from searches, requests and sessions). Brokers, staff, bot.';
+comment on function public.unmet_demand(timestamptz, timestamptz) is 'Demand that matched no listing between p_since and p_until, by district, type, currency and budget band (from searches, requests and sessions). Brokers, staff, bot.';
 
 revoke execute on function public.unmet_demand(timestamptz, timestamptz) from public, anon;
 grant execute on function public.unmet_demand(timestamptz, timestamptz) to authenticated, service_role;

@@ -1,8 +1,8 @@
 """The `vic` command line. `vic db …` manages a database: the local embedded one by default,
 any PostgreSQL (Supabase included) with --database-url or VIC_DATABASE_URL.
 
-`vic contact …`, `vic agent …` and `vic visibility …` call the RPC functions through
-`vic.client.VicClient`, one command per function, as the database's own user (the dashboard
+`vic contact …`, `vic agent …`, `vic visibility …`, `vic listing …`, `vic request …`, `vic match …` and
+`vic market …` call the RPC functions through `vic.client.VicClient`, one command per function, as the database's own user (the dashboard
 admin), or acting as a contact (`vic --as <contact id> …`, env VIC_AS) or as the bot
 (`vic --service-role …`), exactly as PostgREST would.
 
@@ -12,10 +12,14 @@ Every failure prints one line and exits 1; no traceback reaches the user.
 from __future__ import annotations
 
 import contextlib
+import json
 import os
+import re
 from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass
+from datetime import datetime, timedelta
 from typing import Annotated, Any, NoReturn
+from zoneinfo import ZoneInfo
 
 import typer
 from psycopg.conninfo import conninfo_to_dict, make_conninfo
@@ -37,6 +41,14 @@ agent = typer.Typer(no_args_is_help=True, help="Agent profiles: roles, specialty
 app.add_typer(agent, name="agent")
 visibility = typer.Typer(no_args_is_help=True, help="Other agents' listings: visibility grants and cards.")
 app.add_typer(visibility, name="visibility")
+listing = typer.Typer(no_args_is_help=True, help="Listings (portföy): create, update, (de)activate, media, search.")
+app.add_typer(listing, name="listing")
+request = typer.Typer(no_args_is_help=True, help="Requests (talepler): create, criteria, assign, close.")
+app.add_typer(request, name="request")
+match = typer.Typer(no_args_is_help=True, help="Matches of listings and requests: why a pair matches.")
+app.add_typer(match, name="match")
+market = typer.Typer(no_args_is_help=True, help="Market signals: unmet demand.")
+app.add_typer(market, name="market")
 
 # soft_wrap: an error stays on one line however narrow the terminal.
 out = Console(soft_wrap=True, highlight=False)
@@ -257,6 +269,8 @@ def _text(value: Any) -> str:
         return "yes" if value else "no"
     if hasattr(value, "isoformat") and hasattr(value, "hour"):
         return value.isoformat(sep=" ", timespec="seconds")
+    if isinstance(value, dict | list):
+        return json.dumps(value, ensure_ascii=False)
     return str(value)
 
 
@@ -288,16 +302,19 @@ CARD_COLUMNS = {  # header -> card field ("price" is computed)
 }
 
 
-def _show_cards(rows: Sequence[Mapping[str, Any]]) -> None:
-    """Listing cards, one per line: hidden fields print as —."""
+def _show_cards(rows: Sequence[Mapping[str, Any]], title: str = "Listing cards", *, rank: bool = False) -> None:
+    """Listing cards, one per line: hidden fields print as —; with `rank`, the search rank first."""
     if not rows:
         out.print("no cards")
         return
-    table = Table(title="Listing cards", title_justify="left")
+    table = Table(title=escape(title), title_justify="left")
+    if rank:
+        table.add_column("rank", justify="right")
     for header in CARD_COLUMNS:
         table.add_column(header, no_wrap=header in ("id", "price", "phone"))
     for card in rows:
-        table.add_row(*(
+        first = [f"{card['rank']:.3f}" if card.get("rank") is not None else "—"] if rank else []
+        table.add_row(*first, *(
             escape(_price(card) if field is None else _text(card.get(field))) for field in CARD_COLUMNS.values()
         ))
     # a pipe or CI log is 80 columns by default: too narrow for a card per line
@@ -433,3 +450,380 @@ def visibility_cards(
     with _reported(), _client(ctx, database_url) as vic:
         rows = vic.portfolio_cards(portfolio_ids=portfolio_ids or None, limit=limit, offset=offset)
     _show_cards(rows)
+
+
+# ------------------------------------------------------------------------------------- listings
+PortfolioIdArg = Annotated[
+    str, typer.Argument(metavar="PORTFOLIO_ID", help="The listing, e.g. 2026-001.", show_default=False)
+]
+RequestIdArg = Annotated[str, typer.Argument(metavar="REQUEST_ID", help="The request (uuid).", show_default=False)]
+ISTANBUL = ZoneInfo("Europe/Istanbul")
+# 12500000, 12.500.000 (Turkish grouping) or 12_500_000
+_AMOUNT = re.compile(r"[0-9]+|[0-9]{1,3}(?:[._][0-9]{3})+")
+
+
+def _amount(text: str | None) -> int | str | None:
+    """An amount as typed: whole units, digits grouped by dots (12.500.000) or underscores, or not.
+    What does not read as an amount is passed on as typed, for the database to reject naming the field."""
+    if text is None:
+        return None
+    text = text.strip()
+    return int(re.sub(r"[._]", "", text)) if _AMOUNT.fullmatch(text) else text
+
+
+def _moment(text: str | None, option: str) -> datetime | None:
+    """A date or date-time as typed (ISO 8601: 2026-11-01, 2026-11-01T09:30); without an offset it is
+    Istanbul time."""
+    if text is None:
+        return None
+    try:
+        moment = datetime.fromisoformat(text.strip())
+    except ValueError:
+        _fail(f"{option} must be a date or time like 2026-11-01 or 2026-11-01T09:30, not {text!r}")
+    return moment if moment.tzinfo else moment.replace(tzinfo=ISTANBUL)
+
+
+# The fields of a portfolios or requests row that the CLI prints: the rest are the database's own
+# derived columns (search vector, matching keys, and the copy of the floor price, which is never shown).
+LISTING_FIELDS = ("id", "agent_id", "type", "listing_type", "title", "description", "city", "district", "rooms",
+                  "listed_price", "currency", "status", "created_at", "updated_at")
+REQUEST_FIELDS = ("id", "customer_id", "assigned_agent", "request_type", "criteria", "status", "source_session_id",
+                  "created_at", "updated_at")
+
+
+def _show_listing(row: Mapping[str, Any]) -> None:
+    """A portfolios row: its own fields only."""
+    _show_row(f"listing {row.get('id', '')}", {k: row[k] for k in LISTING_FIELDS if k in row})
+
+
+def _show_media(rows: Sequence[Mapping[str, Any]]) -> None:
+    table = Table(title="Media, in display order", title_justify="left")
+    for header in ("order", "type", "storage path", "id"):
+        table.add_column(header, no_wrap=True)
+    for row in rows:
+        table.add_row(*(escape(_text(row.get(k))) for k in ("sort_order", "media_type", "storage_path", "id")))
+    Console(width=max(out.width, 160), highlight=False).print(table)
+
+
+def _amount_option(help: str) -> Any:
+    return typer.Option(metavar="AMOUNT", help=f"{help}, in whole units: 9000000 or 9.000.000.", show_default=False)
+
+
+MinPrice = Annotated[str | None, _amount_option("Budget from (criteria.min_price)")]
+MaxPrice = Annotated[str | None, _amount_option("Budget up to (criteria.max_price)")]
+
+
+@listing.command("create")
+def listing_create(
+    ctx: typer.Context,
+    type: Annotated[str, typer.Option("--type", help="daire, villa, dukkan or arsa.", show_default=False)],
+    listing_type: Annotated[str, typer.Option("--for", help="sale or rent.", show_default=False)],
+    title: Annotated[str, typer.Option(help="The headline.", show_default=False)],
+    district: Annotated[str, typer.Option(help="District (ilçe), e.g. Kadıköy.", show_default=False)],
+    price: Annotated[
+        str,
+        typer.Option(metavar="AMOUNT", help="Listed price in whole units, e.g. 12500000 or 12.500.000.",
+                     show_default=False),
+    ],
+    currency: Annotated[str | None, typer.Option(help="TRY (the database's default), USD, EUR or GBP.")] = None,
+    rooms: Annotated[str | None, typer.Option(help="Rooms like 3+1 (required for daire and villa).")] = None,
+    description: Annotated[str | None, typer.Option(help="The listing text.")] = None,
+    city: Annotated[str | None, typer.Option(help="City (il); the database's default: İstanbul.")] = None,
+    agent_id: Annotated[
+        str | None, typer.Option(help="The listing agent (brokers, staff, bot); default: the acting agent.")
+    ] = None,
+    owner_name: Annotated[str | None, typer.Option(help="Confidential: the owner's name.")] = None,
+    owner_phone: Annotated[str | None, typer.Option(help="Confidential: the owner's phone, E.164.")] = None,
+    floor: Annotated[
+        str | None,
+        typer.Option("--floor", metavar="AMOUNT", help="Confidential: the floor price (min_price, dip fiyat).",
+                     show_default=False),
+    ] = None,
+    commission_rate: Annotated[float | None, typer.Option(help="Confidential: commission in percent.")] = None,
+    private_notes: Annotated[str | None, typer.Option(help="Confidential: notes for the agent and brokers.")] = None,
+    database_url: DatabaseUrl = None,
+) -> None:
+    """Create a listing; the database allocates its id and matches it at once (create_listing)."""
+    with _reported(), _client(ctx, database_url) as vic:
+        row = vic.create_listing(
+            type=type, listing_type=listing_type, title=title, district=district, listed_price=_amount(price),
+            currency=currency, rooms=rooms, description=description, city=city, agent_id=agent_id,
+            owner_name=owner_name, owner_phone=owner_phone, min_price=_amount(floor),
+            commission_rate=commission_rate, private_notes=private_notes,
+        )
+    _show_listing(row)
+
+
+@listing.command("update")
+def listing_update(
+    ctx: typer.Context,
+    portfolio_id: PortfolioIdArg,
+    title: Annotated[str | None, typer.Option(help="The headline.")] = None,
+    description: Annotated[str | None, typer.Option(help="The listing text.")] = None,
+    district: Annotated[str | None, typer.Option(help="District (ilçe).")] = None,
+    rooms: Annotated[str | None, typer.Option(help="Rooms like 3+1.")] = None,
+    price: Annotated[
+        str | None, typer.Option(metavar="AMOUNT", help="Listed price in whole units.", show_default=False)
+    ] = None,
+    currency: Annotated[str | None, typer.Option(help="TRY, USD, EUR or GBP.")] = None,
+    owner_name: Annotated[str | None, typer.Option(help="Confidential: the owner's name.")] = None,
+    owner_phone: Annotated[str | None, typer.Option(help="Confidential: the owner's phone, E.164.")] = None,
+    floor: Annotated[
+        str | None,
+        typer.Option("--floor", metavar="AMOUNT", help="Confidential: the floor price (min_price).",
+                     show_default=False),
+    ] = None,
+    commission_rate: Annotated[float | None, typer.Option(help="Confidential: commission in percent.")] = None,
+    private_notes: Annotated[str | None, typer.Option(help="Confidential: notes for the agent and brokers.")] = None,
+    database_url: DatabaseUrl = None,
+) -> None:
+    """Change a listing; what is not given is kept (update_listing)."""
+    with _reported(), _client(ctx, database_url) as vic:
+        row = vic.update_listing(
+            portfolio_id=portfolio_id, title=title, description=description, district=district, rooms=rooms,
+            listed_price=_amount(price), currency=currency, owner_name=owner_name, owner_phone=owner_phone,
+            min_price=_amount(floor), commission_rate=commission_rate, private_notes=private_notes,
+        )
+    _show_listing(row)
+
+
+@listing.command("deactivate")
+def listing_deactivate(ctx: typer.Context, portfolio_id: PortfolioIdArg, database_url: DatabaseUrl = None) -> None:
+    """Take a listing off the market; its matches go (deactivate_listing)."""
+    with _reported(), _client(ctx, database_url) as vic:
+        row = vic.deactivate_listing(portfolio_id=portfolio_id)
+    _show_listing(row)
+
+
+@listing.command("reactivate")
+def listing_reactivate(ctx: typer.Context, portfolio_id: PortfolioIdArg, database_url: DatabaseUrl = None) -> None:
+    """Put an inactive listing back on the market; it is matched again (reactivate_listing)."""
+    with _reported(), _client(ctx, database_url) as vic:
+        row = vic.reactivate_listing(portfolio_id=portfolio_id)
+    _show_listing(row)
+
+
+@listing.command("media-add")
+def listing_media_add(
+    ctx: typer.Context,
+    portfolio_id: PortfolioIdArg,
+    media_type: Annotated[str, typer.Argument(metavar="MEDIA_TYPE", help="photo or video.", show_default=False)],
+    storage_path: Annotated[
+        str, typer.Argument(metavar="STORAGE_PATH", help="Object path in Supabase Storage.", show_default=False)
+    ],
+    database_url: DatabaseUrl = None,
+) -> None:
+    """Append a photo or video after the listing's last one (add_media)."""
+    with _reported(), _client(ctx, database_url) as vic:
+        row = vic.add_media(portfolio_id=portfolio_id, media_type=media_type, storage_path=storage_path)
+    _show_media([row])
+
+
+@listing.command("media-reorder")
+def listing_media_reorder(
+    ctx: typer.Context,
+    portfolio_id: PortfolioIdArg,
+    media_ids: Annotated[
+        list[str],
+        typer.Argument(metavar="MEDIA_ID...", help="Every media id of the listing, in the new order.",
+                       show_default=False),
+    ],
+    database_url: DatabaseUrl = None,
+) -> None:
+    """Put a listing's media in a new order, all at once (reorder_media)."""
+    with _reported(), _client(ctx, database_url) as vic:
+        rows = vic.reorder_media(portfolio_id=portfolio_id, media_ids=media_ids)
+    _show_media(rows)
+
+
+@listing.command("search")
+def listing_search(
+    ctx: typer.Context,
+    query: Annotated[
+        str | None,
+        typer.Argument(metavar="[QUERY]", help="Words to find, e.g. 'kadikoy daire' (accents optional).",
+                       show_default=False),
+    ] = None,
+    district: Annotated[str | None, typer.Option(help="Only this district.")] = None,
+    type: Annotated[str | None, typer.Option("--type", help="Only this type: daire, villa, dukkan or arsa.")] = None,
+    rooms: Annotated[str | None, typer.Option(help="Only these rooms, e.g. 3+1.")] = None,
+    min_price: Annotated[
+        str | None, _amount_option("Priced from (the price band for a listing you see anonymously)")
+    ] = None,
+    max_price: Annotated[
+        str | None, _amount_option("Priced up to (the price band for a listing you see anonymously)")
+    ] = None,
+    currency: Annotated[str | None, typer.Option(help="TRY, USD, EUR or GBP.")] = None,
+    listing_type: Annotated[str | None, typer.Option("--for", help="sale or rent.")] = None,
+    limit: Annotated[int | None, typer.Option(help="At most this many (the database's default: 20).")] = None,
+    offset: Annotated[int | None, typer.Option(help="Skip this many first (default 0).")] = None,
+    database_url: DatabaseUrl = None,
+) -> None:
+    """Search listings, best first, as cards at the caller's level (search_portfolios)."""
+    with _reported(), _client(ctx, database_url) as vic:
+        rows = vic.search_portfolios(
+            query=query, district=district, type=type, rooms=rooms, min_price=_amount(min_price),
+            max_price=_amount(max_price), currency=currency, listing_type=listing_type, limit=limit, offset=offset,
+        )
+    _show_cards(rows, f"Search: {query}" if query else "Search", rank=True)
+
+
+# ------------------------------------------------------------------------------------- requests
+Districts = Annotated[
+    list[str] | None,
+    typer.Option("--district", help="A district the customer wants (repeat for more).", show_default=False),
+]
+Types = Annotated[
+    list[str] | None,
+    typer.Option("--type", help="A type: daire, villa, dukkan or arsa (repeat for more).", show_default=False),
+]
+Rooms = Annotated[
+    list[str] | None, typer.Option("--rooms", help="Rooms like 3+1 (repeat for more).", show_default=False)
+]
+CriteriaCurrency = Annotated[
+    str | None, typer.Option(help="TRY (the database's default), USD, EUR or GBP.", show_default=False)
+]
+
+
+def _criteria(
+    districts: list[str] | None, types: list[str] | None, rooms: list[str] | None,
+    min_price: str | None, max_price: str | None, currency: str | None,
+) -> dict[str, Any]:
+    """requests.criteria from the options: only the keys given."""
+    given = {
+        "districts": districts or None, "types": types or None, "rooms": rooms or None,
+        "min_price": _amount(min_price), "max_price": _amount(max_price), "currency": currency,
+    }
+    return {key: value for key, value in given.items() if value is not None}
+
+
+def _show_request(row: Mapping[str, Any]) -> None:
+    """A requests row: its own fields only."""
+    _show_row(f"request {row.get('id', '')}", {k: row[k] for k in REQUEST_FIELDS if k in row})
+
+
+@request.command("create")
+def request_create(
+    ctx: typer.Context,
+    request_type: Annotated[str, typer.Argument(metavar="REQUEST_TYPE", help="buy or rent.", show_default=False)],
+    district: Districts = None,
+    type: Types = None,
+    rooms: Rooms = None,
+    min_price: MinPrice = None,
+    max_price: MaxPrice = None,
+    currency: CriteriaCurrency = None,
+    customer_id: Annotated[
+        str | None, typer.Option(help="The customer (its agent, staff, bot); default: the acting contact.")
+    ] = None,
+    assigned_agent: Annotated[str | None, typer.Option(help="The agent who takes it (then: assigned).")] = None,
+    source_session_id: Annotated[str | None, typer.Option(help="The session it was extracted from.")] = None,
+    database_url: DatabaseUrl = None,
+) -> None:
+    """Record a buy or rent request; it is matched at once (create_request)."""
+    criteria = _criteria(district, type, rooms, min_price, max_price, currency)
+    with _reported(), _client(ctx, database_url) as vic:
+        row = vic.create_request(request_type=request_type, criteria=criteria, customer_id=customer_id,
+                                 assigned_agent=assigned_agent, source_session_id=source_session_id)
+    _show_request(row)
+
+
+@request.command("criteria")
+def request_criteria(
+    ctx: typer.Context,
+    request_id: RequestIdArg,
+    district: Districts = None,
+    type: Types = None,
+    rooms: Rooms = None,
+    min_price: MinPrice = None,
+    max_price: MaxPrice = None,
+    currency: CriteriaCurrency = None,
+    database_url: DatabaseUrl = None,
+) -> None:
+    """Replace a request's criteria with the options given; it is matched again (update_request_criteria)."""
+    criteria = _criteria(district, type, rooms, min_price, max_price, currency)
+    with _reported(), _client(ctx, database_url) as vic:
+        row = vic.update_request_criteria(request_id=request_id, criteria=criteria)
+    _show_request(row)
+
+
+@request.command("assign")
+def request_assign(
+    ctx: typer.Context,
+    request_id: RequestIdArg,
+    agent_id: Annotated[
+        str | None, typer.Option(help="The agent (brokers, staff, bot); default: the acting agent takes it.")
+    ] = None,
+    database_url: DatabaseUrl = None,
+) -> None:
+    """Give a request an agent: status assigned (assign_request)."""
+    with _reported(), _client(ctx, database_url) as vic:
+        row = vic.assign_request(request_id=request_id, agent_id=agent_id)
+    _show_request(row)
+
+
+@request.command("close")
+def request_close(ctx: typer.Context, request_id: RequestIdArg, database_url: DatabaseUrl = None) -> None:
+    """Close a request; its matches go (close_request)."""
+    with _reported(), _client(ctx, database_url) as vic:
+        row = vic.close_request(request_id=request_id)
+    _show_request(row)
+
+
+# ------------------------------------------------------------------------------------- matching, market
+def _mark(passed: Any) -> str:
+    return "[green]yes[/]" if passed else "[red]no[/]"
+
+
+@match.command("explain")
+def match_explain(
+    ctx: typer.Context, portfolio_id: PortfolioIdArg, request_id: RequestIdArg, database_url: DatabaseUrl = None
+) -> None:
+    """Every criterion of a listing and a request: passed or not, and its points (explain_match)."""
+    with _reported(), _client(ctx, database_url) as vic:
+        rows = vic.explain_match(portfolio_id=portfolio_id, request_id=request_id)
+    table = Table(title=escape(f"{portfolio_id} × {request_id}"), title_justify="left")
+    table.add_column("criterion", no_wrap=True)
+    table.add_column("passed")
+    table.add_column("points", justify="right")
+    for row in rows:
+        criterion = _text(row.get("criterion"))
+        points = _text(row.get("points")) if criterion in demo_view.SCORED else "hard filter"
+        table.add_row(escape(criterion), _mark(row.get("passed")), escape(points))
+    matched = bool(rows) and all(r.get("passed") for r in rows if r.get("criterion") in demo_view.HARD_FILTERS)
+    score = sum(r.get("points") or 0 for r in rows)
+    table.add_section()
+    table.add_row("match" if matched else "no match", "", f"{score}/5" if matched else "")
+    out.print(table)
+
+
+@market.command("unmet")
+def market_unmet(
+    ctx: typer.Context,
+    since_text: Annotated[
+        str | None,
+        typer.Option("--since", metavar="WHEN", help="From this date or time (Istanbul time unless an offset is given); "
+                     "default: 30 days ago.", show_default=False),
+    ] = None,
+    until_text: Annotated[
+        str | None, typer.Option("--until", metavar="WHEN", help="Until this date or time; default: now.",
+                                 show_default=False)
+    ] = None,
+    database_url: DatabaseUrl = None,
+) -> None:
+    """Demand that found no listing, by district, type and price band (unmet_demand)."""
+    until = _moment(until_text, "--until") or datetime.now(ISTANBUL)
+    since = _moment(since_text, "--since") or until - timedelta(days=30)
+    with _reported(), _client(ctx, database_url) as vic:
+        rows = vic.unmet_demand(since=since, until=until)
+    if not rows:
+        out.print(f"no unmet demand from {since:%Y-%m-%d %H:%M} to {until:%Y-%m-%d %H:%M}")
+        return
+    table = Table(title=f"Unmet demand, {since:%Y-%m-%d %H:%M} – {until:%Y-%m-%d %H:%M}", title_justify="left")
+    for header in ("district", "type", "price band", "signals"):
+        table.add_column(header, no_wrap=header == "price band", justify="right" if header == "signals" else "left")
+    for row in rows:
+        band = _price({"currency": row.get("currency"), "price_band_min": row.get("price_band_min"),
+                       "price_band_max": row.get("price_band_max")})
+        table.add_row(escape(_text(row.get("district"))), escape(_text(row.get("type"))), escape(band),
+                      escape(_text(row.get("signals"))))
+    out.print(table)

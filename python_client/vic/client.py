@@ -16,7 +16,7 @@ match one to one, names, parameters and defaults included.
 from __future__ import annotations
 
 import uuid
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from typing import Any
 
 from vic.errors import NotFound
@@ -136,3 +136,157 @@ class VicClient:
             limit=limit,
             offset=offset,
         )
+
+    # ------------------------------------------------------------------------------- listings
+    def create_listing(
+        self,
+        *,
+        type: str,
+        listing_type: str,
+        title: str,
+        district: str,
+        listed_price: int,
+        currency: str | None = None,
+        rooms: str | None = None,
+        description: str | None = None,
+        city: str | None = None,
+        agent_id: Id | None = None,
+        owner_name: str | None = None,
+        owner_phone: str | None = None,
+        min_price: int | None = None,
+        commission_rate: float | None = None,
+        private_notes: str | None = None,
+    ) -> Row:
+        """Create a listing (`type` daire, villa, dukkan or arsa; `listing_type` sale or rent; `rooms`
+        like 3+1; `listed_price` in whole units of `currency`, SQL default TRY); the database allocates
+        its id YYYY-NNN. An active agent lists for itself (`agent_id` None = the caller), a broker for its
+        office's agents, staff and the bot for anyone. The confidential row (`owner_name`, `owner_phone`,
+        `min_price` = the floor, `commission_rate`, `private_notes`) is written in the same call when any
+        of them is given. Matching runs at once. Returns the portfolios row (no confidential field)."""
+        return self._row(
+            "create_listing", type=type, listing_type=listing_type, title=title, district=district,
+            listed_price=listed_price, currency=currency, rooms=rooms, description=description, city=city,
+            agent_id=agent_id, owner_name=owner_name, owner_phone=owner_phone, min_price=min_price,
+            commission_rate=commission_rate, private_notes=private_notes,
+        )
+
+    def update_listing(
+        self,
+        *,
+        portfolio_id: str,
+        title: str | None = None,
+        description: str | None = None,
+        district: str | None = None,
+        rooms: str | None = None,
+        listed_price: int | None = None,
+        currency: str | None = None,
+        owner_name: str | None = None,
+        owner_phone: str | None = None,
+        min_price: int | None = None,
+        commission_rate: float | None = None,
+        private_notes: str | None = None,
+    ) -> Row:
+        """Change a listing's fields and its confidential ones; what is not given is kept. By the
+        listing's managers (its agent, a broker of its office, staff, the bot). History records only
+        the changed fields; matches are recomputed. Returns the portfolios row."""
+        return self._row(
+            "update_listing", portfolio_id=portfolio_id, title=title, description=description, district=district,
+            rooms=rooms, listed_price=listed_price, currency=currency, owner_name=owner_name,
+            owner_phone=owner_phone, min_price=min_price, commission_rate=commission_rate,
+            private_notes=private_notes,
+        )
+
+    def deactivate_listing(self, *, portfolio_id: str) -> Row:
+        """Take an active listing off the market (status inactive); its matches are removed. By the
+        listing's managers; a sold listing raises InvalidTransition. Returns the portfolios row."""
+        return self._row("deactivate_listing", portfolio_id=portfolio_id)
+
+    def reactivate_listing(self, *, portfolio_id: str) -> Row:
+        """Put an inactive listing back on the market (status active); it is matched again. By the
+        listing's managers; a sold listing raises InvalidTransition. Returns the portfolios row."""
+        return self._row("reactivate_listing", portfolio_id=portfolio_id)
+
+    def add_media(self, *, portfolio_id: str, media_type: str, storage_path: str) -> Row:
+        """Append a photo or video (`media_type`) at `storage_path` in Supabase Storage after the
+        listing's last one. By the listing's managers. Returns the portfolio_media row."""
+        return self._row("add_media", portfolio_id=portfolio_id, media_type=media_type, storage_path=storage_path)
+
+    def reorder_media(self, *, portfolio_id: str, media_ids: Sequence[Id]) -> list[Row]:
+        """Put the listing's media in the order of `media_ids`, which must be exactly its media
+        (InvalidInput otherwise); all or nothing. By the listing's managers. Returns the
+        portfolio_media rows in the new order."""
+        return self._rows("reorder_media", portfolio_id=portfolio_id, media_ids=[str(i) for i in media_ids])
+
+    # ------------------------------------------------------------------------------- search
+    def search_portfolios(
+        self,
+        *,
+        query: str | None = None,
+        district: str | None = None,
+        type: str | None = None,
+        rooms: str | None = None,
+        min_price: int | None = None,
+        max_price: int | None = None,
+        currency: str | None = None,
+        listing_type: str | None = None,
+        limit: int | None = None,
+        offset: int | None = None,
+    ) -> list[Row]:
+        """Full-text search over listings, Turkish-aware and accent-insensitive (`kadikoy daire` finds
+        Kadıköy's daireler), combined with the structured filters, best first (`limit`, SQL default 20,
+        from `offset`). Returns cards at the caller's visibility level with their `rank`: hidden fields
+        are None and never influence the result. Records a market signal. Agents and the bot."""
+        return self._rows(
+            "search_portfolios", query=query, district=district, type=type, rooms=rooms, min_price=min_price,
+            max_price=max_price, currency=currency, listing_type=listing_type, limit=limit, offset=offset,
+        )
+
+    # ------------------------------------------------------------------------------- requests
+    def create_request(
+        self,
+        *,
+        request_type: str,
+        criteria: Mapping[str, Any],
+        customer_id: Id | None = None,
+        assigned_agent: Id | None = None,
+        source_session_id: Id | None = None,
+    ) -> Row:
+        """Record a customer's `buy` or `rent` request. `criteria` is a dict with only the keys
+        `districts`, `types`, `rooms` (lists), `min_price`, `max_price` (positive integers) and
+        `currency` (TRY when missing); anything else raises InvalidInput naming the key. The customer
+        for itself (`customer_id` None = the caller), its agent, staff, the bot; an `assigned_agent`
+        makes it assigned. Matching runs at once. Returns the requests row."""
+        return self._row(
+            "create_request", request_type=request_type, criteria=criteria, customer_id=customer_id,
+            assigned_agent=assigned_agent, source_session_id=source_session_id,
+        )
+
+    def update_request_criteria(self, *, request_id: Id, criteria: Mapping[str, Any]) -> Row:
+        """Replace a request's `criteria` (validated as in create_request); its matches are
+        recomputed. The customer, its agent, staff, the bot. Returns the requests row."""
+        return self._row("update_request_criteria", request_id=request_id, criteria=criteria)
+
+    def assign_request(self, *, request_id: Id, agent_id: Id | None = None) -> Row:
+        """Give a request an agent (status assigned): an active agent takes it (`agent_id` None = the
+        caller); brokers, staff and the bot assign it to anyone. Returns the requests row."""
+        return self._row("assign_request", request_id=request_id, agent_id=agent_id)
+
+    def close_request(self, *, request_id: Id) -> Row:
+        """Close a request (new or assigned -> closed; closing a closed one raises InvalidTransition);
+        its matches are removed. The customer, its agent, staff, the bot. Returns the requests row."""
+        return self._row("close_request", request_id=request_id)
+
+    # ------------------------------------------------------------------------------- matching
+    def explain_match(self, *, portfolio_id: str, request_id: Id) -> list[Row]:
+        """Why a listing and a request match or not: one row per criterion (`criterion`, `passed`,
+        `points`): active, listing_type, currency, district, type, rooms, reachable_within_budget,
+        within_budget_without_negotiation, min_price. Never a price. The listing's managers, the
+        request's managers when the match exists, staff, the bot."""
+        return self._rows("explain_match", portfolio_id=portfolio_id, request_id=request_id)
+
+    # ------------------------------------------------------------------------------- market
+    def unmet_demand(self, *, since: Any, until: Any) -> list[Row]:
+        """Demand that found nothing between `since` and `until` (datetimes): searches and requests with
+        no match, grouped by `district`, `type`, `currency` and price band, with how many `signals`.
+        Brokers, staff, the bot."""
+        return self._rows("unmet_demand", since=since, until=until)

@@ -1,7 +1,17 @@
-"""`vic demo`: print what the local database holds, as rich tables (the end-to-end story grows here)."""
+"""`vic demo`: print what the local database holds, as rich tables, then play a short story through
+`VicClient`, acting as the agents themselves: a Moda Emlak agent lists a flat with a confidential floor
+price, an agent of the other office records a customer's request, and the database matches them both
+ways; the demo shows the matches with `explain_match`, the agents' pending notifications, and what the
+other office's agent finds with `search_portfolios`. Re-runnable: the story's listing and request are
+created once and found again by later runs. No floor price is ever printed.
+"""
 
 from __future__ import annotations
 
+from typing import Any
+
+import psycopg
+from psycopg.types.json import Jsonb
 from rich.console import Console
 from rich.table import Table
 
@@ -10,6 +20,35 @@ from vic.migrate import connect, sql_errors
 
 # Zeynep Arslan, an agent of the other office (Boğaziçi Gayrimenkul), looking at the market.
 OTHER_OFFICE_AGENT = "00000000-0000-4000-8000-000000000202"
+# Elif Şahin, an agent of Moda Emlak, who lists the story's flat.
+LISTING_AGENT = "00000000-0000-4000-8000-000000000103"
+# Emre Aydın, Zeynep's customer (she already handles his rent request), now looking to buy.
+CUSTOMER = "00000000-0000-4000-8000-000000000302"
+
+# The story's listing: the floor (min_price) is below Emre's budget, the asking price above it.
+STORY_LISTING: dict[str, Any] = {
+    "type": "daire", "listing_type": "sale", "district": "Kadıköy", "rooms": "3+1",
+    "title": "Caddebostan'da sahile yürüme mesafesinde 3+1",
+    "description": "Bağdat Caddesi'ne 3 dakika, 135 m², balkonlu, otoparklı.",
+    "listed_price": 12_900_000, "currency": "TRY",
+    "owner_name": "Orhan Yıldız", "owner_phone": "+905301110007", "min_price": 12_400_000,
+    "commission_rate": 2.0, "private_notes": "Mal sahibi pazarlığa açık.",
+}
+STORY_CRITERIA: dict[str, Any] = {
+    "districts": ["kadikoy"], "types": ["daire"], "rooms": ["3+1"], "max_price": 12_600_000, "currency": "TRY",
+}
+SEARCH_QUERY = "kadikoy daire"
+
+# Short headers for explain_match's criteria (any other criterion shows under its own name). The five
+# scored ones make match_score; the others are hard filters only, shown as ✓/✗ without points.
+CRITERIA = {
+    "open": "open", "active": "active", "listing_type": "sale/rent", "currency": "currency", "district": "district",
+    "type": "type", "rooms": "rooms", "reachable_within_budget": "reachable",
+    "within_budget_without_negotiation": "no haggling", "min_price": "≥ min",
+}
+SCORED = {"district", "type", "rooms", "reachable_within_budget", "within_budget_without_negotiation"}
+HARD_FILTERS = {"open", "active", "listing_type", "currency", "district", "type", "reachable_within_budget",
+                "min_price"}
 
 SYMBOLS = {"TRY": "₺", "USD": "$", "EUR": "€", "GBP": "£"}
 
@@ -42,6 +81,13 @@ def _table(title: str, columns: list[str], rows) -> Table:
 
 
 def show(url: str, console: Console | None = None) -> None:
+    """The seeded database, then the matching story."""
+    console = console or Console(width=max(Console().width, 160))
+    show_database(url, console)
+    story(url, console)
+
+
+def show_database(url: str, console: Console | None = None) -> None:
     # a pipe or CI log is 80 columns by default: too narrow for listing rows
     console = console or Console(width=max(Console().width, 160))
     with connect(url) as conn, sql_errors():
@@ -108,3 +154,136 @@ def show(url: str, console: Console | None = None) -> None:
                 for c in cards
             ],
         ))
+
+
+def _name(conn: psycopg.Connection, contact_id: Any) -> str:
+    row = conn.execute("select display_name from public.contacts where id = %s", (contact_id,)).fetchone()
+    return row[0] if row and row[0] else str(contact_id)
+
+
+def _title(conn: psycopg.Connection, vic: VicClient) -> str:
+    me = vic.whoami()
+    return f"{_name(conn, me['contact_id'])} ({me['authority']}, {me['office'] or 'VIC'})"
+
+
+def _story_listing(conn: psycopg.Connection, url: str, console: Console) -> str:
+    """The listing agent lists the flat, with its confidential row, once; later runs find it again."""
+    found = conn.execute(
+        "select id from public.portfolios where agent_id = %s and title = %s", (LISTING_AGENT, STORY_LISTING["title"])
+    ).fetchone()
+    with VicClient.connect(url, acting_as=LISTING_AGENT) as vic:
+        who = _title(conn, vic)
+        if found:
+            listing_id, verb = found[0], "listed (in an earlier run)"
+        else:
+            listing_id, verb = vic.create_listing(**STORY_LISTING)["id"], "lists"
+    console.print(_table(
+        f"{who} {verb} {listing_id}, with owner, floor price and commission in its confidential row (not shown)",
+        ["id", "district", "type", "for", "rooms", "price", "title"],
+        [(listing_id, STORY_LISTING["district"], STORY_LISTING["type"], STORY_LISTING["listing_type"],
+          STORY_LISTING["rooms"], money(STORY_LISTING["listed_price"], STORY_LISTING["currency"]),
+          STORY_LISTING["title"])],
+    ))
+    return listing_id
+
+
+def _story_request(conn: psycopg.Connection, url: str, console: Console) -> str:
+    """The other office's agent records her customer's buy request, assigned to herself, once."""
+    found = conn.execute(
+        "select id from public.requests where customer_id = %s and request_type = 'buy' and criteria = %s",
+        (CUSTOMER, Jsonb(STORY_CRITERIA)),
+    ).fetchone()
+    with VicClient.connect(url, acting_as=OTHER_OFFICE_AGENT) as vic:
+        who = _title(conn, vic)
+        if found:
+            request_id, verb = found[0], "recorded (in an earlier run)"
+        else:
+            request_id = vic.create_request(request_type="buy", criteria=STORY_CRITERIA, customer_id=CUSTOMER,
+                                            assigned_agent=OTHER_OFFICE_AGENT)["id"]
+            verb = "records"
+    c = STORY_CRITERIA
+    console.print(_table(
+        f"{who} {verb} a request of {_name(conn, CUSTOMER)}, assigned to herself",
+        ["request", "type", "districts", "types", "rooms", "budget"],
+        [(request_id, "buy", ", ".join(c["districts"]), ", ".join(c["types"]), ", ".join(c["rooms"]),
+          "up to " + money(c["max_price"], c["currency"]))],
+    ))
+    return str(request_id)
+
+
+def _mark(criterion: str, passed: Any, points: Any) -> str:
+    sign = "✓" if passed else "✗"
+    return f"{sign} {points}" if criterion in SCORED and points is not None else sign
+
+
+def story(url: str, console: Console) -> None:
+    """Act as the agents through VicClient; read the results as the dashboard user."""
+    with connect(url) as conn, sql_errors():
+        listing_id = _story_listing(conn, url, console)
+        request_id = _story_request(conn, url, console)
+
+        matches = conn.execute(
+            """select m.portfolio_id, p.district, p.type, coalesce(p.rooms, ''), p.listed_price, p.currency,
+                      la.display_name, m.request_id, cu.display_name, ra.display_name, m.match_score,
+                      m.trigger_type, m.notified, m.notified_agent_id, na.display_name
+               from public.portfolio_request_matches m
+               join public.portfolios p on p.id = m.portfolio_id
+               join public.contacts la on la.id = p.agent_id
+               join public.requests r on r.id = m.request_id
+               join public.contacts cu on cu.id = r.customer_id
+               left join public.contacts ra on ra.id = r.assigned_agent
+               left join public.contacts na on na.id = m.notified_agent_id
+               order by m.portfolio_id, cu.display_name, m.request_id"""
+        ).fetchall()
+        console.print(_table(
+            "Matches (portfolio_request_matches), written by the database both ways",
+            ["listing", "district", "type", "rooms", "price", "listing agent", "customer", "request agent",
+             "score", "trigger", "notified"],
+            [(pid, d, t, r, money(pr, cur), la, cu, ra, f"{score}/5", trig, na if notified else "—")
+             for pid, d, t, r, pr, cur, la, _rid, cu, ra, score, trig, notified, _na, na in matches],
+        ))
+
+        # explain_match, asked by the agent who was notified (the request's agent, else the listing agent)
+        explained: list[tuple[str, str, str, dict[str, dict[str, Any]], int]] = []
+        for pid, _d, _t, _r, _pr, _cur, _la, rid, cu, _ra, score, _trig, _n, agent_id, agent in matches:
+            with VicClient.connect(url, acting_as=agent_id) if agent_id else VicClient.connect(url) as vic:
+                rows = {row["criterion"]: row for row in vic.explain_match(portfolio_id=pid, request_id=rid)}
+            explained.append((pid, cu, agent or "dashboard", rows, score))
+        criteria = list(dict.fromkeys(c for *_, rows, _s in explained for c in rows))  # in explain_match's order
+        why = Table(title="Why: explain_match, asked by the notified agent (✓/✗, points of the five scored criteria;"
+                          " never a price)", title_justify="left")
+        for header in ("listing", "customer", "asked by", *(CRITERIA.get(c, c) for c in criteria), "score"):
+            why.add_column(header, no_wrap=True)
+        for pid, cu, asker, rows, score in explained:
+            marks = [_mark(c, rows[c]["passed"], rows[c]["points"]) if c in rows else "—" for c in criteria]
+            why.add_row(pid, cu, asker, *marks, f"{score}/5")
+        console.print(why)
+
+        console.print(_table(
+            "Pending notifications (what the agents are told)",
+            ["to", "kind", "queued", "message"],
+            conn.execute(
+                """select c.display_name, n.kind, to_char(n.created_at at time zone 'Europe/Istanbul', 'HH24:MI:SS'),
+                          n.body
+                   from public.pending_notifications n join public.contacts c on c.id = n.contact_id
+                   where n.delivered_at is null and n.kind = 'match'
+                   order by n.created_at, c.display_name"""
+            ),
+        ))
+
+        with VicClient.connect(url, acting_as=OTHER_OFFICE_AGENT) as vic:
+            who = _title(conn, vic)
+            cards = vic.search_portfolios(query=SEARCH_QUERY, limit=10)
+        console.print(_table(
+            f"What {who} finds: search_portfolios('{SEARCH_QUERY}'), cards at her level",
+            ["rank", "id", "level", "district", "type", "rooms", "price", "agent", "title"],
+            [
+                (f"{c['rank']:.3f}", c["id"], c["visibility_level"], c["district"], c["type"], c["rooms"] or "",
+                 money(c["listed_price"], c["currency"]) if c["listed_price"] is not None
+                 else f"{money(c['price_band_min'], c['currency'])} – {money(c['price_band_max'], c['currency'])}",
+                 c["agent_name"], c["title"])
+                for c in cards
+            ],
+        ))
+        console.print(f"Explain one yourself: vic --as {OTHER_OFFICE_AGENT} match explain {listing_id} {request_id}",
+                      markup=False, soft_wrap=True)

@@ -12,7 +12,8 @@ knows nothing about the functions themselves; `vic.client.VicClient` maps one me
   PostgREST matches named arguments by those names.
 
 Parameters are never logged, and never formatted into SQL text: they carry phone numbers and
-owners' names.
+owners' names. A dict (any Mapping) is sent as `jsonb` (a request's `criteria`), a float as `numeric`
+(a commission rate; PostgreSQL casts numeric to real or double precision implicitly, not back), lists as arrays.
 """
 
 from __future__ import annotations
@@ -20,11 +21,13 @@ from __future__ import annotations
 import json
 import uuid
 from collections.abc import Mapping
+from decimal import Decimal
 from typing import Any, Protocol, runtime_checkable
 
 import psycopg
 from psycopg import sql
 from psycopg.rows import dict_row
+from psycopg.types.json import Jsonb
 
 from vic.errors import InvalidInput, from_psycopg
 from vic.migrate import connect
@@ -97,6 +100,16 @@ class PsycopgTransport:
         )
         return sql.SQL("select * from {}({})").format(sql.Identifier("public", function), args)
 
+    @staticmethod
+    def adapt(value: Any) -> Any:
+        """A Mapping becomes `jsonb` (psycopg adapts no dict by itself), a float `numeric` (psycopg would send
+        double precision, which a numeric parameter does not accept); anything else is left to psycopg."""
+        if isinstance(value, Mapping):
+            return Jsonb(dict(value))
+        if isinstance(value, float):
+            return Decimal(repr(value))
+        return value
+
     def call(self, function: str, args: Mapping[str, Any]) -> list[dict[str, Any]]:
         names = list(args)
         query = self.statement(function, names)
@@ -108,7 +121,7 @@ class PsycopgTransport:
                     role, claims = identity
                     cur.execute(sql.SQL("set local role {}").format(sql.Identifier(role)))
                     cur.execute("select set_config('request.jwt.claims', %s, true)", (json.dumps(claims),))
-                cur.execute(query, [args[name] for name in names])
+                cur.execute(query, [self.adapt(args[name]) for name in names])
                 return list(cur.fetchall()) if cur.description else []
         except psycopg.Error as exc:
             # `from None`: a logged traceback would print the psycopg error, whose text carries
