@@ -19,7 +19,10 @@ begin
     insert into private.portfolio_id_counters as c (year, last_number) values (v_year, 1)
     on conflict (year) do update set last_number = c.last_number + 1
     returning c.last_number into v_number;
-    new.id := v_year || '-' || to_char(v_number, 'FM000');
+    new.id := v_year || '-' || lpad(v_number::text, greatest(3, length(v_number::text)), '0');
+  elsif private.is_api_user() then
+    -- through the API the database numbers listings (explicit ids are for imports and the seed)
+    raise exception using errcode = 'VC001', message = 'id is allocated by the database; leave it out';
   elsif new.id ~ '^[0-9]{4}-[0-9]{3,9}$' then
     insert into private.portfolio_id_counters as c (year, last_number)
     values (split_part(new.id, '-', 1)::integer, split_part(new.id, '-', 2)::integer)
@@ -28,7 +31,7 @@ begin
   return new;
 end
 $$;
-comment on function private.tg_portfolios__listing_id() is 'Trigger: allocates the listing id YYYY-NNN without gaps; explicit ids raise the counter.';
+comment on function private.tg_portfolios__listing_id() is 'Trigger: allocates the listing id YYYY-NNN without gaps; explicit ids (trusted sessions only) raise the counter.';
 
 -- active <-> inactive; active -> sold only when a deal on the listing has closed; sold is final.
 create or replace function private.tg_portfolios__status() returns trigger
@@ -36,6 +39,12 @@ create or replace function private.tg_portfolios__status() returns trigger
   set search_path = ''
 as $$
 begin
+  if tg_op = 'INSERT' then
+    if new.status = 'sold' and private.is_api_user() then
+      raise exception using errcode = 'VC002', message = 'a listing becomes sold only through a closed deal';
+    end if;
+    return new;
+  end if;
   if new.status = old.status then
     return new;
   end if;
@@ -54,7 +63,7 @@ comment on function private.tg_portfolios__status() is 'Trigger: listing status 
 
 create or replace trigger _050_listing_id before insert on public.portfolios
   for each row execute function private.tg_portfolios__listing_id();
-create or replace trigger _210_status before update of status on public.portfolios
+create or replace trigger _210_status before insert or update of status on public.portfolios
   for each row execute function private.tg_portfolios__status();
 
 -- Section - RPCs
@@ -177,32 +186,35 @@ create or replace function public.update_listing(
   language plpgsql
   set search_path = ''
 as $$
+declare
+  v_step text;
 begin
   perform private.check_listing_fields(null, null, p_title, p_district, p_listed_price, p_currency,
                                        p_rooms, p_owner_phone, p_min_price, p_commission_rate);
-  if private.is_api_user() and not private.can_manage_portfolio(p_portfolio_id) then
+  if (private.is_api_user() and not private.can_manage_portfolio(p_portfolio_id))
+     or not exists (select 1 from public.portfolios where id = p_portfolio_id) then
     perform private.deny_or_missing(format('listing %s', p_portfolio_id));
   end if;
-  -- The floor never exceeds the price at any moment: when the new floor is above today's price, the
-  -- new price goes first; otherwise the floor does (a lower floor may be what lets the price drop).
-  if p_listed_price is not null
-     and p_min_price > (select p.listed_price from public.portfolios p where p.id = p_portfolio_id) then
-    update public.portfolios set listed_price = p_listed_price where id = p_portfolio_id;
-  end if;
-  perform private.upsert_confidential(p_portfolio_id, p_owner_name, p_owner_phone, p_min_price, p_commission_rate, p_private_notes);
-  return query
-    update public.portfolios p
-    set title = coalesce(btrim(p_title), p.title),
-        description = coalesce(p_description, p.description),
-        district = coalesce(btrim(p_district), p.district),
-        rooms = coalesce(p_rooms, p.rooms),
-        listed_price = coalesce(p_listed_price, p.listed_price),
-        currency = coalesce(p_currency, p.currency)
-    where p.id = p_portfolio_id
-    returning p.*;
-  if not found then
-    perform private.deny_or_missing(format('listing %s', p_portfolio_id));
-  end if;
+  -- Each row is written once, in the order the floor rule allows (the floor never exceeds the price
+  -- at any moment): the listing first when the new floor is above today's price, else the floor first.
+  for v_step in
+    select unnest(case when p_min_price > (select p.listed_price from public.portfolios p where p.id = p_portfolio_id)
+                       then array['listing', 'confidential'] else array['confidential', 'listing'] end)
+  loop
+    if v_step = 'confidential' then
+      perform private.upsert_confidential(p_portfolio_id, p_owner_name, p_owner_phone, p_min_price, p_commission_rate, p_private_notes);
+    else
+      update public.portfolios p
+      set title = coalesce(btrim(p_title), p.title),
+          description = coalesce(p_description, p.description),
+          district = coalesce(btrim(p_district), p.district),
+          rooms = coalesce(p_rooms, p.rooms),
+          listed_price = coalesce(p_listed_price, p.listed_price),
+          currency = coalesce(p_currency, p.currency)
+      where p.id = p_portfolio_id;
+    end if;
+  end loop;
+  return query select * from public.portfolios where id = p_portfolio_id;
 end
 $$;
 comment on function public.update_listing(text, text, text, text, text, bigint, text, text, text, bigint, numeric, text) is 'Change a listing''s title, description, district, rooms, price, currency and its confidential owner, floor, commission and notes; NULL keeps a value. Listing managers.';

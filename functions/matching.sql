@@ -16,7 +16,7 @@ select l.id as portfolio_id,
        l.district_keys && r.crit_districts as district_ok,
        l.type_keys && r.crit_types as type_ok,
        l.price_reach && r.crit_budget as reachable_ok,
-       r.crit_rooms is null or l.rooms = any (r.crit_rooms) as rooms_ok,
+       r.crit_rooms is null or coalesce(l.rooms = any (r.crit_rooms), false) as rooms_ok,
        r.crit_max_price is null or l.listed_price <= r.crit_max_price as within_budget_ok
 from public.portfolios l
 cross join public.requests r;
@@ -73,8 +73,12 @@ create or replace function private.rematch(p_portfolio_ids text[], p_request_ids
   set search_path = ''
 as $$
 declare
+  v_agents uuid[];
   v_shared bigint;
 begin
+  if coalesce(cardinality(p_portfolio_ids), 0) + coalesce(cardinality(p_request_ids), 0) = 0 then
+    return;
+  end if;
   with cand as (
     select * from private.match_candidates(p_portfolio_ids, p_request_ids)
   ),
@@ -99,32 +103,48 @@ begin
     from written w
     join public.requests r on r.id = w.request_id
     where w.is_new
-  ),
-  notified as (
-    insert into public.pending_notifications (contact_id, kind, body, buttons)
-    select f.notified_agent_id, 'match',
-           format('%s yeni eşleşme: %s', count(*),
-                  string_agg(format('ilan %s ↔ talep …%s', f.portfolio_id, right(f.request_id::text, 6)), ', '
-                             order by f.portfolio_id, f.request_id)),
-           jsonb_build_array(jsonb_build_object('id', 'matches', 'title', 'Eşleşmeleri gör'))
-    from fresh f
-    where f.notified_agent_id is not null
-    group by f.notified_agent_id
   )
-  select count(private.share_match(f.portfolio_id, f.assigned_agent)) into strict v_shared
-  from fresh f
-  where f.assigned_agent is not null;
+  select array_agg(distinct f.notified_agent_id), count(private.share_match(f.portfolio_id, f.assigned_agent))
+  into strict v_agents, v_shared
+  from fresh f;
+
+  -- One pending notification per agent per transaction (the triggering event: an RPC call or a bulk
+  -- statement may match in several steps), listing every match it was notified of in this transaction.
+  delete from public.pending_notifications n
+  where n.contact_id = any (v_agents) and n.kind = 'match' and n.created_at = now() and n.delivered_at is null;
+  insert into public.pending_notifications (contact_id, kind, body, buttons)
+  select m.notified_agent_id, 'match',
+         format('%s yeni eşleşme: %s', count(*),
+                string_agg(format('ilan %s ↔ talep …%s', m.portfolio_id, right(m.request_id::text, 6)), ', '
+                           order by m.portfolio_id, m.request_id)),
+         jsonb_build_array(jsonb_build_object('id', 'matches', 'title', 'Eşleşmeleri gör'))
+  from public.portfolio_request_matches m
+  where m.notified_agent_id = any (v_agents) and m.created_at = now()
+  group by m.notified_agent_id;
 end
 $$;
 comment on function private.rematch(text[], uuid[], text) is 'Rewrites the matches of the given listings or requests: insert+notify new pairs, update scores, delete broken pairs.';
 
 -- Section - Triggers
 
+-- Serialise matching per market (currency x sale/rent) until commit: a listing and a request written
+-- at the same time would otherwise each miss the other's uncommitted row and never match. Keys are
+-- locked in order, so two bulk statements cannot deadlock on them.
+create or replace function private.lock_markets(p_markets text[]) returns void
+  language sql
+  set search_path = ''
+as $$
+  select count(pg_advisory_xact_lock(hashtext('vic.match:' || k)))
+  from (select distinct k from unnest(p_markets) k order by k) as keys
+$$;
+comment on function private.lock_markets(text[]) is 'Takes the transaction advisory locks of the given markets (currency:sale|rent), in order.';
+
 create or replace function private.tg_portfolios__match() returns trigger
   language plpgsql security definer
   set search_path = ''
 as $$
 begin
+  perform private.lock_markets(array(select n.currency || ':' || n.listing_type from new_rows n));
   if tg_op = 'INSERT' then
     perform private.rematch(array(select n.id from new_rows n), null, 'portfolio');
   else
@@ -153,6 +173,8 @@ begin
     v_ids := array(select n.id from new_rows n join old_rows o on o.id = n.id
                    where (n.status, n.request_type, n.criteria) is distinct from (o.status, o.request_type, o.criteria));
   end if;
+  perform private.lock_markets(array(
+    select n.crit_currency || ':' || case n.request_type when 'buy' then 'sale' else 'rent' end from new_rows n));
   perform private.rematch(null, v_ids, 'request');
   if tg_op = 'UPDATE' then
     -- a request given to another agent: that agent sees its matched listings at partial level

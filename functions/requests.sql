@@ -25,7 +25,8 @@ begin
                or exists (select 1 from jsonb_array_elements(v_value) e where jsonb_typeof(e) <> 'string')) then
       raise exception using errcode = 'VC001', message = format('criteria.%s must be a non-empty array of text', v_key);
     elsif v_key = 'districts'
-          and exists (select 1 from jsonb_array_elements_text(v_value) e where length(btrim(e)) not between 1 and 100) then
+          and exists (select 1 from jsonb_array_elements_text(v_value) e
+                      where length(btrim(e)) not between 1 and 100 or e !~ '[[:alpha:]]') then
       raise exception using errcode = 'VC001', message = 'criteria.districts must name districts (1-100 characters each)';
     elsif v_key = 'types'
           and exists (select 1 from jsonb_array_elements_text(v_value) e where e not in ('daire', 'villa', 'dukkan', 'arsa')) then
@@ -64,7 +65,7 @@ create or replace function private.tg_requests__status() returns trigger
   set search_path = ''
 as $$
 begin
-  if new.status = 'new' and new.assigned_agent is not null then
+  if new.status = 'new' and new.assigned_agent is not null and (tg_op = 'INSERT' or old.status = 'new') then
     new.status := 'assigned';
   end if;
   if tg_op = 'UPDATE' and new.status <> old.status
@@ -161,7 +162,7 @@ declare
   v_request public.requests;
   v_authority text := private.authority();
 begin
-  select * into v_request from public.requests where id = p_request_id and status <> 'closed' for update;
+  select * into v_request from public.requests where id = p_request_id for update;
   if private.is_api_user() and not private.is_staff() and not (
        (v_authority = 'broker' and p_agent_id in (select private.managed_agent_ids())
         and (v_request.assigned_agent is null or v_request.assigned_agent in (select private.managed_agent_ids())))
@@ -170,7 +171,9 @@ begin
     raise exception using errcode = '42501', message = format('request %s: not found or not yours to assign', p_request_id);
   end if;
   if v_request.id is null then
-    raise exception using errcode = 'VC003', message = format('open request %s not found', p_request_id);
+    raise exception using errcode = 'VC003', message = format('request %s not found', p_request_id);
+  elsif v_request.status = 'closed' then
+    raise exception using errcode = 'VC002', message = 'request status cannot move from closed to assigned';
   end if;
   return query update public.requests r set assigned_agent = p_agent_id where r.id = p_request_id returning r.*;
 end

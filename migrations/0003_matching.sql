@@ -9,14 +9,16 @@ drop function if exists private.portfolio_cards(text[], integer, integer);
 -- Section - Normalisation and search helpers (immutable: generated columns use them)
 
 -- Turkish-insensitive form of a text: unaccent (İ→I, ı→i, ş→s, ğ→g, ö→o, ü→u, ç→c), then lower case.
--- Unaccenting first makes the result independent of the database locale's case rules.
+-- Unaccenting first makes the result independent of the database locale's case rules. Rooms (3+1) become
+-- one word (3arti1), which the text parser would otherwise split into 3 and +1.
 create function private.tr_norm(p_text text) returns text
   language sql immutable parallel safe
   set search_path = ''
 as $$
-  select lower(extensions.unaccent('extensions.unaccent'::regdictionary, p_text))
+  select regexp_replace(lower(extensions.unaccent('extensions.unaccent'::regdictionary, p_text)),
+                        '([0-9]+) *\+ *([0-9]+)', '\1arti\2', 'g')
 $$;
-comment on function private.tr_norm(text) is 'Turkish-insensitive form: unaccent then lower (Kadıköy, KADIKÖY, kadikoy -> kadikoy).';
+comment on function private.tr_norm(text) is 'Turkish-insensitive form: unaccent then lower (Kadıköy, KADIKÖY, kadikoy -> kadikoy); rooms 3+1 -> 3arti1.';
 
 -- A weighted vector of a text: simple tokens (exact words) plus turkish stems, so both meet a prefix query.
 create function private.tr_vector(p_text text, p_weight "char") returns tsvector

@@ -317,7 +317,7 @@ def test_close_request(db_url: str, db: psycopg.Connection) -> None:
         assert vic.close_request(request_id=request)["status"] == "closed"
     assert match_row(db, pid, request) is None  # a closed request leaves its matches
     with as_(db_url, ADMIN) as admin:
-        with pytest.raises(errors.NotFound):  # a closed request is no longer open to assign
+        with pytest.raises(errors.InvalidTransition):  # a closed request is no longer open to assign
             admin.assign_request(request_id=request, agent_id=AGENT)
     # nothing moves a closed request: criteria change, but it stays closed and unmatched
     with as_(db_url, CUSTOMER) as vic:

@@ -131,7 +131,6 @@ class World:
     # listings
     listing: str = "2026-001"         # the target listing (listing_agent)
     listing_b: str = "2026-002"       # second listing of listing_agent, no confidential row
-    new_listing: str = "2026-003"     # what the portfolios insert creates
     # rows
     grant_partial: str = _id(41)      # agent_visibility: agent_partial, partial (target)
     grant_full: str = _id(42)         # agent_visibility: agent_full, full
@@ -348,8 +347,8 @@ TARGETS: dict[str, Target] = {t.table: t for t in (
        insert into public.agent_visibility (portfolio_id, agent_id, visibility_level, granted_by)
        values ('{_W.listing}', '{_W.agent_anonymous}', 'partial', (select auth.uid()))"""),
     _t("portfolios", f"id = '{_W.listing}'", "title", f"""
-       insert into public.portfolios (id, agent_id, type, listing_type, title, district, rooms, listed_price, currency)
-       values ('{_W.new_listing}', '{_W.listing_agent}', 'daire', 'rent', 'Yeldeğirmeni''nde 2+1', 'Kadıköy',
+       insert into public.portfolios (agent_id, type, listing_type, title, district, rooms, listed_price, currency)
+       values ('{_W.listing_agent}', 'daire', 'rent', 'Yeldeğirmeni''nde 2+1', 'Kadıköy',
                '2+1', 35000, 'TRY')"""),
     _t("portfolio_confidential", f"portfolio_id = '{_W.listing}'", "private_notes", f"""
        insert into public.portfolio_confidential (portfolio_id, owner_name, owner_phone, min_price, commission_rate)
