@@ -1,4 +1,10 @@
--- Undo 0003 (functions/ objects that read the new columns go first).
+-- Undo 0003. First what functions/ attached that needs 0003's objects (the next migrate re-applies it).
+drop trigger if exists _050_listing_id on public.portfolios;
+drop trigger if exists _900_match_insert on public.portfolios;
+drop trigger if exists _900_match_update on public.portfolios;
+drop trigger if exists _900_match_insert on public.requests;
+drop trigger if exists _900_match_update on public.requests;
+drop trigger if exists _850_match_floor on public.portfolio_confidential;
 drop view if exists private.pair_criteria;
 drop index if exists public.market_signals_unmet_idx;
 alter table public.requests
