@@ -311,7 +311,8 @@ create table public.portfolio_request_matches (
   constraint portfolio_request_matches_portfolio_id_request_id_key unique (portfolio_id, request_id)
 );
 create index portfolio_request_matches_request_id_idx on public.portfolio_request_matches (request_id);
-create index portfolio_request_matches_notified_agent_id_idx on public.portfolio_request_matches (notified_agent_id);
+-- a notification lists the agent's matches of the transaction
+create index portfolio_request_matches_notified_agent_id_idx on public.portfolio_request_matches (notified_agent_id, created_at);
 alter table public.portfolio_request_matches enable row level security;
 
 comment on table public.portfolio_request_matches is 'The matcher''s output, one row per (listing, request) pair, written by triggers in both directions.';

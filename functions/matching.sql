@@ -66,7 +66,8 @@ comment on function private.match_candidates(text[], uuid[]) is 'Matching pairs 
 
 -- Bring the matches of the given listings (or requests) in line with the data: new pairs inserted and
 -- notified, changed scores updated, pairs that no longer match deleted. One notification per agent per
--- call listing all its new matches; a cross-agent new match grants the request's agent partial visibility.
+-- transaction listing all its new matches; a cross-agent new match grants the request's agent partial
+-- visibility.
 create or replace function private.rematch(p_portfolio_ids text[], p_request_ids uuid[], p_trigger text)
   returns void
   language plpgsql security definer

@@ -7,6 +7,8 @@ drop trigger if exists _900_match_update on public.requests;
 drop trigger if exists _850_match_floor on public.portfolio_confidential;
 drop view if exists private.pair_criteria;
 drop index if exists public.market_signals_unmet_idx;
+drop index public.portfolio_request_matches_notified_agent_id_idx;
+create index portfolio_request_matches_notified_agent_id_idx on public.portfolio_request_matches (notified_agent_id);
 alter table public.requests
   drop column crit_districts, drop column crit_types, drop column crit_rooms, drop column crit_currency,
   drop column crit_min_price, drop column crit_max_price, drop column crit_budget;

@@ -111,5 +111,9 @@ comment on column public.requests.crit_budget is 'Budget [min_price, max_price] 
 create index requests_crit_districts_idx on public.requests using gin (crit_districts) where status <> 'closed';
 create index requests_crit_budget_idx on public.requests using gist (crit_budget) where status <> 'closed';
 
+-- Section - portfolio_request_matches: a notification lists the agent's matches of the transaction
+drop index public.portfolio_request_matches_notified_agent_id_idx;
+create index portfolio_request_matches_notified_agent_id_idx on public.portfolio_request_matches (notified_agent_id, created_at);
+
 -- Section - market_signals: unmet demand is read by period
 create index market_signals_unmet_idx on public.market_signals (created_at) where match_count = 0;
