@@ -115,12 +115,16 @@ begin
   where n.contact_id = any (v_agents) and n.kind = 'match' and n.created_at = now() and n.delivered_at is null;
   insert into public.pending_notifications (contact_id, kind, body, buttons)
   select m.notified_agent_id, 'match',
-         format('%s yeni eşleşme: %s', count(*),
+         -- the first ten pairs by score, then how many more (a WhatsApp body holds 4096 characters)
+         format('%s yeni eşleşme: %s%s', count(*),
                 string_agg(format('ilan %s ↔ talep …%s', m.portfolio_id, right(m.request_id::text, 6)), ', '
-                           order by m.portfolio_id, m.request_id)),
+                           order by m.match_score desc, m.portfolio_id, m.request_id) filter (where m.n <= 10),
+                case when count(*) > 10 then format(' ve %s eşleşme daha', count(*) - 10) else '' end),
          jsonb_build_array(jsonb_build_object('id', 'matches', 'title', 'Eşleşmeleri gör'))
-  from public.portfolio_request_matches m
-  where m.notified_agent_id = any (v_agents) and m.created_at = now()
+  from (select x.*, row_number() over (partition by x.notified_agent_id
+                                       order by x.match_score desc, x.portfolio_id, x.request_id) as n
+        from public.portfolio_request_matches x
+        where x.notified_agent_id = any (v_agents) and x.created_at = now()) as m
   group by m.notified_agent_id;
 end
 $$;
