@@ -1,10 +1,11 @@
 -- Matching: listings against open requests and back, inside PostgreSQL (docs/matching.md).
 --
--- One view states every criterion of a (listing, request) pair; the matcher reads it driven from either
--- side, so both directions apply the same predicates and give the same score. The predicates are index
--- shaped: district and type as array overlap with '*' for "none named" (GIN), the price as range overlap
--- of the listing's reach [floor, listed price] with the request's budget (GiST), on partial indexes of
--- open rows. Triggers run once per statement over its transition table, so a bulk insert is one join.
+-- One view states every criterion of a (listing, request) pair; explain_match reads it, and the matcher
+-- scores and re-checks every candidate with it, so both directions give the same score. Candidates come
+-- from the match keys (private.request_match_keys, private.listing_match_keys): each open request and
+-- active listing has one key per district x type it stands for ('*' for "any"), beside its price range,
+-- in a GiST (key, range) index, so finding a new row's partners is one index probe per key whatever the
+-- size of the rest. Triggers run once per statement over its transition table.
 
 -- Every criterion of every (listing, request) pair; the hard filters are the first six.
 create or replace view private.pair_criteria with (security_invoker = true) as
@@ -36,33 +37,71 @@ as $$
 $$;
 comment on function private.share_match(text, uuid) is 'Grants the request''s agent partial visibility of a matched listing (never lowering; not to the listing agent).';
 
--- The pairs that pass every hard filter, with their score, for the given listings or requests.
+-- Rewrite the match keys of the given requests / listings (open and active ones get keys, others none).
+create or replace function private.refresh_match_keys(p_portfolio_ids text[], p_request_ids uuid[]) returns void
+  language sql
+  set search_path = ''
+as $$
+  delete from private.request_match_keys where request_id = any (p_request_ids);
+  insert into private.request_match_keys (request_id, key, budget)
+  select r.id, concat_ws('|', r.crit_currency, case r.request_type when 'buy' then 'sale' else 'rent' end, d, t),
+         r.crit_budget
+  from public.requests r, unnest(r.crit_districts) as d, unnest(r.crit_types) as t
+  where r.id = any (p_request_ids) and r.status <> 'closed'
+  on conflict do nothing;
+  delete from private.listing_match_keys where portfolio_id = any (p_portfolio_ids);
+  insert into private.listing_match_keys (portfolio_id, key, reach)
+  select l.id, concat_ws('|', l.currency, l.listing_type, d, t), l.price_reach
+  from public.portfolios l, unnest(l.district_keys) as d, unnest(l.type_keys) as t
+  where l.id = any (p_portfolio_ids) and l.status = 'active';
+$$;
+comment on function private.refresh_match_keys(text[], uuid[]) is 'Rewrites the match keys of the given listings and requests.';
+
+-- Rebuild every match key, e.g. after a bulk load with triggers disabled.
+create or replace function private.rebuild_match_keys() returns void
+  language sql
+  set search_path = ''
+as $$
+  truncate private.request_match_keys, private.listing_match_keys;
+  select private.refresh_match_keys(array(select id from public.portfolios where status = 'active'),
+                                    array(select id from public.requests where status <> 'closed'));
+$$;
+comment on function private.rebuild_match_keys() is 'Rebuilds all match keys (after a bulk load that bypassed the triggers).';
+
+-- The pairs that pass every hard filter, with their score, for the given listings or requests: the keys
+-- find the pairs (one GiST probe per key), the view scores them and re-checks every hard filter.
 create or replace function private.match_candidates(p_portfolio_ids text[], p_request_ids uuid[])
   returns table (portfolio_id text, request_id uuid, score smallint)
   language plpgsql stable
   set search_path = ''
 as $$
 begin
-  -- two statements, one per driving side, so each is planned from its own side's indexes
+  -- two statements, one per driving side, so each is planned from its own side's keys
   if p_portfolio_ids is not null then
     return query
       select c.portfolio_id, c.request_id,
              (c.district_ok::int + c.type_ok::int + c.rooms_ok::int + c.reachable_ok::int + c.within_budget_ok::int)::smallint
-      from private.pair_criteria c
-      where c.portfolio_id = any (p_portfolio_ids)
-        and c.open and c.listing_type_ok and c.currency_ok and c.district_ok and c.type_ok and c.reachable_ok;
+      from (select distinct lk.portfolio_id, rk.request_id
+            from private.listing_match_keys lk
+            join private.request_match_keys rk on rk.key = lk.key and rk.budget && lk.reach
+            where lk.portfolio_id = any (p_portfolio_ids)) as k
+      join private.pair_criteria c on c.portfolio_id = k.portfolio_id and c.request_id = k.request_id
+      where c.open and c.listing_type_ok and c.currency_ok and c.district_ok and c.type_ok and c.reachable_ok;
   end if;
   if p_request_ids is not null then
     return query
       select c.portfolio_id, c.request_id,
              (c.district_ok::int + c.type_ok::int + c.rooms_ok::int + c.reachable_ok::int + c.within_budget_ok::int)::smallint
-      from private.pair_criteria c
-      where c.request_id = any (p_request_ids)
-        and c.open and c.listing_type_ok and c.currency_ok and c.district_ok and c.type_ok and c.reachable_ok;
+      from (select distinct lk.portfolio_id, rk.request_id
+            from private.request_match_keys rk
+            join private.listing_match_keys lk on lk.key = rk.key and lk.reach && rk.budget
+            where rk.request_id = any (p_request_ids)) as k
+      join private.pair_criteria c on c.portfolio_id = k.portfolio_id and c.request_id = k.request_id
+      where c.open and c.listing_type_ok and c.currency_ok and c.district_ok and c.type_ok and c.reachable_ok;
   end if;
 end
 $$;
-comment on function private.match_candidates(text[], uuid[]) is 'Matching pairs with their score for the given listings (or requests).';
+comment on function private.match_candidates(text[], uuid[]) is 'Matching pairs with their score for the given listings (or requests), found through the match keys.';
 
 -- Bring the matches of the given listings (or requests) in line with the data: new pairs inserted and
 -- notified, changed scores updated, pairs that no longer match deleted. One notification per agent per
@@ -80,6 +119,7 @@ begin
   if coalesce(cardinality(p_portfolio_ids), 0) + coalesce(cardinality(p_request_ids), 0) = 0 then
     return;
   end if;
+  perform private.refresh_match_keys(p_portfolio_ids, p_request_ids);
   with cand as (
     select * from private.match_candidates(p_portfolio_ids, p_request_ids)
   ),

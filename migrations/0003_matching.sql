@@ -2,6 +2,7 @@
 -- forms of listings and request criteria that make matching index-driven (docs/matching.md).
 
 create extension if not exists unaccent with schema extensions;
+create extension if not exists btree_gist with schema extensions;
 
 -- Cards are now built by private.listing_cards (functions/search.sql), which also searches.
 drop function if exists private.portfolio_cards(text[], integer, integer);
@@ -110,6 +111,33 @@ comment on column public.requests.crit_budget is 'Budget [min_price, max_price] 
 
 create index requests_crit_districts_idx on public.requests using gin (crit_districts) where status <> 'closed';
 create index requests_crit_budget_idx on public.requests using gist (crit_budget) where status <> 'closed';
+
+-- Section - Match keys: every hard filter but the price as one exact key per combination, beside the price
+-- range, in GiST (key, range) indexes. One index probe then finds exactly the rows of the right market,
+-- district and type whose prices meet, however large the rest grows. Kept by the matching triggers.
+create table private.request_match_keys (
+  request_id uuid not null references public.requests (id) on delete cascade,
+  key text not null,
+  budget int8range not null,
+  primary key (request_id, key)
+);
+create index request_match_keys_key_budget_idx on private.request_match_keys using gist (key, budget);
+comment on table private.request_match_keys is 'Open requests by match key (currency|sale-or-rent|district-or-*|type-or-*) with their budget.';
+comment on column private.request_match_keys.request_id is 'The open request.';
+comment on column private.request_match_keys.key is 'currency|sale or rent|normalised district or *|type or *: one per district x type the request names.';
+comment on column private.request_match_keys.budget is 'The request''s budget [min_price, max_price].';
+
+create table private.listing_match_keys (
+  portfolio_id text not null references public.portfolios (id) on delete cascade,
+  key text not null,
+  reach int8range not null,
+  primary key (portfolio_id, key)
+);
+create index listing_match_keys_key_reach_idx on private.listing_match_keys using gist (key, reach);
+comment on table private.listing_match_keys is 'Active listings by match key (its district or *, its type or *) with their price reach. Confidential (the reach holds the floor).';
+comment on column private.listing_match_keys.portfolio_id is 'The active listing.';
+comment on column private.listing_match_keys.key is 'currency|sale or rent|normalised district or *|type or *: four per listing.';
+comment on column private.listing_match_keys.reach is 'The listing''s price reach [floor, listed price].';
 
 -- Section - portfolio_request_matches: a notification lists the agent's matches of the transaction
 drop index public.portfolio_request_matches_notified_agent_id_idx;
