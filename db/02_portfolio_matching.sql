@@ -37,6 +37,19 @@ as $$
 $$;
 comment on function private.listing_public_vector(text, text, text) is 'Search vector of the fields every agent sees (district, type, rooms).';
 
+-- The 1-1.5-2-3-5-7.5 x 10^n step around a price: what an anonymous card shows instead of the price.
+create function private.price_band(p_price bigint, out band_min bigint, out band_max bigint)
+  language sql immutable
+  set search_path = ''
+as $$
+  select (s.lo * 10::numeric ^ e.n)::bigint, (s.hi * 10::numeric ^ e.n)::bigint
+  -- (no band for a price that is not positive: the column's check rejects it)
+  from (select case when p_price > 0 then floor(log(p_price::numeric))::integer end as n) as e,
+       (values (1.0, 1.5), (1.5, 2.0), (2.0, 3.0), (3.0, 5.0), (5.0, 7.5), (7.5, 10.0)) as s (lo, hi)
+  where p_price >= s.lo * 10::numeric ^ e.n and p_price < s.hi * 10::numeric ^ e.n
+$$;
+comment on function private.price_band(bigint) is 'Price band of a price (12500000 -> 10000000..15000000), shown on anonymous cards.';
+
 -- Section - Listing ids: YYYY-NNN per calendar year in Europe/Istanbul, allocated in the inserting transaction.
 create table private.portfolio_id_counters (
   year integer primary key,
@@ -92,6 +105,9 @@ create table public.portfolios (
     constraint portfolios_match_floor_check check (match_floor > 0),
   price_reach int8range
     generated always as (int8range(coalesce(match_floor, listed_price), listed_price, '[]')) stored,
+  price_band_min bigint generated always as ((private.price_band(listed_price)).band_min) stored,
+  price_band_max bigint generated always as ((private.price_band(listed_price)).band_max) stored,
+  public_vector tsvector generated always as (private.listing_public_vector(district, type, rooms)) stored,
   search_vector tsvector generated always as (
     private.tr_vector(title, 'A')
     || private.listing_public_vector(district, type, rooms)
@@ -121,6 +137,9 @@ comment on column public.portfolios.rooms is 'Rooms in the Turkish form bedrooms
 comment on column public.portfolios.listed_price is 'Asking price in whole units of currency (monthly rent for rentals).';
 comment on column public.portfolios.currency is 'TRY, USD, EUR or GBP.';
 comment on column public.portfolios.status is 'active, inactive or sold.';
+comment on column public.portfolios.price_band_min is 'Lower end of the price band an anonymous card shows (12500000 -> 10000000); generated.';
+comment on column public.portfolios.price_band_max is 'Upper end (exclusive) of the price band; generated.';
+comment on column public.portfolios.public_vector is 'Search vector of what every agent sees (district, type, rooms); generated.';
 comment on column public.portfolios.search_vector is 'Full-text vector over title (A), district, type, rooms (B) and description (C), Turkish-normalised; generated.';
 comment on column public.portfolios.district_norm is 'The district, Turkish-normalised (kadikoy); generated.';
 comment on column public.portfolios.district_keys is 'Matching keys: the normalised district and *; a request''s districts overlap them; generated.';

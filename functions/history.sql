@@ -7,8 +7,9 @@ create or replace function private.listing_history_fields(p_row public.portfolio
   language sql immutable
   set search_path = ''
 as $$
-  select to_jsonb(p_row) - array['created_at', 'updated_at', 'search_vector', 'district_norm', 'district_keys',
-                                 'type_keys', 'match_floor', 'price_reach']
+  select to_jsonb(p_row) - array['created_at', 'updated_at', 'search_vector', 'public_vector', 'district_norm',
+                                 'district_keys', 'type_keys', 'match_floor', 'price_reach', 'price_band_min',
+                                 'price_band_max']
 $$;
 comment on function private.listing_history_fields(public.portfolios) is 'The audited fields of a listing row, as jsonb.';
 

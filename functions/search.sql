@@ -44,7 +44,9 @@ create or replace function private.listing_cards(
 as $$
 declare
   v_query tsquery := private.search_query(p_query);
-  v_sql text := 'select p.*, ($1 or p.agent_id = any ($2)) as own, v.visibility_level as granted
+  v_sql text := 'select p.id, p.agent_id, p.status, p.listed_price, p.price_band_min, p.price_band_max,
+                        p.search_vector, p.public_vector,
+                        ($1 or p.agent_id = any ($2)) as own, v.visibility_level as granted
                  from public.portfolios p
                  left join public.agent_visibility v on v.portfolio_id = p.id and v.agent_id = auth.uid()
                  where true';
@@ -60,42 +62,44 @@ begin
     || case when p_rooms is not null then ' and p.rooms = $7' else '' end
     || case when p_currency is not null then ' and p.currency = $8' else '' end
     || case when p_listing_type is not null then ' and p.listing_type = $9' else '' end;
+  -- narrow rows up to the page; the card's fields are read for the page's rows only
   return query execute format($q$
     with seen as (%s),
-    card as (
-      select s.*, case when s.own then 'full' else coalesce(s.granted, 'anonymous') end as lvl,
-             b.band_min, b.band_max
-      from seen s
-      cross join lateral private.price_band(s.listed_price) b
-      where s.status = 'active' or s.own or s.granted is not null
-    ),
     hit as (
-      select k.*,
+      select s.id, s.lvl,
              case when $4 is null then 0::real
-                  when k.lvl = 'anonymous' then ts_rank(private.listing_public_vector(k.district, k.type, k.rooms), $4)
-                  else ts_rank(k.search_vector, $4) end as score
-      from card k
-      where ($4 is null or k.lvl <> 'anonymous' or private.listing_public_vector(k.district, k.type, k.rooms) @@ $4)
-        and ($10 is null or case when k.lvl = 'anonymous' then k.band_max > $10 else k.listed_price >= $10 end)
-        and ($11 is null or case when k.lvl = 'anonymous' then k.band_min <= $11 else k.listed_price <= $11 end)
+                  when s.lvl = 'anonymous' then ts_rank(s.public_vector, $4)
+                  else ts_rank(s.search_vector, $4) end as score
+      from (select s.*, case when s.own then 'full' else coalesce(s.granted, 'anonymous') end as lvl
+            from seen s
+            where s.status = 'active' or s.own or s.granted is not null) as s
+      where ($4 is null or s.lvl <> 'anonymous' or s.public_vector @@ $4)
+        and ($10 is null or case when s.lvl = 'anonymous' then s.price_band_max > $10 else s.listed_price >= $10 end)
+        and ($11 is null or case when s.lvl = 'anonymous' then s.price_band_min <= $11 else s.listed_price <= $11 end)
+    ),
+    page as (
+      select h.*, count(*) over () as total
+      from hit h
+      order by h.score desc, left(h.id, 4), length(h.id), h.id
+      limit $12 offset $13
     )
-    select h.id, h.type, h.listing_type, h.city, h.district, h.rooms, h.currency, h.status,
-           h.band_min, h.band_max, h.lvl,
-           case when h.lvl <> 'anonymous' then h.listed_price end,
-           case when h.lvl <> 'anonymous' then h.title end,
-           case when h.lvl <> 'anonymous' then h.description end,
-           case when h.lvl <> 'anonymous' then
+    select p.id, p.type, p.listing_type, p.city, p.district, p.rooms, p.currency, p.status,
+           p.price_band_min, p.price_band_max, g.lvl,
+           case when g.lvl <> 'anonymous' then p.listed_price end,
+           case when g.lvl <> 'anonymous' then p.title end,
+           case when g.lvl <> 'anonymous' then p.description end,
+           case when g.lvl <> 'anonymous' then
              (select coalesce(jsonb_agg(jsonb_build_object('media_type', m.media_type, 'storage_path', m.storage_path)
                                         order by m.sort_order), '[]'::jsonb)
-              from public.portfolio_media m where m.portfolio_id = h.id)
+              from public.portfolio_media m where m.portfolio_id = p.id)
            end,
-           case when h.lvl <> 'anonymous' then a.display_name end,
-           case when h.lvl = 'full' then a.phone end,
-           h.score, count(*) over ()
-    from hit h
-    join public.contacts a on a.id = h.agent_id
-    order by h.score desc, left(h.id, 4), length(h.id), h.id
-    limit $12 offset $13 $q$, v_sql)
+           case when g.lvl <> 'anonymous' then a.display_name end,
+           case when g.lvl = 'full' then a.phone end,
+           g.score, g.total
+    from page g
+    join public.portfolios p on p.id = g.id
+    join public.contacts a on a.id = p.agent_id
+    order by g.score desc, left(p.id, 4), length(p.id), p.id $q$, v_sql)
   using not private.is_api_user() or private.is_staff(), array(select private.managed_agent_ids()), p_portfolio_ids,
         v_query, p_district, p_type, p_rooms, p_currency, p_listing_type, p_min_price, p_max_price, p_limit, p_offset;
 end

@@ -12,18 +12,6 @@ as $$
 $$;
 comment on function private.visibility_rank(text) is 'Orders visibility levels: anonymous 1 < partial 2 < full 3.';
 
--- The 1-1.5-2-3-5-7.5 x 10^n step around a price: what an anonymous card shows instead of the price.
-create or replace function private.price_band(p_price bigint, out band_min bigint, out band_max bigint)
-  language sql immutable
-  set search_path = ''
-as $$
-  select (s.lo * 10::numeric ^ e.n)::bigint, (s.hi * 10::numeric ^ e.n)::bigint
-  from (select floor(log(p_price::numeric))::integer as n) as e,
-       (values (1.0, 1.5), (1.5, 2.0), (2.0, 3.0), (3.0, 5.0), (5.0, 7.5), (7.5, 10.0)) as s (lo, hi)
-  where p_price >= s.lo * 10::numeric ^ e.n and p_price < s.hi * 10::numeric ^ e.n
-$$;
-comment on function private.price_band(bigint) is 'Price band of a price (12500000 -> 10000000..15000000), shown on anonymous cards.';
-
 -- Is the contact an agent with an active profile (a possible grantee)?
 create or replace function private.is_active_agent(p_contact_id uuid) returns boolean
   language sql stable security definer

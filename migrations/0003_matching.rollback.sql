@@ -16,12 +16,14 @@ alter table public.requests
 drop function private.criteria_keys(jsonb, text, boolean);
 alter table public.portfolios
   drop column search_vector, drop column district_norm, drop column district_keys, drop column type_keys,
-  drop column price_reach, drop column match_floor,
+  drop column price_reach, drop column match_floor, drop column price_band_min, drop column price_band_max,
+  drop column public_vector,
   add column search_vector tsvector;
 comment on column public.portfolios.search_vector is 'Full-text vector over title, description, district, type and rooms, kept by the database.';
 create index portfolios_search_vector_idx on public.portfolios using gin (search_vector);
 drop table private.portfolio_id_counters;
 drop function private.listing_public_vector(text, text, text);
+drop function private.price_band(bigint);
 drop function private.tr_vector(text, "char");
 drop function private.tr_norm(text);
 drop extension if exists unaccent;
