@@ -23,19 +23,21 @@ from public.portfolios l
 cross join public.requests r;
 comment on view private.pair_criteria is 'Every matching criterion of every (listing, request) pair; read with a filter on one side.';
 
--- A request's agent who is not the listing agent sees a matched listing at least at partial level.
-create or replace function private.share_match(p_portfolio_id text, p_agent_id uuid) returns void
+-- Each request's agent who is not the listing agent sees the matched listing at least at partial level
+-- (pairs given as two arrays of equal length; set-based).
+create or replace function private.share_matches(p_portfolio_ids text[], p_agent_ids uuid[]) returns void
   language sql
   set search_path = ''
 as $$
   insert into public.agent_visibility as v (portfolio_id, agent_id, visibility_level)
-  select p_portfolio_id, p_agent_id, 'partial'
-  from public.portfolios l
-  where l.id = p_portfolio_id and l.agent_id <> p_agent_id
+  select distinct x.portfolio_id, x.agent_id, 'partial'
+  from unnest(p_portfolio_ids, p_agent_ids) as x (portfolio_id, agent_id)
+  join public.portfolios l on l.id = x.portfolio_id
+  where x.agent_id is not null and x.agent_id <> l.agent_id
   on conflict (portfolio_id, agent_id) do update set visibility_level = 'partial', deal_id = null, granted_by = null
     where v.visibility_level = 'anonymous'
 $$;
-comment on function private.share_match(text, uuid) is 'Grants the request''s agent partial visibility of a matched listing (never lowering; not to the listing agent).';
+comment on function private.share_matches(text[], uuid[]) is 'Grants each request''s agent partial visibility of its matched listing (never lowering; not to the listing agent).';
 
 -- Rewrite the match keys of the given requests / listings (open and active ones get keys, others none).
 create or replace function private.refresh_match_keys(p_portfolio_ids text[], p_request_ids uuid[]) returns void
@@ -114,7 +116,8 @@ create or replace function private.rematch(p_portfolio_ids text[], p_request_ids
 as $$
 declare
   v_agents uuid[];
-  v_shared bigint;
+  v_portfolios text[];
+  v_request_agents uuid[];
 begin
   if coalesce(cardinality(p_portfolio_ids), 0) + coalesce(cardinality(p_request_ids), 0) = 0 then
     return;
@@ -145,9 +148,10 @@ begin
     join public.requests r on r.id = w.request_id
     where w.is_new
   )
-  select array_agg(distinct f.notified_agent_id), count(private.share_match(f.portfolio_id, f.assigned_agent))
-  into strict v_agents, v_shared
+  select array_agg(distinct f.notified_agent_id), array_agg(f.portfolio_id), array_agg(f.assigned_agent)
+  into strict v_agents, v_portfolios, v_request_agents
   from fresh f;
+  perform private.share_matches(v_portfolios, v_request_agents);
 
   -- One pending notification per agent per transaction (the triggering event: an RPC call or a bulk
   -- statement may match in several steps), listing every match it was notified of in this transaction.
@@ -223,11 +227,11 @@ begin
   perform private.rematch(null, v_ids, 'request');
   if tg_op = 'UPDATE' then
     -- a request given to another agent: that agent sees its matched listings at partial level
-    perform private.share_match(m.portfolio_id, n.assigned_agent)
+    perform private.share_matches(array_agg(m.portfolio_id), array_agg(n.assigned_agent))
     from new_rows n
     join old_rows o on o.id = n.id
     join public.portfolio_request_matches m on m.request_id = n.id
-    where n.assigned_agent is distinct from o.assigned_agent and n.assigned_agent is not null;
+    where n.assigned_agent is distinct from o.assigned_agent;
   end if;
   if tg_op = 'INSERT' then
     -- every request is a demand signal; one extracted from a bot session is a session signal

@@ -55,26 +55,27 @@ create policy "Staff delete agent profiles" on public.agent_profiles
   using ((select private.is_staff()));
 
 -- Section - agent_visibility
--- "A readable listing": the portfolios policy decides (its agent is managed by the caller, or staff).
+-- "A readable listing": the portfolios policy decides (its agent is managed by the caller, or staff). As a
+-- correlated exists: one primary-key probe per row, never the set of every listing the caller may read.
 drop policy if exists "Agents read their grants; listing managers read the listing's grants" on public.agent_visibility;
 create policy "Agents read their grants; listing managers read the listing's grants" on public.agent_visibility
   for select to authenticated
   -- an anonymous grant tells its holder nothing (not even who granted it)
   using ((agent_id = (select auth.uid()) and visibility_level <> 'anonymous')
-         or portfolio_id in (select p.id from public.portfolios p));
+         or exists (select 1 from public.portfolios p where p.id = portfolio_id));
 
 drop policy if exists "Listing managers grant visibility in their own name" on public.agent_visibility;
 create policy "Listing managers grant visibility in their own name" on public.agent_visibility
   for insert to authenticated
-  with check (portfolio_id in (select p.id from public.portfolios p) and granted_by = (select auth.uid()));
+  with check (exists (select 1 from public.portfolios p where p.id = portfolio_id) and granted_by = (select auth.uid()));
 
 drop policy if exists "Listing managers raise visibility" on public.agent_visibility;
 create policy "Listing managers raise visibility" on public.agent_visibility
   for update to authenticated
-  using (portfolio_id in (select p.id from public.portfolios p))
-  with check (portfolio_id in (select p.id from public.portfolios p));
+  using (exists (select 1 from public.portfolios p where p.id = portfolio_id))
+  with check (exists (select 1 from public.portfolios p where p.id = portfolio_id));
 
 drop policy if exists "Listing managers revoke visibility" on public.agent_visibility;
 create policy "Listing managers revoke visibility" on public.agent_visibility
   for delete to authenticated
-  using (portfolio_id in (select p.id from public.portfolios p));
+  using (exists (select 1 from public.portfolios p where p.id = portfolio_id));

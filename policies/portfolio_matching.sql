@@ -35,39 +35,39 @@ create policy "Staff delete listings" on public.portfolios
 -- Section - portfolio_confidential, portfolio_media: whoever reads the listing in full, and nobody else
 drop policy if exists "Listing managers read confidential data" on public.portfolio_confidential;
 create policy "Listing managers read confidential data" on public.portfolio_confidential
-  for select to authenticated using (portfolio_id in (select p.id from public.portfolios p));
+  for select to authenticated using (exists (select 1 from public.portfolios p where p.id = portfolio_id));
 drop policy if exists "Listing managers add confidential data" on public.portfolio_confidential;
 create policy "Listing managers add confidential data" on public.portfolio_confidential
-  for insert to authenticated with check (portfolio_id in (select p.id from public.portfolios p));
+  for insert to authenticated with check (exists (select 1 from public.portfolios p where p.id = portfolio_id));
 drop policy if exists "Listing managers update confidential data" on public.portfolio_confidential;
 create policy "Listing managers update confidential data" on public.portfolio_confidential
   for update to authenticated
-  using (portfolio_id in (select p.id from public.portfolios p))
-  with check (portfolio_id in (select p.id from public.portfolios p));
+  using (exists (select 1 from public.portfolios p where p.id = portfolio_id))
+  with check (exists (select 1 from public.portfolios p where p.id = portfolio_id));
 drop policy if exists "Listing managers delete confidential data" on public.portfolio_confidential;
 create policy "Listing managers delete confidential data" on public.portfolio_confidential
-  for delete to authenticated using (portfolio_id in (select p.id from public.portfolios p));
+  for delete to authenticated using (exists (select 1 from public.portfolios p where p.id = portfolio_id));
 
 drop policy if exists "Listing managers read media" on public.portfolio_media;
 create policy "Listing managers read media" on public.portfolio_media
-  for select to authenticated using (portfolio_id in (select p.id from public.portfolios p));
+  for select to authenticated using (exists (select 1 from public.portfolios p where p.id = portfolio_id));
 drop policy if exists "Listing managers add media" on public.portfolio_media;
 create policy "Listing managers add media" on public.portfolio_media
-  for insert to authenticated with check (portfolio_id in (select p.id from public.portfolios p));
+  for insert to authenticated with check (exists (select 1 from public.portfolios p where p.id = portfolio_id));
 drop policy if exists "Listing managers update media" on public.portfolio_media;
 create policy "Listing managers update media" on public.portfolio_media
   for update to authenticated
-  using (portfolio_id in (select p.id from public.portfolios p))
-  with check (portfolio_id in (select p.id from public.portfolios p));
+  using (exists (select 1 from public.portfolios p where p.id = portfolio_id))
+  with check (exists (select 1 from public.portfolios p where p.id = portfolio_id));
 drop policy if exists "Listing managers delete media" on public.portfolio_media;
 create policy "Listing managers delete media" on public.portfolio_media
-  for delete to authenticated using (portfolio_id in (select p.id from public.portfolios p));
+  for delete to authenticated using (exists (select 1 from public.portfolios p where p.id = portfolio_id));
 
 -- Section - portfolio_history: readers of the listing (who are exactly the readers of its confidential
 -- row, so confidential history rows stay with them)
 drop policy if exists "Listing managers read history" on public.portfolio_history;
 create policy "Listing managers read history" on public.portfolio_history
-  for select to authenticated using (portfolio_id in (select p.id from public.portfolios p));
+  for select to authenticated using (exists (select 1 from public.portfolios p where p.id = portfolio_id));
 
 -- Section - requests
 drop policy if exists "Customers, their agents and brokers read requests" on public.requests;
@@ -116,5 +116,5 @@ drop policy if exists "Agents read the matches they act on" on public.portfolio_
 create policy "Agents read the matches they act on" on public.portfolio_request_matches
   for select to authenticated
   using ((notified_agent_id = (select auth.uid()) and (select private.authority()) in ('agent', 'broker', 'admin', 'owner'))
-         or portfolio_id in (select p.id from public.portfolios p)
+         or exists (select 1 from public.portfolios p where p.id = portfolio_id)
          or request_id in (select r.id from public.requests r where r.assigned_agent in (select private.managed_agent_ids())));
