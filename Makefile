@@ -1,5 +1,6 @@
 # make test: the whole suite (pytest + pgTAP) on PostgreSQL 18 (embedded) and 15 (Debian).
 # make demo: a local database, migrated and seeded, and what is in it.
+# make bench: matching and search at 10k-1M rows on a throw-away server, table in bench/results/ (BENCH_QUICK=1: < 2 min).
 
 PYTHON ?= python3
 VENV := .venv
@@ -55,3 +56,12 @@ demo: venv
 	$(BIN)/vic db migrate
 	$(BIN)/vic db seed
 	$(BIN)/vic demo
+
+# Never fails on a missed target: it reports (bench/README.md).
+.PHONY: bench
+bench: $(VENV)/.bench-installed
+	$(BIN)/python -m bench.run
+
+$(VENV)/.bench-installed: $(VENV)/.installed
+	PIP_DISABLE_PIP_VERSION_CHECK=1 $(BIN)/pip install -q -e '.[bench]'
+	touch $@

@@ -1,0 +1,321 @@
+"""The results: a markdown table (stdout and bench/results/<date>-<commit>.md), a PNG plot beside it,
+the matching plans (-plans.txt) and every latency (.json)."""
+from __future__ import annotations
+
+import datetime as dt
+import json
+import math
+from pathlib import Path
+
+import numpy as np
+
+from bench.measure import Figure
+
+TARGET_GROWTH = 2.0  # p95 at the largest size / p95 at the smallest
+TARGET_MS = 25.0  # realistic p95 per new listing / request; selective search p95
+
+
+def _ms(x: float) -> str:
+    if x is None or (isinstance(x, float) and math.isnan(x)):
+        return "–"
+    return f"{x:.2f}" if x < 100 else f"{x:.0f}"
+
+
+def _ratio(a: float, b: float | None) -> str:
+    if not b or math.isnan(a) or math.isnan(b):
+        return "–"
+    return f"{a / b:.1f}×"
+
+
+def _cells(f: Figure) -> str:
+    """'p50 | p95 | max' cells; when nothing finished because every operation timed out, say so."""
+    if not f.latencies_ms and f.errors and all("QueryCanceled" in e for e in f.errors):
+        return "timeout | timeout | timeout"
+    return f"{_ms(f.p50)} | {_ms(f.p95)} | {_ms(f.max)}"
+
+
+def _div(a: float, b: float) -> str:
+    return "–" if not b or math.isnan(a) or math.isnan(b) else f"{a / b:.2f}"
+
+
+def _first(f: Figure) -> str:
+    return str(f.outputs[0]) if f.outputs else "–"
+
+
+def _n(f: Figure) -> str:
+    return f"{f.n}{' †' if f.cut else ''}"
+
+
+def _yes(ok: bool | None) -> str:
+    return "–" if ok is None else ("**yes**" if ok else "**NO**")
+
+
+def _num(s: str) -> int:
+    """'1,000,000' or 'scaling 10,000' or '100,000 requests / …' -> 1000000 / 10000 / 100000."""
+    for tok in s.replace("scaling ", "").split():
+        t = tok.replace(",", "")
+        if t.isdigit():
+            return int(t)
+    return 0
+
+
+def fit(fig: Figure) -> tuple[float, float] | None:
+    """Least squares latency = fixed + per_match × matches; None when the fan-out does not vary."""
+    if not fig.outputs:
+        return None
+    x = np.array(fig.outputs, dtype=float)
+    y = np.array(fig.latencies_ms)
+    if len(x) < 3 or np.ptp(x) == 0:
+        return None
+    slope, intercept = np.polyfit(x, y, 1)
+    return float(intercept), float(slope)
+
+
+def write(out: dict, results_dir: Path) -> dict:
+    results_dir.mkdir(parents=True, exist_ok=True)
+    stamp = dt.datetime.now(dt.UTC).strftime("%Y-%m-%d")
+    base = results_dir / f"{stamp}-{out['commit']}{'-quick' if out['config']['quick'] else ''}"
+    md = markdown(out, base.name + ".png")
+    paths = {"markdown": base.with_suffix(".md"), "plot": base.with_suffix(".png"),
+             "plans": Path(str(base) + "-plans.txt"), "json": base.with_suffix(".json")}
+    paths["markdown"].write_text(md)
+    paths["plans"].write_text("".join(out["plans_text"]))
+    raw = {k: v for k, v in out.items() if k != "plans_text"}
+    for k in ("baselines", "realistic", "scaling", "search"):
+        raw[k] = [f.to_dict() for f in out[k]]
+    for d in raw["baselines"]:
+        if d["n"] > 1000:  # pgbench's per-transaction latencies: the percentiles are enough
+            d["latencies_ms"] = []
+    paths["json"].write_text(json.dumps(raw, indent=1, default=str))
+    plot(out, paths["plot"])
+    paths["markdown_text"] = md
+    return paths
+
+
+def _pk_for(out: dict, size: str) -> float | None:
+    for f in out["baselines"]:
+        if f.name == "PK lookup in the workload envelope" and (f.size == size or f.size == f"scaling {size}"):
+            return f.p95
+    return None
+
+
+def _pgbench(out: dict, flag: str) -> Figure | None:
+    return next((f for f in out["baselines"] if f.name.startswith(f"pgbench {flag}")), None)
+
+
+def markdown(out: dict, plot_name: str) -> str:
+    cfg = out["config"]
+    n_bench = _pgbench(out, "-N")
+    nb95 = n_bench.p95 if n_bench else None
+    lines: list[str] = []
+    add = lines.append
+    add(f"# VIC benchmark: matching and search — {out['date']}, commit {out['commit']}"
+        + (" (QUICK mode: small sizes, not for comparison)" if cfg["quick"] else ""))
+    add("")
+    add("| | |")
+    add("|---|---|")
+    add(f"| date | {out['date']} |")
+    add(f"| machine | {out['machine']} |")
+    add(f"| PostgreSQL | {out.get('pg_version', '?')} (`BENCH_PG={cfg['pg']}`), "
+        + ", ".join(f"{k}={v.strip(chr(39))}" for k, v in out["settings"].items()) + ", fsync off |")
+    add(f"| commit | {out['commit']} |")
+    add("| operations | `create_listing` / `create_request` as an agent, `search_portfolios` as an agent and as "
+        "service_role, through the PostgREST envelope |")
+    add(f"| operations per figure | {cfg['ops']} (after {cfg['warmup']} warm-up), each its own transaction, "
+        f"rolled back; † = fewer, the figure's {cfg['budget_s']} s time budget ran out (search: half); "
+        f"statement timeout {cfg['op_timeout_s']} s (a timed-out operation counts as an error) |")
+    add(f"| runtime | {out.get('runtime_s', 0) / 60:.1f} min |")
+    add("")
+    add("Latencies in ms, measured by the client around `begin` + the PostgREST envelope (`set_config('role')`, "
+        "`request.jwt.claims`) + the call; ×PK = p95 ÷ the p95 of an indexed primary-key lookup through the same "
+        "envelope on the same data set; ×-N = p95 ÷ pgbench -N p95 (same server, same run).")
+    add("")
+
+    # --------------------------------------------------------------- baselines
+    add("## Baselines")
+    add("")
+    add("| baseline | data set | n | p50 | p95 | max | |")
+    add("|---|---|---:|---:|---:|---:|---|")
+    for f in out["baselines"]:
+        add(f"| {f.name} | {f.size or '–'} | {f.n:,} | {f.p50:.3f} | {f.p95:.3f} | {_ms(f.max)} | {f.notes} |")
+    add("")
+
+    targets: list[tuple[str, str, bool | None]] = []
+
+    # --------------------------------------------------------------- scaling
+    add(f"## Scaling: {cfg['sizes'][0]:,} → {cfg['sizes'][-1]:,} rows on each side, "
+        f"the passing rows held fixed")
+    add("")
+    add("The new listing passes the hard filters of exactly 50 open requests, the new request those of exactly 50 "
+        "active listings; every other row fails them the way real rows do (another district, currency or type, "
+        "a budget too low or a price too high, closed/inactive, rent vs sale). Both tables grow together.")
+    add("")
+    add("| figure | rows per table | n | errors | p50 | p95 | max | ×PK | ×-N | fan-out |")
+    add("|---|---:|---:|---:|---:|---:|---:|---:|---:|---|")
+    for f in out["scaling"]:
+        fo = sorted(set(f.outputs))
+        add(f"| {f.name} | {f.size} | {_n(f)} | {len(f.errors)} | {_cells(f)} | "
+            f"{_ratio(f.p95, _pk_for(out, f.size))} | {_ratio(f.p95, nb95)} | {', '.join(map(str, fo))} |")
+    add("")
+    for kind in ("new listing", "new request"):
+        figs = [f for f in out["scaling"] if f.name.startswith(kind)]
+        if len(figs) >= 2:
+            g = figs[-1].p95 / figs[0].p95
+            ok = g < TARGET_GROWTH
+            add(f"- {kind}: p95 grows {g:.2f}× from {figs[0].size} to {figs[-1].size} "
+                f"(target < {TARGET_GROWTH:.0f}×): {_yes(ok)}")
+            targets.append((f"scaling {kind}: p95 growth {figs[0].size} → {figs[-1].size} < 2×", f"{g:.2f}×", ok))
+    add("")
+
+    # --------------------------------------------------------------- realistic
+    add(f"## Realistic: Istanbul distribution, {cfg['realistic']:,} requests and {cfg['realistic']:,} listings")
+    add("")
+    add("| figure | n | errors | p50 | p95 | max | ×PK | ×-N | fan-out p50 / mean / max | cost per match | "
+        "fixed cost | p95 < 25 ms |")
+    add("|---|---:|---:|---:|---:|---:|---:|---:|---|---:|---:|---|")
+    for f in out["realistic"]:
+        fo = np.array(f.outputs or [0])
+        per = (np.sum(f.latencies_ms) / fo.sum()) if fo.sum() else float("nan")
+        lin = fit(f)
+        ok = f.p95 < TARGET_MS
+        targets.append((f"realistic {f.name}: p95 < 25 ms", f"{f.p95:.2f} ms", ok))
+        add(f"| {f.name} | {_n(f)} | {len(f.errors)} | {_cells(f)} | {_ratio(f.p95, _pk_for(out, f.size))} | "
+            f"{_ratio(f.p95, nb95)} | {np.median(fo):.0f} / {fo.mean():.0f} / {fo.max()} | "
+            + (f"{lin[1] * 1000:.1f} µs (fit)" if lin else "–") + f"; {per * 1000:.0f} µs (total ÷ matches) | "
+            + (f"{lin[0]:.2f} ms" if lin else "–") + f" | {_yes(ok)} |")
+    add("")
+    add("Cost per match: the slope of latency against matches written (least squares over the operations), "
+        "and total time ÷ total matches; fixed cost: the fit's intercept (an operation that matches nothing).")
+    add("")
+
+    # --------------------------------------------------------------- search
+    add("## search_portfolios")
+    add("")
+    add("Selective: `" + "deniz manzaralı` + Kadıköy + daire + 9–11M TRY, sale; broad: `daire` alone. "
+        "As an agent (`authenticated`, claims sub = a plain agent) and as `service_role`; limit 20.")
+    add("")
+    add("| query | listings | as | n | errors | p50 | p95 | max | rows | ×PK | target | met |")
+    add("|---|---:|---|---:|---:|---:|---:|---:|---:|---:|---|---|")
+    for f in out["search"]:
+        sel = "selective" in f.name
+        ok = (f.p95 < TARGET_MS) if sel and f.role == "agent" else None
+        if ok is not None:
+            targets.append((f"search selective at {f.size} listings (agent): p95 < 25 ms", f"{f.p95:.2f} ms", ok))
+        add(f"| {f.name.split()[-1]} | {f.size} | {f.role} | {_n(f)} | {len(f.errors)} | {_cells(f)} | "
+            f"{_first(f)} | {_ratio(f.p95, _pk_for(out, f.size))} | "
+            f"{'p95 < 25 ms' if ok is not None else '–'} | {_yes(ok)} |")
+    add("")
+    if out["search"]:
+        add("RLS overhead (same query, agent ÷ service_role):")
+        add("")
+        add("| query | listings | p50 ratio | p95 ratio | rows agent / service_role |")
+        add("|---|---:|---:|---:|---|")
+        by = {(f.name, f.size, f.role): f for f in out["search"]}
+        for (name, size, role), f in by.items():
+            if role != "agent" or (name, size, "service_role") not in by:
+                continue
+            s = by[(name, size, "service_role")]
+            add(f"| {name.split()[-1]} | {size} | {_div(f.p50, s.p50)} | {_div(f.p95, s.p95)} | "
+                f"{_first(f)} / {_first(s)} |")
+        add("")
+
+    # --------------------------------------------------------------- errors
+    failed = [f for k in ("scaling", "realistic", "search") for f in out[k] if f.errors]
+    if failed:
+        add("## Operations that failed (left out of the latencies)")
+        add("")
+        for f in failed:
+            msgs: dict[str, int] = {}
+            for e in f.errors:
+                msgs[e] = msgs.get(e, 0) + 1
+            for m, k in msgs.items():
+                add(f"- {f.name} at {f.size}, as {f.role}: {k} × `{m}`")
+        add("")
+
+    # --------------------------------------------------------------- plans
+    add("## What the matching does (EXPLAIN ANALYZE of every statement it runs, auto_explain)")
+    add("")
+    add("| operation | size | statements | seq scans on requests/portfolios/confidential | rows removed by "
+        "filters |")
+    add("|---|---:|---:|---|---:|")
+    for p in out["plans"]:
+        scans = "; ".join(p["scans"]) if p["scans"] else "none"
+        add(f"| {p['label']} | {p['size']} | {p['statements']} | {scans} | {p['rows_removed']:,} |")
+    add("")
+    last = out["plans"][-1]["size"] if out["plans"] else None
+    for p in out["plans"]:
+        if p.get("reads") and p["size"] == last:
+            add(f"Where *{p['label']}* reads rows at {p['size']} (statements with a scan reading ≥ 1,000 rows; "
+                f"times under auto_explain's instrumentation):")
+            add("")
+            for ms, q, nodes in p["reads"]:
+                add(f"- {ms:.1f} ms `{q}…` — {nodes}")
+            add("")
+    add("Full plans in the `-plans.txt` file beside this one.")
+    add("")
+    add("Data checks (the spec's hard filters applied in plain SQL to the loaded rows):")
+    add("")
+    for c in out["checks"]:
+        add(f"- {c['requests']:,} requests, {c['requests_passing']} pass the probe listing; {c['listings']:,} "
+            f"listings, {c['listings_passing']} pass the probe request; {c['listings_without_search_vector']:,} "
+            f"listings without search_vector, {c.get('floor_copy_mismatches', '?')} listings whose match_floor "
+            f"differs from the confidential floor"
+            + (f", {c['match_key_mismatches']} rows whose match keys are missing or stray"
+               if c.get("match_key_mismatches") is not None else ""))
+    add("")
+
+    # --------------------------------------------------------------- targets
+    add("## Targets")
+    add("")
+    add("| target | measured | met |")
+    add("|---|---:|---|")
+    for name, value, ok in targets:
+        add(f"| {name} | {value} | {_yes(ok)} |")
+    add("")
+    add(f"![latency vs size]({plot_name})")
+    add("")
+    return "\n".join(lines)
+
+
+def plot(out: dict, path: Path) -> None:
+    import matplotlib
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+
+    fig, (ax1, ax2) = plt.subplots(1, 2, figsize=(13, 5))
+    series = {}
+    for f in out["scaling"]:
+        series.setdefault(f.name, []).append((_num(f.size), f.p50, f.p95))
+    for f in out["search"]:
+        series.setdefault(f"{f.name} ({f.role})", []).append((_num(f.size), f.p50, f.p95))
+    for i, (name, pts) in enumerate(series.items()):
+        pts.sort()
+        x = [p[0] for p in pts]
+        color = f"C{i}"
+        ax1.plot(x, [p[2] for p in pts], "o-", color=color, label=f"{name} p95")
+        ax1.plot(x, [p[1] for p in pts], "o--", color=color, alpha=0.5, label=f"{name} p50")
+    ax1.axhline(TARGET_MS, color="grey", lw=0.8, ls=":")
+    ax1.set_xscale("log")
+    ax1.set_yscale("log")
+    ax1.set_xlabel("rows per table (requests = listings)")
+    ax1.set_ylabel("latency, ms")
+    ax1.set_title("Scaling (50 rows pass the hard filters) and search")
+    ax1.legend(fontsize=6.5, loc="upper left")
+    ax1.grid(True, which="both", alpha=0.3)
+    for i, f in enumerate(out["realistic"]):
+        ax2.scatter(f.outputs, f.latencies_ms, s=8, alpha=0.6, color=f"C{i}", label=f.name)
+        lin = fit(f)
+        if lin:
+            xs = np.linspace(0, max(f.outputs), 50)
+            ax2.plot(xs, lin[0] + lin[1] * xs, color=f"C{i}", lw=1)
+    ax2.axhline(TARGET_MS, color="grey", lw=0.8, ls=":")
+    ax2.set_xlabel("matches written by the operation (fan-out)")
+    ax2.set_ylabel("latency, ms")
+    ax2.set_title(f"Realistic ({out['config']['realistic']:,} × {out['config']['realistic']:,}): cost vs output")
+    ax2.legend(fontsize=8)
+    ax2.grid(True, alpha=0.3)
+    fig.suptitle(f"VIC bench {out['date']} {out['commit']} — PostgreSQL {out.get('pg_version', '?')}, "
+                 f"{out['cores']} cores", fontsize=10)
+    fig.tight_layout()
+    fig.savefig(path, dpi=110)
+    plt.close(fig)

@@ -1,0 +1,420 @@
+"""`make bench`: matching and search at scale, beside same-run baselines (../shared/BENCH.md).
+
+    .venv/bin/python -m bench.run          # full: ≈ 10–15 min on 2 cores
+    BENCH_QUICK=1 .venv/bin/python -m bench.run   # small sizes, short baselines: < 2 min
+
+Starts its own throw-away PostgreSQL (tests/pg_server.py), migrates, and measures:
+1. baselines: pgbench -S and -N (4 clients), an indexed primary-key lookup through the workload's path;
+2. scaling: a new listing / a new request whose hard filters exactly PASSING rows of the other side
+   pass, while both tables grow 10k → 100k → 1M;
+3. realistic: Istanbul-shaped data, 100k requests and 100k listings, new listings and new requests from
+   the same distribution: latency, fan-out, cost per recorded match;
+4. search_portfolios as an agent and as service_role, a selective and a broad query, at 100k and 1M.
+Writes bench/results/<date>-<commit>.md (+ .png plot, + -plans.txt, + .json raw figures).
+A missed target is reported, never a failure: the exit code is 0 unless the benchmark could not run.
+"""
+from __future__ import annotations
+
+import datetime as dt
+import json
+import os
+import platform
+import re
+import signal
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(ROOT))
+
+import numpy as np  # noqa: E402
+import psycopg  # noqa: E402
+
+from bench import data, load, report  # noqa: E402
+from bench.measure import (Actor, Figure, Op, capture_plans, heavy_reads, measure, measure_each,  # noqa: E402
+                           pgbench, rows_examined, scans_in)
+from tests.pg_server import PgServer  # noqa: E402
+from vic.migrate import migrate  # noqa: E402
+
+RESULTS = ROOT / "bench" / "results"
+# past matches loaded per listing (the matches table grows with the data, as on a live platform)
+HISTORY_PER_LISTING = {"realistic": 5, "scaling": 2}
+
+
+# ------------------------------------------------------------------------------------- configuration
+def _env_int(name: str, default: int) -> int:
+    v = os.environ.get(name)
+    return int(v) if v else default
+
+
+def _env_sizes(name: str, default: list[int]) -> list[int]:
+    v = os.environ.get(name)
+    return [int(x) for x in v.split(",")] if v else default
+
+
+QUICK = os.environ.get("BENCH_QUICK", "") not in ("", "0")
+CONFIG = {
+    "quick": QUICK,
+    "pg": os.environ.get("BENCH_PG", "18"),
+    "sizes": _env_sizes("BENCH_SIZES", [2_000, 5_000, 10_000] if QUICK else [10_000, 100_000, 1_000_000]),
+    "realistic": _env_int("BENCH_REALISTIC", 5_000 if QUICK else 100_000),
+    "search_min": _env_int("BENCH_SEARCH_MIN", 5_000 if QUICK else 100_000),
+    "pgbench_seconds": _env_int("BENCH_PGBENCH_SECONDS", 3 if QUICK else 20),
+    "pgbench_scale": _env_int("BENCH_PGBENCH_SCALE", 1 if QUICK else 10),
+    "ops": max(200, _env_int("BENCH_OPS", 200)),
+    "warmup": _env_int("BENCH_WARMUP", 20 if QUICK else 30),
+    # a figure stops when its time budget is spent, an operation when it hits the statement timeout
+    # (reported as such): one pathological query must not stall the run for hours
+    "budget_s": _env_int("BENCH_FIGURE_BUDGET_S", 10 if QUICK else 60),
+    "op_timeout_s": _env_int("BENCH_OP_TIMEOUT_S", 5 if QUICK else 10),
+}
+
+# the server: durability off (pg_server's defaults), memory for a 1M-row data set, no checkpoint mid-run
+BENCH_SETTINGS = {
+    "shared_buffers": "'1GB'",
+    "maintenance_work_mem": "'512MB'",
+    "max_wal_size": "'8GB'",
+    "checkpoint_timeout": "'30min'",
+}
+
+
+class BenchServer(PgServer):
+    def _initdb(self) -> None:
+        super()._initdb()
+        with open(self.data / "postgresql.conf", "a") as f:
+            f.write("\n# vic bench\n")
+            f.writelines(f"{k} = {v}\n" for k, v in BENCH_SETTINGS.items())
+
+
+def log(msg: str) -> None:
+    print(msg, file=sys.stderr, flush=True)
+
+
+# ------------------------------------------------------------------------------------- the schema's API
+def has_function(conn: psycopg.Connection, name: str) -> bool:
+    return conn.execute("select exists (select from pg_proc p join pg_namespace n on n.oid = p.pronamespace "
+                        "where n.nspname = 'public' and p.proname = %s)", (name,)).fetchone()[0]
+
+
+class Api:
+    """The operations the API offers, called with named arguments as PostgREST does."""
+
+    def __init__(self, conn: psycopg.Connection):
+        missing = [f for f in ("create_listing", "create_request", "search_portfolios") if not has_function(conn, f)]
+        if missing:
+            raise SystemExit(f"bench: the schema has no {', '.join(missing)} (issue 5's RPCs): nothing to measure")
+
+    def listing(self, p: dict) -> tuple[Actor, Op]:
+        """create_listing as its agent, with the confidential row (owner, floor) when it has a floor."""
+        owner = ("Mal Sahibi", "+905330000000") if p.get("min_price") else (None, None)
+        args = dict(p, owner_name=owner[0], owner_phone=owner[1])
+        sql = ("select id from public.create_listing(p_type => %(type)s, p_listing_type => %(listing_type)s, "
+               "p_title => %(title)s, p_district => %(district)s, p_listed_price => %(listed_price)s, "
+               "p_currency => %(currency)s, p_rooms => %(rooms)s, p_description => %(description)s, "
+               "p_owner_name => %(owner_name)s, p_owner_phone => %(owner_phone)s, "
+               "p_min_price => %(min_price)s)")
+        return Actor("authenticated", p["agent"]), lambda c: c.execute(sql, args).fetchone()[0]
+
+    def request(self, p: dict) -> tuple[Actor, Op]:
+        """create_request as the agent of the customer, assigned to that agent."""
+        args = dict(p, criteria=json.dumps(p["criteria"], ensure_ascii=False))
+        sql = ("select id from public.create_request(p_request_type => %(request_type)s, "
+               "p_criteria => %(criteria)s::jsonb, p_customer_id => %(customer)s, "
+               "p_assigned_agent => %(agent)s)")
+        return Actor("authenticated", p["agent"]), lambda c: c.execute(sql, args).fetchone()[0]
+
+    def search(self, q: dict) -> Op:
+        """search_portfolios, first page of 20, every row fetched; returns how many came back."""
+        sql = ("select * from public.search_portfolios(p_query => %(query)s, p_district => %(district)s, "
+               "p_type => %(type)s, p_min_price => %(min_price)s, p_max_price => %(max_price)s, "
+               "p_currency => %(currency)s, p_listing_type => %(listing_type)s, p_limit => 20)")
+        return lambda c: len(c.execute(sql, q).fetchall())
+
+
+def count_matches_of_listing(c: psycopg.Connection, pid) -> int:
+    return c.execute("select count(*) from public.portfolio_request_matches where portfolio_id = %s",
+                     (pid,)).fetchone()[0]
+
+
+def count_matches_of_request(c: psycopg.Connection, rid) -> int:
+    return c.execute("select count(*) from public.portfolio_request_matches where request_id = %s",
+                     (rid,)).fetchone()[0]
+
+
+def returned(_c: psycopg.Connection, n) -> int:
+    return int(n)
+
+
+# ------------------------------------------------------------------------------------- databases
+def create_db(server: PgServer, name: str) -> str:
+    with psycopg.connect(server.url(), autocommit=True) as c:
+        c.execute(f"drop database if exists {name}")
+        c.execute(f"create database {name}")
+    url = server.url(name)
+    migrate(url)
+    return url
+
+
+def drop_db(server: PgServer, name: str) -> None:
+    with psycopg.connect(server.url(), autocommit=True) as c:
+        c.execute(f"drop database if exists {name} with (force)")
+
+
+def vacuum_analyze(conn: psycopg.Connection) -> None:
+    t0 = time.monotonic()
+    conn.execute("set statement_timeout = 0")
+    conn.execute("vacuum analyze")
+    log(f"  vacuum analyze {time.monotonic() - t0:.1f}s")
+    conn.execute(f"set statement_timeout = '{CONFIG['op_timeout_s']}s'")
+
+
+def pk_baseline(conn: psycopg.Connection, size: str, n_listings: int, ops: int, warmup: int) -> list[Figure]:
+    """An indexed primary-key lookup: autocommit, and through the workload's envelope (service_role)."""
+    rng = data.rng_for("pk", n_listings)
+    ids = [data.listing_id(int(i)) for i in rng.integers(0, n_listings, ops)]
+    figs = []
+    fn = [lambda c, i=i: c.execute("select * from public.portfolios where id = %s", (i,)).fetchall() for i in ids]
+    # plain: one statement, autocommit (the floor of the connection path)
+    lat = []
+    for f in fn[:warmup] + fn:
+        t0 = time.perf_counter_ns()
+        f(conn)
+        lat.append((time.perf_counter_ns() - t0) / 1e6)
+    figs.append(Figure("PK lookup, one statement", size, "postgres", lat[warmup:]))
+    figs.append(measure(conn, "PK lookup in the workload envelope", size, Actor("service_role"), fn, None, warmup))
+    return figs
+
+
+def _plan_ms(plan: str) -> float:
+    m = re.search(r"duration: ([0-9.]+) ms", plan)
+    return float(m.group(1)) if m else 0.0
+
+
+def analysed_plans(conn, actor, op, label: str, size: str, plans_out: list[str]) -> dict:
+    plans = capture_plans(conn, actor, op)
+    scans = scans_in(plans)
+    plans_out.append(f"===== {label} at {size}: {len(plans)} statements, seq scans on big tables: "
+                     f"{len(scans)}, rows removed by filters/rechecks: {rows_examined(plans)}\n")
+    # kept in the file: the statements that took time or read rows (a search runs a small SQL function
+    # per row, thousands of trivial plans)
+    kept = [p for p in plans if _plan_ms(p) >= 0.5 or "Seq Scan" in p or "Rows Removed" in p][:500]
+    plans_out.append(f"({len(kept)} of {len(plans)} plans kept: those of 0.5 ms or more, or with a scan "
+                     f"or a filter)\n")
+    plans_out.extend(p + "\n" for p in kept)
+    return {"label": label, "size": size, "statements": len(plans), "scans": scans,
+            "rows_removed": rows_examined(plans), "reads": heavy_reads(plans)}
+
+
+# ------------------------------------------------------------------------------------- realistic
+def realistic(server: PgServer, out: dict) -> None:
+    n = CONFIG["realistic"]
+    ops, warmup = CONFIG["ops"], CONFIG["warmup"]
+    size = f"{n:,} requests / {n:,} listings"
+    log(f"realistic: loading {size}")
+    url = create_db(server, "bench_realistic")
+    with psycopg.connect(url, autocommit=True) as conn:
+        t0 = time.monotonic()
+        with load.bulk_mode(conn, log=log):
+            load.load_agents(conn)
+        load.load(url, conn, data.istanbul_listings, data.istanbul_requests, 0, n, HISTORY_PER_LISTING["realistic"],
+                  log=log)
+        log(f"  loaded in {time.monotonic() - t0:.1f}s")
+        vacuum_analyze(conn)
+        check_passing(conn, out, n)
+        api = Api(conn)
+        out["baselines"].extend(pk_baseline(conn, size, n, ops, warmup))
+
+        # new listings: the same distribution, active, from generator streams the load never used
+        new_ls = data.istanbul_listings(0, ops, "realistic-new-listings")
+        new_ls.status[:] = 0
+        lops = [api.listing(data.new_listing_params(new_ls, j)) for j in range(ops)]
+        fig = measure_each(conn, "new listing (Istanbul)", size, lops, count_matches_of_listing, warmup,
+                           budget_s=CONFIG["budget_s"])
+        out["realistic"].append(fig)
+        log(f"  new listing p50 {fig.p50:.2f} p95 {fig.p95:.2f} ms, fan-out mean {np.mean(fig.outputs):.0f}")
+
+        # new requests: filed by the agent of an existing customer of theirs, assigned to that agent
+        new_rq = data.istanbul_requests(0, ops, "realistic-new-requests")
+        loaded = data.istanbul_requests(0, data.CHUNK)  # the first loaded chunk: customers with an assigned request
+        assigned = [j for j in range(min(n, data.CHUNK)) if loaded.status[j] == 1]
+        rops = []
+        for j in range(ops):
+            k = assigned[j % len(assigned)]
+            c = data.customer_of_request(k)
+            p = dict(data.new_request_params(new_rq, j), customer=data.customer_id(c),
+                     agent=data.agent_id(data.agent_of_customer(c)))
+            rops.append(api.request(p))
+        fig = measure_each(conn, "new request (Istanbul)", size, rops, count_matches_of_request, warmup,
+                           budget_s=CONFIG["budget_s"])
+        out["realistic"].append(fig)
+        log(f"  new request p50 {fig.p50:.2f} p95 {fig.p95:.2f} ms, fan-out mean {np.mean(fig.outputs):.0f}")
+    drop_db(server, "bench_realistic")
+
+
+# ------------------------------------------------------------------------------------- scaling + search
+SELECTIVE = dict(query="deniz manzaralı", district="Kadıköy", type="daire", min_price=9_000_000,
+                 max_price=11_000_000, currency="TRY", listing_type="sale")
+BROAD = dict(query="daire", district=None, type=None, min_price=None, max_price=None, currency=None,
+             listing_type=None)
+SEARCH_AGENT = data.agent_id(1)  # a plain agent of office 000
+PROBE_CUSTOMER = 1  # requests 2 and 3; request 2 is assigned to agent_of_customer(1) = 919, a plain agent
+
+
+def scaling(server: PgServer, out: dict) -> None:
+    ops, warmup = CONFIG["ops"], CONFIG["warmup"]
+    url = create_db(server, "bench_scaling")
+    plans_out: list[str] = out["plans_text"]
+    with psycopg.connect(url, autocommit=True) as conn:
+        with load.bulk_mode(conn, log=log):
+            load.load_agents(conn)
+        have = 0
+        for n in CONFIG["sizes"]:
+            size = f"{n:,}"
+            log(f"scaling: growing to {n:,} requests and {n:,} listings")
+            t0 = time.monotonic()
+            load.load(url, conn, data.scaling_listings, data.scaling_requests, have, n, HISTORY_PER_LISTING["scaling"],
+                      log=log)
+            have = n
+            log(f"  loaded in {time.monotonic() - t0:.1f}s")
+            vacuum_analyze(conn)
+            api = Api(conn)
+            check_passing(conn, out, n)
+            out["baselines"].extend(pk_baseline(conn, f"scaling {size}", n, ops, warmup))
+
+            # the probe listing, as a plain agent (not the agent of any passing request's office)
+            p = dict(data.PROBE_LISTING)
+            p["agent"] = data.agent_id(5)
+            actor, op = api.listing(p)
+            out["plans"].append(analysed_plans(conn, actor, op, "new listing (probe)", size, plans_out))
+            fig = measure(conn, f"new listing ({data.PASSING} pass)", size, actor, [op] * ops,
+                          count_matches_of_listing, warmup, budget_s=CONFIG["budget_s"])
+            out["scaling"].append(fig)
+            log(f"  new listing p50 {fig.p50:.2f} p95 {fig.p95:.2f} ms, fan-out {set(fig.outputs)}")
+
+            # the probe request, filed by a plain agent for its customer (who has an assigned request)
+            c = PROBE_CUSTOMER
+            q = dict(request_type=data.PROBE_REQUEST["request_type"], customer=data.customer_id(c),
+                     agent=data.agent_id(data.agent_of_customer(c)),
+                     criteria={k: v for k, v in data.PROBE_REQUEST.items() if k != "request_type"})
+            actor, op = api.request(q)
+            out["plans"].append(analysed_plans(conn, actor, op, "new request (probe)", size, plans_out))
+            fig = measure(conn, f"new request ({data.PASSING} pass)", size, actor, [op] * ops,
+                          count_matches_of_request, warmup, budget_s=CONFIG["budget_s"])
+            out["scaling"].append(fig)
+            log(f"  new request p50 {fig.p50:.2f} p95 {fig.p95:.2f} ms, fan-out {set(fig.outputs)}")
+
+            if n >= CONFIG["search_min"] or n == CONFIG["sizes"][-1]:
+                search(conn, api, size, out, plans_out)
+    drop_db(server, "bench_scaling")
+
+
+def check_passing(conn: psycopg.Connection, out: dict, n: int) -> None:
+    """The loaded data as the spec reads it: exactly PASSING rows pass each probe's hard filters."""
+    lp, rp = data.PROBE_LISTING, data.PROBE_REQUEST
+    reqs = conn.execute(
+        """
+        select count(*) from public.requests r
+        where r.status <> 'closed' and r.request_type = 'buy' and coalesce(r.criteria->>'currency', 'TRY') = %s
+          and (not r.criteria ? 'districts' or r.criteria->'districts' ? %s)
+          and (not r.criteria ? 'types' or r.criteria->'types' ? %s)
+          and (not r.criteria ? 'max_price' or (r.criteria->>'max_price')::bigint >= %s)
+          and (not r.criteria ? 'min_price' or (r.criteria->>'min_price')::bigint <= %s)
+        """, (lp["currency"], lp["district"], lp["type"], lp["min_price"], lp["listed_price"])).fetchone()[0]
+    lists = conn.execute(
+        """
+        select count(*) from public.portfolios p left join public.portfolio_confidential c on c.portfolio_id = p.id
+        where p.status = 'active' and p.listing_type = 'sale' and p.currency = %s and p.district = any(%s)
+          and p.type = any(%s) and coalesce(c.min_price, p.listed_price) <= %s and p.listed_price >= %s
+        """, (rp["currency"], rp["districts"], rp["types"], rp["max_price"], rp["min_price"])).fetchone()[0]
+    counts = conn.execute(
+        """
+        select (select count(*) from public.requests), (select count(*) from public.portfolios),
+               (select count(*) from public.portfolios where search_vector is null),
+               (select count(*) from public.portfolios p left join public.portfolio_confidential c on c.portfolio_id = p.id
+                where p.match_floor is distinct from c.min_price)
+        """).fetchone()
+    keys = None
+    if load.match_keys(conn):  # every open request and active listing has its keys, and nothing else has
+        keys = conn.execute(
+            """
+            select (select count(*) from public.requests r where (r.status <> 'closed') <>
+                      exists (select from private.request_match_keys k where k.request_id = r.id))
+                 + (select count(*) from public.portfolios p where (p.status = 'active') <>
+                      exists (select from private.listing_match_keys k where k.portfolio_id = p.id))
+            """).fetchone()[0]
+    out["checks"].append({"size": n, "requests": counts[0], "listings": counts[1], "requests_passing": reqs,
+                          "listings_passing": lists, "listings_without_search_vector": counts[2],
+                          "floor_copy_mismatches": counts[3], "match_key_mismatches": keys})
+    log(f"  check: {counts[0]:,} requests ({reqs} pass the probe listing), {counts[1]:,} listings ({lists} pass "
+        f"the probe request), {counts[2]:,} listings without search_vector, {counts[3]} floor copies wrong, "
+        f"{keys} rows with wrong match keys")
+
+
+def search(conn, api: Api, size: str, out: dict, plans_out: list[str]) -> None:
+    ops, warmup = CONFIG["ops"], CONFIG["warmup"]
+    for label, q in (("selective", SELECTIVE), ("broad", BROAD)):
+        op = api.search(q)
+        for actor in (Actor("authenticated", SEARCH_AGENT), Actor("service_role")):
+            fig = measure(conn, f"search_portfolios {label}", size, actor, [op] * ops, returned, warmup,
+                          budget_s=CONFIG["budget_s"] / 2)
+            out["search"].append(fig)
+            log(f"  search {label} as {actor.label}: n {fig.n}, p50 {fig.p50:.2f} p95 {fig.p95:.2f} ms, "
+                f"{fig.outputs[0] if fig.outputs else '–'} rows, {len(fig.errors)} errors")
+            if actor.role == "authenticated" and fig.n and fig.p50 < 1000:
+                out["plans"].append(analysed_plans(conn, actor, op, f"search {label}", size, plans_out))
+
+
+# ------------------------------------------------------------------------------------- main
+def commit_info() -> tuple[str, bool]:
+    try:
+        sha = subprocess.run(["git", "rev-parse", "--short", "HEAD"], cwd=ROOT, capture_output=True, text=True,
+                             check=True).stdout.strip()
+        dirty = bool(subprocess.run(["git", "status", "--porcelain", "--untracked-files=no"], cwd=ROOT,
+                                    capture_output=True, text=True).stdout.strip())
+        return sha, dirty
+    except (OSError, subprocess.CalledProcessError):
+        return "unknown", False
+
+
+def _interrupt(*_args) -> None:
+    raise KeyboardInterrupt  # stop the server on the way out (finally)
+
+
+def main() -> int:
+    started = time.monotonic()
+    sha, dirty = commit_info()
+    out: dict = {"config": CONFIG, "baselines": [], "realistic": [], "scaling": [], "search": [], "plans": [],
+                 "plans_text": [], "checks": [], "commit": sha + ("-dirty" if dirty else ""),
+                 "date": dt.datetime.now(dt.UTC).strftime("%Y-%m-%d %H:%M UTC"), "cores": os.cpu_count(),
+                 "machine": f"{platform.machine()}, {os.cpu_count()} cores, "
+                            f"{os.sysconf('SC_PAGE_SIZE') * os.sysconf('SC_PHYS_PAGES') / 2**30:.0f} GiB",
+                 "settings": BENCH_SETTINGS}
+    signal.signal(signal.SIGTERM, _interrupt)
+    log(f"bench: {'QUICK' if QUICK else 'full'} run, {CONFIG}")
+    server = BenchServer.start(CONFIG["pg"])
+    try:
+        out["pg_version"] = server.version
+        with psycopg.connect(server.url(), autocommit=True) as c:
+            c.execute("create database pgbench")
+        log(f"baselines: pgbench -S / -N, scale {CONFIG['pgbench_scale']}, {CONFIG['pgbench_seconds']} s each")
+        for r in pgbench(server.bindir, {"host": server.host, "port": server.port, "user": server.user}, "pgbench",
+                         CONFIG["pgbench_scale"], CONFIG["pgbench_seconds"]):
+            out["baselines"].append(r.figure())
+            log(f"  {r.mode}: {r.tps:,.0f} TPS, p50 {np.percentile(r.latencies_ms, 50):.3f} ms")
+        drop_db(server, "pgbench")
+        realistic(server, out)
+        scaling(server, out)
+    finally:
+        server.stop()
+    out["runtime_s"] = time.monotonic() - started
+    paths = report.write(out, RESULTS)
+    print(paths["markdown_text"])
+    log(f"bench: {out['runtime_s'] / 60:.1f} min; wrote " + ", ".join(str(p) for k, p in paths.items()
+                                                                       if k != "markdown_text"))
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
