@@ -206,7 +206,8 @@ SCAN_TABLES = ("requests", "portfolios", "portfolio_confidential")
 
 def capture_plans(conn: psycopg.Connection, actor: Actor, op: Op) -> list[str]:
     """EXPLAIN ANALYZE of every statement the operation runs, triggers' statements included
-    (auto_explain with nested statements, plans sent to this client as notices)."""
+    (auto_explain with nested statements, plans sent to this client as notices). Run it after the
+    figure's measurements: a cold session's first calls may be planned differently (custom plans)."""
     plans: list[str] = []
 
     def on_notice(diag: psycopg.errors.Diagnostic) -> None:

@@ -235,6 +235,9 @@ def markdown(out: dict, plot_name: str) -> str:
     # --------------------------------------------------------------- plans
     add("## What the matching does (EXPLAIN ANALYZE of every statement it runs, auto_explain)")
     add("")
+    add("One more operation after each figure's measurements (warm session, cached plans), under auto_explain "
+        "with nested statements, so trigger and RLS statements are included.")
+    add("")
     add("| operation | size | statements | seq scans on requests/portfolios/confidential | rows removed by "
         "filters |")
     add("|---|---:|---:|---|---:|")

@@ -287,10 +287,10 @@ def scaling(server: PgServer, out: dict) -> None:
             p = dict(data.PROBE_LISTING)
             p["agent"] = data.agent_id(5)
             actor, op = api.listing(p)
-            out["plans"].append(analysed_plans(conn, actor, op, "new listing (probe)", size, plans_out))
             fig = measure(conn, f"new listing ({data.PASSING} pass)", size, actor, [op] * ops,
                           count_matches_of_listing, warmup, budget_s=CONFIG["budget_s"])
             out["scaling"].append(fig)
+            out["plans"].append(analysed_plans(conn, actor, op, "new listing (probe)", size, plans_out))
             log(f"  new listing p50 {fig.p50:.2f} p95 {fig.p95:.2f} ms, fan-out {set(fig.outputs)}")
 
             # the probe request, filed by a plain agent for its customer (who has an assigned request)
@@ -299,10 +299,10 @@ def scaling(server: PgServer, out: dict) -> None:
                      agent=data.agent_id(data.agent_of_customer(c)),
                      criteria={k: v for k, v in data.PROBE_REQUEST.items() if k != "request_type"})
             actor, op = api.request(q)
-            out["plans"].append(analysed_plans(conn, actor, op, "new request (probe)", size, plans_out))
             fig = measure(conn, f"new request ({data.PASSING} pass)", size, actor, [op] * ops,
                           count_matches_of_request, warmup, budget_s=CONFIG["budget_s"])
             out["scaling"].append(fig)
+            out["plans"].append(analysed_plans(conn, actor, op, "new request (probe)", size, plans_out))
             log(f"  new request p50 {fig.p50:.2f} p95 {fig.p95:.2f} ms, fan-out {set(fig.outputs)}")
 
             if n >= CONFIG["search_min"] or n == CONFIG["sizes"][-1]:
