@@ -155,12 +155,17 @@ begin
   if private.is_api_user() and not (private.is_staff() or v_agent in (select private.managed_agent_ids())) then
     raise exception using errcode = '42501', message = 'only an active agent (for itself), its broker or staff may create listings';
   end if;
+  if p_min_price > p_listed_price then
+    raise exception using errcode = 'VC001', message = 'min_price cannot be above the listing''s listed_price';
+  end if;
   if v_agent is null or not private.is_active_agent(v_agent) then
     raise exception using errcode = 'VC001', message = 'agent_id must be an active agent';
   end if;
-  insert into public.portfolios (agent_id, type, listing_type, title, description, city, district, rooms, listed_price, currency)
+  -- match_floor now, not when the confidential row is written: the listing is matched once, with its floor
+  insert into public.portfolios (agent_id, type, listing_type, title, description, city, district, rooms, listed_price,
+                                 currency, match_floor)
   values (v_agent, p_type, p_listing_type, btrim(p_title), p_description, coalesce(p_city, 'İstanbul'), btrim(p_district),
-          p_rooms, p_listed_price, p_currency)
+          p_rooms, p_listed_price, p_currency, p_min_price)
   returning id into v_id;
   perform private.upsert_confidential(v_id, p_owner_name, p_owner_phone, p_min_price, p_commission_rate, p_private_notes);
   return query select * from public.portfolios where id = v_id;

@@ -75,6 +75,7 @@ comment on function private.rebuild_match_keys() is 'Rebuilds all match keys (af
 create or replace function private.match_candidates(p_portfolio_ids text[], p_request_ids uuid[])
   returns table (portfolio_id text, request_id uuid, score smallint)
   language plpgsql stable
+  rows 100  -- a planner estimate: rematch then joins its rows by primary key
   set search_path = ''
 as $$
 begin

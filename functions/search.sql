@@ -15,8 +15,9 @@ begin
   for v_word in select w from regexp_split_to_table(private.tr_norm(coalesce(p_query, '')), '[^a-z0-9]+') as w where w <> '' loop
     v_stem := ts_lexize('pg_catalog.turkish_stem'::regdictionary, v_word);
     continue when cardinality(v_stem) = 0;  -- a stop word ('de' of "Kadıköy'de", 've') requires nothing
-    v_terms := v_terms || case when v_stem[1] <> v_word then format('(%s:* | %s:*)', v_word, v_stem[1])
-                               else v_word || ':*' end;
+    -- a stem shorter than 4 letters ('deniz' -> 'de') would match nearly everything: the word alone then
+    v_terms := v_terms || case when v_stem[1] <> v_word and length(v_stem[1]) >= 4
+                               then format('(%s:* | %s:*)', v_word, v_stem[1]) else v_word || ':*' end;
   end loop;
   if cardinality(v_terms) = 0 then
     return null;

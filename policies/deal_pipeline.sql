@@ -19,7 +19,7 @@ create policy "Customers and the deal's agents read deals" on public.deals
 drop policy if exists "The deal's agents open deals" on public.deals;
 create policy "The deal's agents open deals" on public.deals
   for insert to authenticated
-  with check ((customer_id in (select c.id from public.contacts c)
+  with check ((exists (select 1 from public.contacts c where c.id = customer_id)
                and (listing_agent_id in (select private.managed_agent_ids())
                     or (buying_agent_id in (select private.managed_agent_ids())
                         and private.visibility_of(portfolio_id, buying_agent_id) in ('partial', 'full'))))
@@ -31,7 +31,7 @@ create policy "The deal's agents update deals" on public.deals
   using (listing_agent_id in (select private.managed_agent_ids())
          or buying_agent_id in (select private.managed_agent_ids())
          or (select private.is_staff()))
-  with check ((customer_id in (select c.id from public.contacts c)
+  with check ((exists (select 1 from public.contacts c where c.id = customer_id)
                and (listing_agent_id in (select private.managed_agent_ids())
                     or (buying_agent_id in (select private.managed_agent_ids())
                         and private.visibility_of(portfolio_id, buying_agent_id) in ('partial', 'full'))))
@@ -53,7 +53,7 @@ create policy "Customers and the showing's agents read showings" on public.showi
 drop policy if exists "The showing's agents schedule showings" on public.showings;
 create policy "The showing's agents schedule showings" on public.showings
   for insert to authenticated
-  with check ((customer_id in (select c.id from public.contacts c)
+  with check ((exists (select 1 from public.contacts c where c.id = customer_id)
                and (agent_id in (select private.managed_agent_ids())
                     or (buying_agent_id in (select private.managed_agent_ids())
                         and private.visibility_of(portfolio_id, buying_agent_id) in ('partial', 'full'))))
@@ -65,7 +65,7 @@ create policy "The showing's agents update showings" on public.showings
   using (agent_id in (select private.managed_agent_ids())
          or buying_agent_id in (select private.managed_agent_ids())
          or (select private.is_staff()))
-  with check ((customer_id in (select c.id from public.contacts c)
+  with check ((exists (select 1 from public.contacts c where c.id = customer_id)
                and (agent_id in (select private.managed_agent_ids())
                     or (buying_agent_id in (select private.managed_agent_ids())
                         and private.visibility_of(portfolio_id, buying_agent_id) in ('partial', 'full'))))

@@ -84,7 +84,7 @@ drop policy if exists "Customers and their agents create requests" on public.req
 create policy "Customers and their agents create requests" on public.requests
   for insert to authenticated
   with check (customer_id = (select auth.uid())
-              or (assigned_agent in (select private.managed_agent_ids()) and customer_id in (select c.id from public.contacts c))
+              or (assigned_agent in (select private.managed_agent_ids()) and exists (select 1 from public.contacts c where c.id = customer_id))
               or (select private.is_staff()));
 
 drop policy if exists "Customers and their agents update requests" on public.requests;
@@ -93,7 +93,7 @@ create policy "Customers and their agents update requests" on public.requests
   using (customer_id = (select auth.uid()) or assigned_agent in (select private.managed_agent_ids())
          or (select private.is_staff()))
   with check (customer_id = (select auth.uid())
-              or (assigned_agent in (select private.managed_agent_ids()) and customer_id in (select c.id from public.contacts c))
+              or (assigned_agent in (select private.managed_agent_ids()) and exists (select 1 from public.contacts c where c.id = customer_id))
               or (select private.is_staff()));
 
 drop policy if exists "Staff delete requests" on public.requests;
