@@ -33,10 +33,11 @@ class Figure:
     notes: str = ""
     errors: list[str] = dataclasses.field(default_factory=list)  # operations that failed (not timed)
     cut: bool = False  # stopped by the figure's time budget before all its operations ran
+    n_total: int | None = None  # when latencies_ms holds percentiles (0..100) of more operations
 
     @property
     def n(self) -> int:
-        return len(self.latencies_ms)
+        return self.n_total if self.n_total is not None else len(self.latencies_ms)
 
     def pct(self, q: float) -> float:
         return float(np.percentile(self.latencies_ms, q)) if self.latencies_ms else float("nan")

@@ -237,12 +237,13 @@ def realistic(server: PgServer, out: dict) -> None:
 
         # new requests: filed by the agent of an existing customer of theirs, assigned to that agent
         new_rq = data.istanbul_requests(0, ops, "realistic-new-requests")
-        loaded = data.istanbul_requests(0, data.CHUNK)  # the first loaded chunk: customers with an assigned request
-        assigned = [j for j in range(min(n, data.CHUNK)) if loaded.status[j] == 1]
+        # customers drawn from the whole data set (a check that scans contacts until it finds the customer
+        # costs nothing for the first customers of the table and everything for the last ones)
+        assigned = assigned_requests(data.istanbul_requests, n)
+        picks = data.rng_for("realistic-customers").choice(assigned, size=ops, replace=False)
         rops = []
         for j in range(ops):
-            k = assigned[j % len(assigned)]
-            c = data.customer_of_request(k)
+            c = data.customer_of_request(int(picks[j]))
             p = dict(data.new_request_params(new_rq, j), customer=data.customer_id(c),
                      agent=data.agent_id(data.agent_of_customer(c)))
             rops.append(api.request(p))
@@ -259,7 +260,21 @@ SELECTIVE = dict(query="deniz manzaralı", district="Kadıköy", type="daire", m
 BROAD = dict(query="daire", district=None, type=None, min_price=None, max_price=None, currency=None,
              listing_type=None)
 SEARCH_AGENT = data.agent_id(1)  # a plain agent of office 000
-PROBE_CUSTOMER = 1  # requests 2 and 3; request 2 is assigned to agent_of_customer(1) = 919, a plain agent
+
+
+def assigned_requests(generate, n: int) -> np.ndarray:
+    """Row numbers of the loaded requests (0..n-1) that are assigned to an agent."""
+    return np.concatenate([part.start + np.flatnonzero(part.status == 1) for part in data.chunked(generate, 0, n)])
+
+
+def probe_customer(n: int) -> int:
+    """The customer the probe request is filed for: the last customer of the data set of size n whose request
+    is assigned to a plain agent (the last rows of contacts, the worst case for a check that scans)."""
+    for k in assigned_requests(data.scaling_requests, n)[::-1]:
+        c = data.customer_of_request(int(k))
+        if not data.is_broker(data.agent_of_customer(c)):
+            return c
+    raise AssertionError("no assigned request")
 
 
 def scaling(server: PgServer, out: dict) -> None:
@@ -294,7 +309,7 @@ def scaling(server: PgServer, out: dict) -> None:
             log(f"  new listing p50 {fig.p50:.2f} p95 {fig.p95:.2f} ms, fan-out {set(fig.outputs)}")
 
             # the probe request, filed by a plain agent for its customer (who has an assigned request)
-            c = PROBE_CUSTOMER
+            c = probe_customer(n)
             q = dict(request_type=data.PROBE_REQUEST["request_type"], customer=data.customer_id(c),
                      agent=data.agent_id(data.agent_of_customer(c)),
                      criteria={k: v for k, v in data.PROBE_REQUEST.items() if k != "request_type"})
