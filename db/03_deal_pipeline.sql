@@ -27,7 +27,9 @@ create table public.deals (
   last_activity_at timestamptz not null default now(),
   closed_at timestamptz,
   created_at timestamptz not null default now(),
-  updated_at timestamptz not null default now()
+  updated_at timestamptz not null default now(),
+  constraint deals_cancel_reason_status_check check ((status = 'cancelled') = (cancel_reason is not null)),
+  constraint deals_closed_at_status_check check ((status = 'closed') = (closed_at is not null))
 );
 create index deals_portfolio_id_idx on public.deals (portfolio_id);
 create index deals_customer_id_idx on public.deals (customer_id);
@@ -38,6 +40,9 @@ create index deals_request_id_idx on public.deals (request_id);
 create index deals_created_by_idx on public.deals (created_by);
 -- one open negotiation per listing and customer
 create unique index deals_one_open_per_customer_key on public.deals (portfolio_id, customer_id)
+  where status not in ('closed', 'cancelled');
+-- stale_deals and open_followups read open deals by idleness
+create index deals_open_last_activity_idx on public.deals (last_activity_at)
   where status not in ('closed', 'cancelled');
 alter table public.deals enable row level security;
 
@@ -75,10 +80,15 @@ create table public.showings (
   buying_agent_id uuid references public.contacts (id),
   deal_id uuid references public.deals (id),
   scheduled_at timestamptz not null,
+  ends_at timestamptz not null,
   status text not null default 'scheduled'
     constraint showings_status_check check (status in ('scheduled', 'shown', 'cancelled')),
   created_at timestamptz not null default now(),
-  updated_at timestamptz not null default now()
+  updated_at timestamptz not null default now(),
+  constraint showings_slot_check check (ends_at > scheduled_at),
+  -- a listing is never shown to two parties in overlapping slots
+  constraint showings_no_overlap
+    exclude using gist (portfolio_id with =, tstzrange(scheduled_at, ends_at) with &&) where (status <> 'cancelled')
 );
 create index showings_request_id_idx on public.showings (request_id);
 create index showings_portfolio_id_idx on public.showings (portfolio_id, scheduled_at);
@@ -97,6 +107,7 @@ comment on column public.showings.customer_id is 'The visiting customer.';
 comment on column public.showings.buying_agent_id is 'The agent who brings the customer when it is another agent (cross-agent).';
 comment on column public.showings.deal_id is 'The deal the visit belongs to.';
 comment on column public.showings.scheduled_at is 'When the visit starts.';
+comment on column public.showings.ends_at is 'When the visit ends (scheduled_at + 1 hour unless given); slots of one listing never overlap.';
 comment on column public.showings.status is 'scheduled, shown or cancelled.';
 comment on column public.showings.created_at is 'When the row was created.';
 comment on column public.showings.updated_at is 'When the row last changed (kept by a trigger).';
@@ -192,3 +203,18 @@ comment on column public.platform_commissions.amount is 'This row''s amount, who
 comment on column public.platform_commissions.status is 'pending -> invoiced -> paid.';
 comment on column public.platform_commissions.created_at is 'When the row was created.';
 comment on column public.platform_commissions.updated_at is 'When the row last changed (kept by a trigger).';
+
+-- Section - commission split: the configurable shares of commission_total (percent, adding up to 100)
+create table private.commission_split (
+  deal_kind text primary key
+    constraint commission_split_deal_kind_check check (deal_kind in ('single', 'cross')),
+  listing_rate numeric(5, 2) not null constraint commission_split_listing_rate_check check (listing_rate >= 0),
+  buying_rate numeric(5, 2) not null constraint commission_split_buying_rate_check check (buying_rate >= 0),
+  platform_rate numeric(5, 2) not null constraint commission_split_platform_rate_check check (platform_rate >= 0),
+  updated_at timestamptz not null default now(),
+  constraint commission_split_total_check check (listing_rate + buying_rate + platform_rate = 100),
+  constraint commission_split_single_check check (deal_kind = 'cross' or buying_rate = 0)
+);
+insert into private.commission_split (deal_kind, listing_rate, buying_rate, platform_rate)
+values ('single', 90, 0, 10), ('cross', 45, 45, 10);
+comment on table private.commission_split is 'Shares of a closed deal''s commission_total in percent: single (one agent) and cross (co-broking) deals; set_commission_split changes them.';

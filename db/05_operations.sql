@@ -10,6 +10,7 @@ create table public.tasks (
     constraint tasks_title_check check (length(btrim(title)) between 1 and 200),
   related_contact uuid references public.contacts (id) on delete set null,
   related_portfolio text references public.portfolios (id) on delete set null,
+  deal_id uuid references public.deals (id) on delete set null,
   due_at timestamptz,
   status text not null default 'pending'
     constraint tasks_status_check check (status in ('pending', 'done', 'cancelled')),
@@ -20,6 +21,7 @@ create table public.tasks (
 create index tasks_agent_id_idx on public.tasks (agent_id, status, due_at);
 create index tasks_related_contact_idx on public.tasks (related_contact);
 create index tasks_related_portfolio_idx on public.tasks (related_portfolio);
+create index tasks_deal_id_idx on public.tasks (deal_id, task_type, created_at);
 alter table public.tasks enable row level security;
 
 comment on table public.tasks is 'An agent''s to-do list; the database opens tasks itself for stale deals and unconfirmed closings.';
@@ -29,6 +31,7 @@ comment on column public.tasks.task_type is 'followup, reminder, showing_prep, d
 comment on column public.tasks.title is 'What to do.';
 comment on column public.tasks.related_contact is 'The contact it concerns.';
 comment on column public.tasks.related_portfolio is 'The listing it concerns.';
+comment on column public.tasks.deal_id is 'The deal a follow-up or reminder concerns.';
 comment on column public.tasks.due_at is 'When it is due.';
 comment on column public.tasks.status is 'pending -> done or cancelled.';
 comment on column public.tasks.completed_at is 'When it was done or cancelled.';
@@ -56,6 +59,8 @@ create index documents_portfolio_id_idx on public.documents (portfolio_id);
 create index documents_agent_id_idx on public.documents (agent_id);
 create index documents_showing_id_idx on public.documents (showing_id);
 create index documents_deal_id_idx on public.documents (deal_id);
+create unique index documents_one_certificate_key on public.documents (showing_id) where type = 'certificate';
+create unique index documents_one_contract_key on public.documents (deal_id) where type = 'contract';
 alter table public.documents enable row level security;
 
 comment on table public.documents is 'Contracts and showing certificates (yer gösterme belgesi) with the data to render them.';
