@@ -1,7 +1,9 @@
 -- Deal pipeline: grants and row-level security policies (re-applied after every migrate).
 -- docs/access.md is the specification. "A deal of M": a deal whose listing or buying agent the caller manages.
 -- Agents write deals and showings only for a customer they already see (not for any contact id they can
--- name); a buying agent only on a listing it sees at least at partial level (a match or a grant).
+-- name); a buying agent only on a listing it sees at least at partial level (a match or a grant). A showing
+-- of a deal the caller reads, for that deal's customer, is allowed too: the listing agent of a co-broking
+-- deal does not see the buying agent's customer, yet schedules and marks the deal's showings.
 revoke all on table public.deals, public.showings, public.deal_confirmations, public.deal_negotiations,
   public.platform_commissions from anon, authenticated, service_role;
 grant select, insert, update, delete on table public.deals, public.showings, public.deal_confirmations,
@@ -53,7 +55,8 @@ create policy "Customers and the showing's agents read showings" on public.showi
 drop policy if exists "The showing's agents schedule showings" on public.showings;
 create policy "The showing's agents schedule showings" on public.showings
   for insert to authenticated
-  with check ((exists (select 1 from public.contacts c where c.id = customer_id)
+  with check (((exists (select 1 from public.contacts c where c.id = customer_id)
+                or deal_id in (select d.id from public.deals d where d.customer_id = showings.customer_id))
                and (agent_id in (select private.managed_agent_ids())
                     or (buying_agent_id in (select private.managed_agent_ids())
                         and private.visibility_of(portfolio_id, buying_agent_id) in ('partial', 'full'))))
@@ -65,7 +68,8 @@ create policy "The showing's agents update showings" on public.showings
   using (agent_id in (select private.managed_agent_ids())
          or buying_agent_id in (select private.managed_agent_ids())
          or (select private.is_staff()))
-  with check ((exists (select 1 from public.contacts c where c.id = customer_id)
+  with check (((exists (select 1 from public.contacts c where c.id = customer_id)
+                or deal_id in (select d.id from public.deals d where d.customer_id = showings.customer_id))
                and (agent_id in (select private.managed_agent_ids())
                     or (buying_agent_id in (select private.managed_agent_ids())
                         and private.visibility_of(portfolio_id, buying_agent_id) in ('partial', 'full'))))
