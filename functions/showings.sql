@@ -80,6 +80,15 @@ begin
     end if;
     return new;
   end if;
+  if (new.scheduled_at, new.ends_at) is distinct from (old.scheduled_at, old.ends_at) then
+    if old.status <> 'scheduled' then
+      raise exception using errcode = 'VC002', message = format('a %s showing cannot be rescheduled', old.status),
+        hint = 'only a scheduled showing is rescheduled';
+    elsif new.status <> 'scheduled' then
+      raise exception using errcode = 'VC002',
+        message = format('a showing cannot be rescheduled and moved from scheduled to %s at once', new.status);
+    end if;
+  end if;
   if new.status is distinct from old.status then
     if old.status <> 'scheduled' or new.status not in ('shown', 'cancelled') then
       raise exception using errcode = 'VC002',
@@ -92,12 +101,6 @@ begin
                          to_char(new.scheduled_at at time zone 'Europe/Istanbul', 'YYYY-MM-DD HH24:MI')),
         hint = 'mark the showing shown once the visit has started';
     end if;
-  end if;
-  if (new.scheduled_at, new.ends_at) is distinct from (old.scheduled_at, old.ends_at)
-     and (old.status <> 'scheduled' or new.status <> 'scheduled') then
-    raise exception using errcode = 'VC002',
-      message = format('a showing moving from %s to %s cannot be rescheduled', old.status, new.status),
-      hint = 'only a scheduled showing is rescheduled';
   end if;
   return new;
 end

@@ -1,8 +1,8 @@
 """The `vic` command line. `vic db …` manages a database: the local embedded one by default,
 any PostgreSQL (Supabase included) with --database-url or VIC_DATABASE_URL.
 
-`vic contact …`, `vic agent …`, `vic visibility …`, `vic listing …`, `vic request …`, `vic match …` and
-`vic market …` call the RPC functions through `vic.client.VicClient`, one command per function, as the database's own user (the dashboard
+`vic contact …`, `vic agent …`, `vic visibility …`, `vic listing …`, `vic request …`, `vic match …`,
+`vic market …`, `vic showing …` and `vic task …` call the RPC functions through `vic.client.VicClient`, one command per function, as the database's own user (the dashboard
 admin), or acting as a contact (`vic --as <contact id> …`, env VIC_AS) or as the bot
 (`vic --service-role …`), exactly as PostgREST would.
 
@@ -49,6 +49,10 @@ match = typer.Typer(no_args_is_help=True, help="Matches of listings and requests
 app.add_typer(match, name="match")
 market = typer.Typer(no_args_is_help=True, help="Market signals: unmet demand.")
 app.add_typer(market, name="market")
+showing = typer.Typer(no_args_is_help=True, help="Showings (yer gösterme): schedule, reschedule, cancel, mark shown.")
+app.add_typer(showing, name="showing")
+task = typer.Typer(no_args_is_help=True, help="Tasks and stale work: follow-ups, stale deals, done, cancel.")
+app.add_typer(task, name="task")
 
 # soft_wrap: an error stays on one line however narrow the terminal.
 out = Console(soft_wrap=True, highlight=False)
@@ -827,3 +831,156 @@ def market_unmet(
         table.add_row(escape(_text(row.get("district"))), escape(_text(row.get("type"))), escape(band),
                       escape(_text(row.get("signals"))))
     out.print(table)
+
+
+# ------------------------------------------------------------------------------------- showings
+DealIdArg = Annotated[str, typer.Argument(metavar="DEAL_ID", help="The deal (uuid).", show_default=False)]
+ShowingIdArg = Annotated[str, typer.Argument(metavar="SHOWING_ID", help="The showing (uuid).", show_default=False)]
+TaskIdArg = Annotated[str, typer.Argument(metavar="TASK_ID", help="The task (uuid).", show_default=False)]
+WhenArg = Annotated[
+    str,
+    typer.Argument(metavar="WHEN", help="When the visit starts: 2026-12-01T14:30 (Istanbul time unless an offset is "
+                   "given).", show_default=False),
+]
+Duration = Annotated[
+    str | None,
+    typer.Option(metavar="DURATION", help="How long: minutes (90) or an interval ('1 hour 30 minutes'); "
+                 "15 minutes to 8 hours.", show_default=False),
+]
+SHOWING_FIELDS = ("id", "deal_id", "portfolio_id", "agent_id", "customer_id", "buying_agent_id", "request_id",
+                  "scheduled_at", "ends_at", "status", "certificate_id", "created_at", "updated_at")
+
+
+def _when(text: str) -> datetime | str:
+    """A date-time as typed (ISO 8601), Istanbul time without an offset; anything else is passed on as
+    typed, for the database to reject naming the field."""
+    try:
+        moment = datetime.fromisoformat(text.strip())
+    except ValueError:
+        return text
+    return moment if moment.tzinfo else moment.replace(tzinfo=ISTANBUL)
+
+
+def _interval(text: str | None, unit: str) -> timedelta | str | None:
+    """Whole numbers are `unit`s (minutes, days); anything else is an interval text for the database."""
+    if text is None:
+        return None
+    text = text.strip()
+    return timedelta(**{unit: int(text)}) if text.isdigit() else text
+
+
+def _show_showing(row: Mapping[str, Any]) -> None:
+    _show_row(f"showing {row.get('id', '')}", {k: row[k] for k in SHOWING_FIELDS if k in row})
+
+
+@showing.command("schedule")
+def showing_schedule(
+    ctx: typer.Context, deal_id: DealIdArg, when: WhenArg, duration: Duration = None, database_url: DatabaseUrl = None
+) -> None:
+    """Schedule a showing of a deal's listing for its customer; a matched deal moves to showing (schedule_showing)."""
+    with _reported(), _client(ctx, database_url) as vic:
+        row = vic.schedule_showing(deal_id=deal_id, scheduled_at=_when(when), duration=_interval(duration, "minutes"))
+    _show_showing(row)
+
+
+@showing.command("reschedule")
+def showing_reschedule(
+    ctx: typer.Context, showing_id: ShowingIdArg, when: WhenArg, duration: Duration = None,
+    database_url: DatabaseUrl = None,
+) -> None:
+    """Move a scheduled showing; it keeps its duration unless --duration is given (reschedule_showing)."""
+    with _reported(), _client(ctx, database_url) as vic:
+        row = vic.reschedule_showing(showing_id=showing_id, scheduled_at=_when(when),
+                                     duration=_interval(duration, "minutes"))
+    _show_showing(row)
+
+
+@showing.command("cancel")
+def showing_cancel(ctx: typer.Context, showing_id: ShowingIdArg, database_url: DatabaseUrl = None) -> None:
+    """Cancel a scheduled showing; its slot is free again (cancel_showing)."""
+    with _reported(), _client(ctx, database_url) as vic:
+        row = vic.cancel_showing(showing_id=showing_id)
+    _show_showing(row)
+
+
+@showing.command("shown")
+def showing_shown(ctx: typer.Context, showing_id: ShowingIdArg, database_url: DatabaseUrl = None) -> None:
+    """Mark a showing shown once its slot has begun; issues the showing certificate (mark_shown)."""
+    with _reported(), _client(ctx, database_url) as vic:
+        row = vic.mark_shown(showing_id=showing_id)
+    _show_showing(row)
+
+
+# ------------------------------------------------------------------------------------- tasks
+TASK_FIELDS = ("id", "agent_id", "task_type", "title", "related_contact", "related_portfolio", "deal_id", "due_at",
+               "status", "completed_at", "created_at", "updated_at")
+
+
+def _show_task(row: Mapping[str, Any]) -> None:
+    _show_row(f"task {row.get('id', '')}", {k: row[k] for k in TASK_FIELDS if k in row})
+
+
+@task.command("followups")
+def task_followups(
+    ctx: typer.Context,
+    idle: Annotated[
+        str | None, typer.Option(metavar="IDLE", help="Idle for longer than this: days (7) or an interval; "
+                                 "default 7 days.", show_default=False)
+    ] = None,
+    remind_after: Annotated[
+        str | None, typer.Option(metavar="AGE", help="Remind closing sides unconfirmed for longer than this: days or "
+                                 "an interval; default 1 day.", show_default=False)
+    ] = None,
+    database_url: DatabaseUrl = None,
+) -> None:
+    """Open follow-up tasks for stale deals and reminders for unconfirmed closings, once (open_followups)."""
+    with _reported(), _client(ctx, database_url) as vic:
+        rows = vic.open_followups(idle=_interval(idle, "days"), remind_after=_interval(remind_after, "days"))
+    if not rows:
+        out.print("no task opened")
+        return
+    table = Table(title=f"Tasks opened: {len(rows)}", title_justify="left")
+    for header in ("task", "type", "deal", "agent"):
+        table.add_column(header, no_wrap=True)
+    for row in rows:
+        table.add_row(*(escape(_text(row.get(k))) for k in ("task_id", "task_type", "deal_id", "agent_id")))
+    Console(width=max(out.width, 160), highlight=False).print(table)
+
+
+@task.command("stale")
+def task_stale(
+    ctx: typer.Context,
+    idle: Annotated[
+        str, typer.Option(metavar="IDLE", help="Idle for longer than this: days or an interval.")
+    ] = "7",
+    database_url: DatabaseUrl = None,
+) -> None:
+    """Open deals you see with no activity for longer than --idle, idlest first (stale_deals)."""
+    with _reported(), _client(ctx, database_url) as vic:
+        rows = vic.stale_deals(idle=_interval(idle, "days"))
+    if not rows:
+        out.print("no stale deal")
+        return
+    table = Table(title=f"Stale deals: {len(rows)}", title_justify="left")
+    for header in ("deal", "listing", "status", "last activity", "listing agent", "buying agent"):
+        table.add_column(header, no_wrap=True)
+    for row in rows:
+        table.add_row(*(escape(_text(row.get(k))) for k in (
+            "id", "portfolio_id", "status", "last_activity_at", "listing_agent_id", "buying_agent_id")))
+    Console(width=max(out.width, 160), highlight=False).print(table)
+
+
+@task.command("done")
+def task_done(ctx: typer.Context, task_id: TaskIdArg, database_url: DatabaseUrl = None) -> None:
+    """Mark a pending task done (complete_task)."""
+    with _reported(), _client(ctx, database_url) as vic:
+        row = vic.complete_task(task_id=task_id)
+    _show_task(row)
+
+
+@task.command("cancel")
+def task_cancel(ctx: typer.Context, task_id: TaskIdArg, database_url: DatabaseUrl = None) -> None:
+    """Cancel a pending task (cancel_task)."""
+    with _reported(), _client(ctx, database_url) as vic:
+        row = vic.cancel_task(task_id=task_id)
+    _show_task(row)

@@ -290,3 +290,49 @@ class VicClient:
         no match, grouped by `district`, `type`, `currency` and price band, with how many `signals`.
         Brokers, staff, the bot."""
         return self._rows("unmet_demand", since=since, until=until)
+
+    # ------------------------------------------------------------------------------- showings
+    def schedule_showing(self, *, deal_id: Id, scheduled_at: Any, duration: Any | None = None) -> Row:
+        """Schedule a showing of a deal's listing for its customer, from `scheduled_at` (an aware
+        datetime) for `duration` (a timedelta or an interval text like '90 minutes'; 1 hour when None;
+        15 minutes to 8 hours). Listing, customer, request and the buying agent come from the deal; a
+        matched deal moves to showing. Never in the past (InvalidInput); an overlapping slot of the
+        listing raises Conflict. The deal's agents, their brokers, staff, the bot. Returns the showing."""
+        return self._row("schedule_showing", deal_id=deal_id, scheduled_at=scheduled_at, duration=duration)
+
+    def reschedule_showing(self, *, showing_id: Id, scheduled_at: Any, duration: Any | None = None) -> Row:
+        """Move a scheduled showing to `scheduled_at`, keeping its duration unless `duration` is given.
+        Same rules and callers as schedule_showing; a shown or cancelled showing raises
+        InvalidTransition. Returns the showing."""
+        return self._row("reschedule_showing", showing_id=showing_id, scheduled_at=scheduled_at, duration=duration)
+
+    def cancel_showing(self, *, showing_id: Id) -> Row:
+        """Cancel a scheduled showing (its slot is free again). The deal's agents, their brokers, staff,
+        the bot. Returns the showing."""
+        return self._row("cancel_showing", showing_id=showing_id)
+
+    def mark_shown(self, *, showing_id: Id) -> Row:
+        """Mark a scheduled showing shown once its slot has begun; the showing certificate (yer gösterme
+        belgesi) is issued in the same transaction. Returns the showing's fields and `certificate_id`."""
+        return self._row("mark_shown", showing_id=showing_id)
+
+    # ------------------------------------------------------------------------------- follow-ups, tasks
+    def stale_deals(self, *, idle: Any) -> list[Row]:
+        """Open deals the caller sees whose last activity is older than `idle` (a positive timedelta or
+        interval text), idlest first."""
+        return self._rows("stale_deals", idle=idle)
+
+    def open_followups(self, *, idle: Any | None = None, remind_after: Any | None = None) -> list[Row]:
+        """Open one follow-up task per open deal idle for longer than `idle` (7 days when None) that has
+        none since its last activity, and one reminder per unconfirmed closing side older than
+        `remind_after` (1 day when None). Never twice, also when several workers run it at once. Staff
+        and the bot. Returns the tasks created: `task_id`, `task_type`, `deal_id`, `agent_id`."""
+        return self._rows("open_followups", idle=idle, remind_after=remind_after)
+
+    def complete_task(self, *, task_id: Id) -> Row:
+        """Mark a pending task done. Its agent, the agent's broker, staff, the bot. Returns the task."""
+        return self._row("complete_task", task_id=task_id)
+
+    def cancel_task(self, *, task_id: Id) -> Row:
+        """Cancel a pending task. Its agent, the agent's broker, staff, the bot. Returns the task."""
+        return self._row("cancel_task", task_id=task_id)
