@@ -276,6 +276,60 @@ class VicClient:
         its matches are removed. The customer, its agent, staff, the bot. Returns the requests row."""
         return self._row("close_request", request_id=request_id)
 
+    # ------------------------------------------------------------------------------- deals
+    def open_deal(
+        self,
+        *,
+        match_id: Id | None = None,
+        portfolio_id: str | None = None,
+        customer_id: Id | None = None,
+        request_id: Id | None = None,
+    ) -> Row:
+        """Open a deal (status matched) from a match, or for a listing and a customer or request. The
+        listing agent comes from the listing, the buying agent from the request's agent (or the calling
+        agent bringing its own customer). One open deal per listing and customer (Conflict). The listing
+        side for its customers or a match of its listing; the buying side for its customers on a listing
+        it sees; staff, the bot. Returns the deals row."""
+        return self._row("open_deal", match_id=match_id, portfolio_id=portfolio_id, customer_id=customer_id,
+                         request_id=request_id)
+
+    def cancel_deal(self, *, deal_id: Id, reason: str) -> Row:
+        """Cancel an open deal with a `reason` (InvalidTransition once closed or cancelled). The deal's
+        agents, their brokers, staff, the bot. Returns the deals row."""
+        return self._row("cancel_deal", deal_id=deal_id, reason=reason)
+
+    def make_offer(self, *, deal_id: Id, amount: int) -> Row:
+        """Offer `amount` (whole units) on a deal that is showing or negotiating, addressed to the other
+        party; one pending offer at a time (Conflict). The listing agent or the buyer's side. Returns
+        the deal_negotiations row."""
+        return self._row("make_offer", deal_id=deal_id, amount=amount)
+
+    def counter_offer(self, *, offer_id: Id, amount: int) -> Row:
+        """Counter the pending offer addressed to the caller: it becomes countered and a new pending
+        offer of `amount` goes the other way. Returns the new deal_negotiations row."""
+        return self._row("counter_offer", offer_id=offer_id, amount=amount)
+
+    def accept_offer(self, *, offer_id: Id) -> Row:
+        """Accept the pending offer addressed to the caller: the deal becomes agreed at its amount.
+        Returns the deal_negotiations row."""
+        return self._row("accept_offer", offer_id=offer_id)
+
+    def reject_offer(self, *, offer_id: Id) -> Row:
+        """Reject the pending offer addressed to the caller; the deal stays negotiating. Returns the
+        deal_negotiations row."""
+        return self._row("reject_offer", offer_id=offer_id)
+
+    def start_closing(self, *, deal_id: Id, closing_price: int | None = None) -> Row:
+        """Move an agreed deal to closing at `closing_price` (None = the agreed price): one confirmation
+        per agent side is created. The deal's agents, their brokers, staff, the bot. Returns the deals row."""
+        return self._row("start_closing", deal_id=deal_id, closing_price=closing_price)
+
+    def confirm_closing(self, *, deal_id: Id) -> Row:
+        """Confirm the caller's side of a closing deal. `outcome` is confirmed (waiting for
+        `waiting_for`), closed (this confirmation closed the deal: listing sold, request closed,
+        commissions, contract), already_confirmed or already_closed (nothing changed)."""
+        return self._row("confirm_closing", deal_id=deal_id)
+
     # ------------------------------------------------------------------------------- matching
     def explain_match(self, *, portfolio_id: str, request_id: Id) -> list[Row]:
         """Why a listing and a request match or not: one row per criterion (`criterion`, `passed`,
