@@ -1,8 +1,8 @@
 """The `vic` command line. `vic db …` manages a database: the local embedded one by default,
 any PostgreSQL (Supabase included) with --database-url or VIC_DATABASE_URL.
 
-`vic contact …`, `vic agent …`, `vic visibility …`, `vic listing …`, `vic request …`, `vic match …` and
-`vic market …` call the RPC functions through `vic.client.VicClient`, one command per function, as the database's own user (the dashboard
+`vic contact …`, `vic agent …`, `vic visibility …`, `vic listing …`, `vic request …`, `vic match …`,
+`vic market …` and `vic commission …` call the RPC functions through `vic.client.VicClient`, one command per function, as the database's own user (the dashboard
 admin), or acting as a contact (`vic --as <contact id> …`, env VIC_AS) or as the bot
 (`vic --service-role …`), exactly as PostgREST would.
 
@@ -18,6 +18,7 @@ import re
 from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
+from decimal import Decimal
 from typing import Annotated, Any, NoReturn
 from zoneinfo import ZoneInfo
 
@@ -51,6 +52,8 @@ match = typer.Typer(no_args_is_help=True, help="Matches of listings and requests
 app.add_typer(match, name="match")
 market = typer.Typer(no_args_is_help=True, help="Market signals: unmet demand.")
 app.add_typer(market, name="market")
+commission = typer.Typer(no_args_is_help=True, help="Commissions: the split of commission_total, and each row's status.")
+app.add_typer(commission, name="commission")
 
 # soft_wrap: an error stays on one line however narrow the terminal.
 out = Console(soft_wrap=True, highlight=False)
@@ -929,3 +932,72 @@ def market_unmet(
         table.add_row(escape(_text(row.get("district"))), escape(_text(row.get("type"))), escape(band),
                       escape(_text(row.get("signals"))))
     out.print(table)
+
+
+# ------------------------------------------------------------------------------------- commissions
+# 45, 45.5 or 45,5 (Turkish decimal comma)
+_RATE = re.compile(r"[0-9]{1,3}(?:[.,][0-9]+)?")
+
+
+def _rate(text: str | None) -> Decimal | str | None:
+    """A percentage as typed, exactly (Decimal, never float). What does not read as one is passed on as
+    typed, for the database to reject naming the field."""
+    if text is None:
+        return None
+    text = text.strip()
+    return Decimal(text.replace(",", ".")) if _RATE.fullmatch(text) else text
+
+
+def _rate_option(name: str, help: str) -> Any:
+    return typer.Option(f"--{name}", metavar="PERCENT", help=help, show_default=False)
+
+
+def _show_split(rows: Sequence[Mapping[str, Any]]) -> None:
+    table = Table(title="Commission split (percent of commission_total)", title_justify="left")
+    for header in ("deal kind", "listing", "buying", "platform", "updated at"):
+        table.add_column(header, no_wrap=True, justify="right" if header in ("listing", "buying", "platform") else "left")
+    for row in rows:
+        table.add_row(*(escape(_text(row.get(k)))
+                        for k in ("deal_kind", "listing_rate", "buying_rate", "platform_rate", "updated_at")))
+    out.print(table)
+
+
+@commission.command("split")
+def commission_split(ctx: typer.Context, database_url: DatabaseUrl = None) -> None:
+    """The split of commission_total for single and cross (co-broking) deals (commission_split)."""
+    with _reported(), _client(ctx, database_url) as vic:
+        rows = vic.commission_split()
+    _show_split(rows)
+
+
+@commission.command("set-split")
+def commission_set_split(
+    ctx: typer.Context,
+    deal_kind: Annotated[
+        str, typer.Argument(metavar="DEAL_KIND", help="single (one agent) or cross (co-broking).", show_default=False)
+    ],
+    listing_rate: Annotated[str, _rate_option("listing", "The listing agent's share, e.g. 45 or 45,5.")],
+    platform_rate: Annotated[str, _rate_option("platform", "The platform's share.")],
+    buying_rate: Annotated[str, _rate_option("buying", "The buying agent's share (0 for a single deal).")] = "0",
+    database_url: DatabaseUrl = None,
+) -> None:
+    """Set the split for deals that close from now on; the rates add up to 100 (set_commission_split)."""
+    with _reported(), _client(ctx, database_url) as vic:
+        row = vic.set_commission_split(deal_kind=deal_kind, listing_rate=_rate(listing_rate),
+                                       buying_rate=_rate(buying_rate), platform_rate=_rate(platform_rate))
+    _show_split([row])
+
+
+@commission.command("status")
+def commission_status(
+    ctx: typer.Context,
+    commission_id: Annotated[
+        str, typer.Argument(metavar="COMMISSION_ID", help="The platform_commissions row (uuid).", show_default=False)
+    ],
+    status: Annotated[str, typer.Argument(metavar="STATUS", help="invoiced or paid.", show_default=False)],
+    database_url: DatabaseUrl = None,
+) -> None:
+    """Move a commission row pending -> invoiced -> paid (set_commission_status)."""
+    with _reported(), _client(ctx, database_url) as vic:
+        row = vic.set_commission_status(commission_id=commission_id, status=status)
+    _show_row(f"commission {row.get('id', '')}", row)

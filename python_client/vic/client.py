@@ -344,3 +344,28 @@ class VicClient:
         no match, grouped by `district`, `type`, `currency` and price band, with how many `signals`.
         Brokers, staff, the bot."""
         return self._rows("unmet_demand", since=since, until=until)
+
+    # ------------------------------------------------------------------------------- commissions
+    def commission_split(self) -> list[Row]:
+        """The split of a closed deal's commission_total, one row per `deal_kind` (single: one agent;
+        cross: co-broking), with `listing_rate`, `buying_rate`, `platform_rate` (percent, adding up to
+        100) and `updated_at`. Any signed-in caller and the bot."""
+        return self._rows("commission_split")
+
+    def set_commission_split(
+        self, *, deal_kind: str, listing_rate: Any, buying_rate: Any, platform_rate: Any
+    ) -> Row:
+        """Set the split for `deal_kind` single or cross: the rates (percent, at most two decimals, as
+        Decimal, int or str) add up to 100, and a single deal's `buying_rate` is 0 (InvalidInput naming
+        the field otherwise). Deals that close afterwards use it; rows already written keep their rates.
+        Admins, owners and the bot (AccessDenied for anyone else). Returns the new split row."""
+        return self._row(
+            "set_commission_split", deal_kind=deal_kind, listing_rate=listing_rate, buying_rate=buying_rate,
+            platform_rate=platform_rate,
+        )
+
+    def set_commission_status(self, *, commission_id: Id, status: str) -> Row:
+        """Move a platform_commissions row pending → invoiced → paid (any other move raises
+        InvalidTransition; its current status changes nothing). Admins, owners and the bot; NotFound for
+        them when the row does not exist, AccessDenied for anyone else. Returns the platform_commissions row."""
+        return self._row("set_commission_status", commission_id=commission_id, status=status)
