@@ -3,43 +3,7 @@
 -- cancel_showing, mark_shown (docs/deals.md). Triggers enforce every rule, so a direct write from the
 -- dashboard meets the same rules as the RPCs.
 
--- Section - Interface with functions/deals.sql
--- private.touch_deal and private.can_act_on_deal belong to functions/deals.sql (applied before this file).
--- Until that file defines them, these stand-ins keep the same contract; they are created only where missing,
--- so the deals.sql versions always win.
-do $$
-begin
-  if to_regprocedure('private.touch_deal(uuid)') is null then
-    execute $sql$
-      create function private.touch_deal(p_deal_id uuid) returns void
-        language sql security definer
-        set search_path = ''
-      as $body$
-        update public.deals set last_activity_at = now() where id = p_deal_id
-      $body$;
-      comment on function private.touch_deal(uuid) is 'Moves the deal''s last_activity_at to now().';
-      revoke execute on function private.touch_deal(uuid) from public, anon;
-    $sql$;
-  end if;
-  if to_regprocedure('private.can_act_on_deal(uuid)') is null then
-    execute $sql$
-      create function private.can_act_on_deal(p_deal_id uuid) returns boolean
-        language sql stable security definer
-        set search_path = ''
-      as $body$
-        select not private.is_api_user() or private.is_staff()
-            or exists (select 1 from public.deals d
-                       where d.id = p_deal_id
-                         and (d.listing_agent_id in (select private.managed_agent_ids())
-                              or d.buying_agent_id in (select private.managed_agent_ids())))
-      $body$;
-      comment on function private.can_act_on_deal(uuid) is 'True for trusted sessions, staff, and the managers of the deal''s listing or buying agent.';
-      revoke execute on function private.can_act_on_deal(uuid) from public, anon;
-      grant execute on function private.can_act_on_deal(uuid) to authenticated, service_role;
-    $sql$;
-  end if;
-end
-$$;
+-- private.touch_deal and private.can_act_on_deal come from functions/deals.sql (applied before this file).
 
 -- Section - Triggers
 

@@ -88,13 +88,9 @@ create policy "The deal's agents read confirmations" on public.deal_confirmation
                         or d.buying_agent_id in (select private.managed_agent_ids()))
          or (select private.is_staff()));
 
+-- Nobody inserts confirmations: entering closing creates them (functions/closing.sql, as the definer).
 drop policy if exists "The deal's agents create confirmations" on public.deal_confirmations;
-create policy "The deal's agents create confirmations" on public.deal_confirmations
-  for insert to authenticated
-  with check (deal_id in (select d.id from public.deals d
-                          where d.listing_agent_id in (select private.managed_agent_ids())
-                             or d.buying_agent_id in (select private.managed_agent_ids()))
-              or (select private.is_staff()));
+revoke insert on table public.deal_confirmations from authenticated, service_role;
 
 drop policy if exists "Agents confirm their own side" on public.deal_confirmations;
 create policy "Agents confirm their own side" on public.deal_confirmations

@@ -67,7 +67,7 @@ LA_PHONE = "+905559000011"     # the listing agent's phone (world)
 # Prices chosen so that the id order (001, 002, 004, 005) is not the price order.
 EXTRA_SQL = f"""
 update public.portfolio_confidential
-  set commission_rate = 4.37,
+  set commission_rate = 3.47,
       private_notes = 'GIZLI-NOT: mal sahibi acele satmak istiyor, pazarlik payi var'
   where portfolio_id = '{LISTING}';
 
@@ -108,7 +108,7 @@ insert into public.portfolio_history (portfolio_id, event_type, old_value, new_v
   ('{LISTING}', 'update', '{{"title": "Eski qqoldtitleqq", "listed_price": 13250000}}',
    '{{"title": "Moda''da deniz manzaralı 3+1", "listed_price": 12500000}}', '{W.listing_agent}', false),
   ('{LISTING}', 'create', null,
-   '{{"owner_name": "Hasan Kaya", "owner_phone": "+905301110001", "min_price": 11950000, "commission_rate": 4.37}}',
+   '{{"owner_name": "Hasan Kaya", "owner_phone": "+905301110001", "min_price": 11950000, "commission_rate": 3.47}}',
    '{W.listing_agent}', true),
   ('{LISTING}', 'update', '{{"min_price": 11950000}}', '{{"min_price": 11800000}}', '{W.listing_agent}', true),
   ('{LISTING}', 'update', '{{"private_notes": "GIZLI-NOT eski"}}',
@@ -123,7 +123,7 @@ CONFIDENTIAL = {
     "owner name": ["Hasan Kaya", "qqowner4qq", "qqowner6qq"],
     "owner phone": ["+905301110001", "5301110001", "5301110004", "5301110006"],
     "floor price": ["11800000", "11.800.000", "11,800,000", "11950000", "26100000", "5010000", "5100000"],
-    "commission rate": ["4.37", "4,37", "3.83", "2.91"],
+    "commission rate": ["3.47", "3,47", "3.83", "2.91"],
     "private notes": ["GIZLI-NOT", "pazarlik payi", "qqnote4qq", "qqnote6qq"],
 }
 HISTORY = {"history": ["qqoldtitleqq", "13250000"]}
@@ -355,7 +355,7 @@ COUNTS = [
     ("floor = 11800001", "select count(*) from public.portfolio_confidential where min_price = 11800001", False),
     ("floor < 12000000", "select count(*) from public.portfolio_confidential where min_price < 12000000", True),
     ("owner phone", "select count(*) from public.portfolio_confidential where owner_phone = '+905301110001'", True),
-    ("commission", "select count(*) from public.portfolio_confidential where commission_rate = 4.37", True),
+    ("commission", "select count(*) from public.portfolio_confidential where commission_rate = 3.47", True),
     ("notes like", "select count(*) from public.portfolio_confidential where private_notes like 'GIZLI%'", True),
     ("exists confidential row", "select count(*) from public.portfolio_confidential where portfolio_id = '2026-001'", True),
     ("price = 12500000", "select count(*) from public.portfolios where listed_price = 12500000", True),
@@ -395,7 +395,7 @@ SIDE_CHANNELS = [
     ("owner name cast", "select 1 from public.portfolio_confidential where owner_name::integer = 1"),
     ("notes cast", "select 1 from public.portfolio_confidential where private_notes::integer = 1"),
     ("owner phone cast", "select 1 from public.portfolio_confidential where owner_phone::date is null"),
-    ("commission division", "select 1 from public.portfolio_confidential where 1 / (commission_rate - 4.37) = 1"),
+    ("commission division", "select 1 from public.portfolio_confidential where 1 / (commission_rate - 3.47) = 1"),
     ("price division", "select 1 from public.portfolios where 1 / (listed_price - 12500000) = 1"),
     ("title cast", "select 1 from public.portfolios where title::integer = 1"),
     ("agent cast", "select 1 from public.portfolios where agent_id::text::integer = 1"),

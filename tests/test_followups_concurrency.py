@@ -49,21 +49,26 @@ def setup(db: psycopg.Connection) -> None:
                        (customer(n), f"+90555100{n:04d}"))
             db.execute("insert into public.deals (id, portfolio_id, customer_id, listing_agent_id) values (%s, %s, %s, %s)",
                        (deal(n), LISTING, customer(n), AGENT))
+        db.execute("insert into public.portfolio_confidential (portfolio_id, commission_rate) values (%s, 2)", (LISTING,))
+        # to closing one legal step at a time: showing, an accepted offer (negotiating, then agreed), closing
         closing = [deal(n) for n in range(CLOSING)]
-        # one legal step at a time; entering closing creates the listing side (written here too, idempotently)
-        for status, extra in (("showing", ""), ("negotiating", ""), ("agreed", ", offer_price = 12000000"),
-                              ("closing", ", closing_price = 12000000")):
-            db.execute(f"update public.deals set status = %s{extra} where id = any(%s::uuid[])", (status, closing))
-        db.execute("""insert into public.deal_confirmations (deal_id, agent_id, role)
-                      select id, listing_agent_id, 'listing' from public.deals where id = any(%s::uuid[])
-                      on conflict (deal_id, role) do nothing""", (closing,))
+        db.execute("update public.deals set status = 'showing' where id = any(%s::uuid[])", (closing,))
+        db.execute("""insert into public.deal_negotiations (deal_id, from_contact_id, to_contact_id, amount)
+                      select id, customer_id, listing_agent_id, 12000000 from public.deals where id = any(%s::uuid[])""",
+                   (closing,))
+        db.execute("update public.deal_negotiations set status = 'accepted'")
+        db.execute("update public.deals set status = 'closing' where id = any(%s::uuid[])", (closing,))
 
 
 def reset(db: psycopg.Connection) -> None:
-    """A clean slate: no task, every side due a reminder, every deal idle for ten days."""
+    """A clean slate: no task, every closing side new again and due a reminder (reminder_sent never goes back
+    to false: the rows are written anew), every deal idle for ten days."""
     with db.transaction():
         db.execute("delete from public.tasks")
-        db.execute("update public.deal_confirmations set reminder_sent = false, created_at = now() - interval '2 days'")
+        db.execute("delete from public.deal_confirmations")
+        db.execute("""insert into public.deal_confirmations (deal_id, agent_id, role, created_at)
+                      select id, listing_agent_id, 'listing', now() - interval '2 days' from public.deals
+                      where status = 'closing'""")
         db.execute("update public.deals set last_activity_at = now() - interval '10 days'")
 
 

@@ -80,7 +80,7 @@ The statements (one per table and action; `TARGETS[table]`):
   2026-001; portfolio_history a row for 2026-001; requests a new request of owner_customer assigned
   to listing_agent; market_signals a search signal from owner_customer; portfolio_request_matches
   2026-002 x the request; deals 2026-002 x lead with listing_agent; showings 2026-002 for
-  owner_customer in deal B three days ahead (deal A is closing: no new slot); deal_confirmations deal B's listing side;
+  owner_customer in deal B three days ahead; deal_confirmations: nobody (closing creates them);
   deal_negotiations a pending offer from owner_customer to listing_agent on deal B;
   platform_commissions deal A's platform row; sessions a new session of owner_customer;
   message_log a new inbound message from owner_customer; interaction_tracker the row of `lead`;
@@ -263,25 +263,25 @@ insert into public.portfolio_request_matches (id, portfolio_id, request_id, matc
   on conflict (portfolio_id, request_id) do update
     set id = excluded.id, notified = true, notified_agent_id = excluded.notified_agent_id;
 
--- Deals start matched and move one legal step at a time; scheduling the showing moves deal A to showing.
+-- Deals start matched and move only through the status machine (the triggers set prices and confirmations).
 insert into public.deals (id, portfolio_id, customer_id, listing_agent_id, buying_agent_id, match_id, request_id,
-                          created_by, status) values
+                          created_by) values
   ('{_W.deal}', '{_W.listing}', '{_W.owner_customer}', '{_W.listing_agent}', null, '{_W.match}', '{_W.request}',
-   '{_W.listing_agent}', 'matched'),
+   '{_W.listing_agent}'),
   ('{_W.deal_b}', '{_W.listing_b}', '{_W.owner_customer}', '{_W.listing_agent}', null, null, null,
-   '{_W.listing_agent}', 'matched');
+   '{_W.listing_agent}');
 
-insert into public.showings (id, request_id, portfolio_id, agent_id, customer_id, deal_id, scheduled_at, status)
+insert into public.showings (id, request_id, portfolio_id, agent_id, customer_id, deal_id, scheduled_at, ends_at,
+                             status)
   values ('{_W.showing}', '{_W.request}', '{_W.listing}', '{_W.listing_agent}', '{_W.owner_customer}', '{_W.deal}',
-          now() + interval '1 day', 'scheduled');
+          now() + interval '1 day', now() + interval '1 day 1 hour', 'scheduled');
+update public.deals set status = 'showing' where status = 'matched';
+update public.deals set status = 'negotiating' where id = '{_W.deal_b}';
 
-update public.deals set status = 'showing' where id = '{_W.deal_b}' and status = 'matched';
-update public.deals set status = 'negotiating' where id in ('{_W.deal}', '{_W.deal_b}');
-update public.deals set status = 'agreed', offer_price = 12200000 where id = '{_W.deal}';
-update public.deals set status = 'closing', closing_price = 12200000, commission_total = 244000 where id = '{_W.deal}';
-
-insert into public.deal_negotiations (id, deal_id, from_contact_id, to_contact_id, amount, status)
-  values ('{_W.negotiation}', '{_W.deal}', '{_W.owner_customer}', '{_W.listing_agent}', 12200000, 'accepted');
+insert into public.deal_negotiations (id, deal_id, from_contact_id, to_contact_id, amount)
+  values ('{_W.negotiation}', '{_W.deal}', '{_W.owner_customer}', '{_W.listing_agent}', 12200000);
+update public.deal_negotiations set status = 'accepted' where id = '{_W.negotiation}';
+update public.deals set status = 'closing' where id = '{_W.deal}';
 
 insert into public.deal_confirmations (id, deal_id, agent_id, role, confirmed)
   values ('{_W.confirmation}', '{_W.deal}', '{_W.listing_agent}', 'listing', false)
@@ -379,9 +379,9 @@ TARGETS: dict[str, Target] = {t.table: t for t in (
        insert into public.deals (portfolio_id, customer_id, listing_agent_id, created_by)
        values ('{_W.listing_b}', '{_W.lead}', '{_W.listing_agent}', '{_W.listing_agent}')"""),
     _t("showings", f"id = '{_W.showing}'", "request_id", f"""
-       insert into public.showings (portfolio_id, agent_id, customer_id, deal_id, scheduled_at)
-       values ('{_W.listing_b}', '{_W.listing_agent}', '{_W.owner_customer}', '{_W.deal_b}',
-               now() + interval '3 days')"""),
+       insert into public.showings (request_id, portfolio_id, agent_id, customer_id, deal_id, scheduled_at, ends_at)
+       values ('{_W.request}', '{_W.listing_b}', '{_W.listing_agent}', '{_W.owner_customer}', '{_W.deal_b}',
+               now() + interval '3 days', now() + interval '3 days 1 hour')"""),
     _t("deal_confirmations", f"id = '{_W.confirmation}'", "reminder_sent", f"""
        insert into public.deal_confirmations (deal_id, agent_id, role)
        values ('{_W.deal_b}', '{_W.listing_agent}', 'listing')"""),

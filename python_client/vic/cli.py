@@ -2,7 +2,7 @@
 any PostgreSQL (Supabase included) with --database-url or VIC_DATABASE_URL.
 
 `vic contact …`, `vic agent …`, `vic visibility …`, `vic listing …`, `vic request …`, `vic match …`,
-`vic market …`, `vic showing …` and `vic task …` call the RPC functions through `vic.client.VicClient`, one command per function, as the database's own user (the dashboard
+`vic market …`, `vic commission …`, `vic showing …` and `vic task …` call the RPC functions through `vic.client.VicClient`, one command per function, as the database's own user (the dashboard
 admin), or acting as a contact (`vic --as <contact id> …`, env VIC_AS) or as the bot
 (`vic --service-role …`), exactly as PostgREST would.
 
@@ -18,6 +18,7 @@ import re
 from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
+from decimal import Decimal
 from typing import Annotated, Any, NoReturn
 from zoneinfo import ZoneInfo
 
@@ -45,10 +46,14 @@ listing = typer.Typer(no_args_is_help=True, help="Listings (portföy): create, u
 app.add_typer(listing, name="listing")
 request = typer.Typer(no_args_is_help=True, help="Requests (talepler): create, criteria, assign, close.")
 app.add_typer(request, name="request")
+deal = typer.Typer(no_args_is_help=True, help="Deals: open, offers, dual-confirm closing, cancel.")
+app.add_typer(deal, name="deal")
 match = typer.Typer(no_args_is_help=True, help="Matches of listings and requests: why a pair matches.")
 app.add_typer(match, name="match")
 market = typer.Typer(no_args_is_help=True, help="Market signals: unmet demand.")
 app.add_typer(market, name="market")
+commission = typer.Typer(no_args_is_help=True, help="Commissions: the split of commission_total, and each row's status.")
+app.add_typer(commission, name="commission")
 showing = typer.Typer(no_args_is_help=True, help="Showings (yer gösterme): schedule, reschedule, cancel, mark shown.")
 app.add_typer(showing, name="showing")
 task = typer.Typer(no_args_is_help=True, help="Tasks and stale work: follow-ups, stale deals, done, cancel.")
@@ -773,6 +778,106 @@ def request_close(ctx: typer.Context, request_id: RequestIdArg, database_url: Da
     _show_request(row)
 
 
+# ------------------------------------------------------------------------------------- deals
+DealIdArg = Annotated[str, typer.Argument(metavar="DEAL_ID", help="The deal (uuid).", show_default=False)]
+OfferIdArg = Annotated[str, typer.Argument(metavar="OFFER_ID", help="The offer (uuid).", show_default=False)]
+AmountArg = Annotated[
+    str, typer.Argument(metavar="AMOUNT", help="Whole units: 12000000 or 12.000.000.", show_default=False)
+]
+DEAL_FIELDS = ("id", "portfolio_id", "customer_id", "listing_agent_id", "buying_agent_id", "is_cross_agent", "status",
+               "offer_price", "closing_price", "commission_total", "cancel_reason", "last_activity_at", "closed_at")
+
+
+def _show_deal(row: Mapping[str, Any]) -> None:
+    _show_row(f"deal {row.get('id', '')}", {k: row[k] for k in DEAL_FIELDS if k in row})
+
+
+def _show_offer(row: Mapping[str, Any]) -> None:
+    _show_row(f"offer {row.get('id', '')}", row)
+
+
+@deal.command("open")
+def deal_open(
+    ctx: typer.Context,
+    match_id: Annotated[str | None, typer.Option("--match", help="Open from this match (uuid).")] = None,
+    portfolio_id: Annotated[str | None, typer.Option("--listing", help="The listing, e.g. 2026-001.")] = None,
+    customer_id: Annotated[str | None, typer.Option("--customer", help="The customer (uuid).")] = None,
+    request_id: Annotated[str | None, typer.Option("--request", help="The customer's request (uuid).")] = None,
+    database_url: DatabaseUrl = None,
+) -> None:
+    """Open a deal from a match, or for a listing and a customer or request (open_deal)."""
+    with _reported(), _client(ctx, database_url) as vic:
+        row = vic.open_deal(match_id=match_id, portfolio_id=portfolio_id, customer_id=customer_id,
+                            request_id=request_id)
+    _show_deal(row)
+
+
+@deal.command("cancel")
+def deal_cancel(
+    ctx: typer.Context,
+    deal_id: DealIdArg,
+    reason: Annotated[str, typer.Option(help="Why the deal is cancelled.", show_default=False)],
+    database_url: DatabaseUrl = None,
+) -> None:
+    """Cancel an open deal, saying why (cancel_deal)."""
+    with _reported(), _client(ctx, database_url) as vic:
+        row = vic.cancel_deal(deal_id=deal_id, reason=reason)
+    _show_deal(row)
+
+
+@deal.command("offer")
+def deal_offer(ctx: typer.Context, deal_id: DealIdArg, amount: AmountArg, database_url: DatabaseUrl = None) -> None:
+    """Make an offer to the other party (make_offer)."""
+    with _reported(), _client(ctx, database_url) as vic:
+        row = vic.make_offer(deal_id=deal_id, amount=_amount(amount))
+    _show_offer(row)
+
+
+@deal.command("counter")
+def deal_counter(ctx: typer.Context, offer_id: OfferIdArg, amount: AmountArg, database_url: DatabaseUrl = None) -> None:
+    """Counter the pending offer made to you (counter_offer)."""
+    with _reported(), _client(ctx, database_url) as vic:
+        row = vic.counter_offer(offer_id=offer_id, amount=_amount(amount))
+    _show_offer(row)
+
+
+@deal.command("accept")
+def deal_accept(ctx: typer.Context, offer_id: OfferIdArg, database_url: DatabaseUrl = None) -> None:
+    """Accept the pending offer made to you: the deal is agreed (accept_offer)."""
+    with _reported(), _client(ctx, database_url) as vic:
+        row = vic.accept_offer(offer_id=offer_id)
+    _show_offer(row)
+
+
+@deal.command("reject")
+def deal_reject(ctx: typer.Context, offer_id: OfferIdArg, database_url: DatabaseUrl = None) -> None:
+    """Reject the pending offer made to you (reject_offer)."""
+    with _reported(), _client(ctx, database_url) as vic:
+        row = vic.reject_offer(offer_id=offer_id)
+    _show_offer(row)
+
+
+@deal.command("close")
+def deal_close(
+    ctx: typer.Context,
+    deal_id: DealIdArg,
+    price: Annotated[str | None, _amount_option("The closing price (default: the agreed price)")] = None,
+    database_url: DatabaseUrl = None,
+) -> None:
+    """Start closing an agreed deal: each agent side must then confirm (start_closing)."""
+    with _reported(), _client(ctx, database_url) as vic:
+        row = vic.start_closing(deal_id=deal_id, closing_price=_amount(price))
+    _show_deal(row)
+
+
+@deal.command("confirm")
+def deal_confirm(ctx: typer.Context, deal_id: DealIdArg, database_url: DatabaseUrl = None) -> None:
+    """Confirm your side of a closing deal; the last side closes it (confirm_closing)."""
+    with _reported(), _client(ctx, database_url) as vic:
+        row = vic.confirm_closing(deal_id=deal_id)
+    _show_row(f"deal {deal_id}", row)
+
+
 # ------------------------------------------------------------------------------------- matching, market
 def _mark(passed: Any) -> str:
     return "[green]yes[/]" if passed else "[red]no[/]"
@@ -833,8 +938,76 @@ def market_unmet(
     out.print(table)
 
 
+# ------------------------------------------------------------------------------------- commissions
+# 45, 45.5 or 45,5 (Turkish decimal comma)
+_RATE = re.compile(r"[0-9]{1,3}(?:[.,][0-9]+)?")
+
+
+def _rate(text: str | None) -> Decimal | str | None:
+    """A percentage as typed, exactly (Decimal, never float). What does not read as one is passed on as
+    typed, for the database to reject naming the field."""
+    if text is None:
+        return None
+    text = text.strip()
+    return Decimal(text.replace(",", ".")) if _RATE.fullmatch(text) else text
+
+
+def _rate_option(name: str, help: str) -> Any:
+    return typer.Option(f"--{name}", metavar="PERCENT", help=help, show_default=False)
+
+
+def _show_split(rows: Sequence[Mapping[str, Any]]) -> None:
+    table = Table(title="Commission split (percent of commission_total)", title_justify="left")
+    for header in ("deal kind", "listing", "buying", "platform", "updated at"):
+        table.add_column(header, no_wrap=True, justify="right" if header in ("listing", "buying", "platform") else "left")
+    for row in rows:
+        table.add_row(*(escape(_text(row.get(k)))
+                        for k in ("deal_kind", "listing_rate", "buying_rate", "platform_rate", "updated_at")))
+    out.print(table)
+
+
+@commission.command("split")
+def commission_split(ctx: typer.Context, database_url: DatabaseUrl = None) -> None:
+    """The split of commission_total for single and cross (co-broking) deals (commission_split)."""
+    with _reported(), _client(ctx, database_url) as vic:
+        rows = vic.commission_split()
+    _show_split(rows)
+
+
+@commission.command("set-split")
+def commission_set_split(
+    ctx: typer.Context,
+    deal_kind: Annotated[
+        str, typer.Argument(metavar="DEAL_KIND", help="single (one agent) or cross (co-broking).", show_default=False)
+    ],
+    listing_rate: Annotated[str, _rate_option("listing", "The listing agent's share, e.g. 45 or 45,5.")],
+    platform_rate: Annotated[str, _rate_option("platform", "The platform's share.")],
+    buying_rate: Annotated[str, _rate_option("buying", "The buying agent's share (0 for a single deal).")] = "0",
+    database_url: DatabaseUrl = None,
+) -> None:
+    """Set the split for deals that close from now on; the rates add up to 100 (set_commission_split)."""
+    with _reported(), _client(ctx, database_url) as vic:
+        row = vic.set_commission_split(deal_kind=deal_kind, listing_rate=_rate(listing_rate),
+                                       buying_rate=_rate(buying_rate), platform_rate=_rate(platform_rate))
+    _show_split([row])
+
+
+@commission.command("status")
+def commission_status(
+    ctx: typer.Context,
+    commission_id: Annotated[
+        str, typer.Argument(metavar="COMMISSION_ID", help="The platform_commissions row (uuid).", show_default=False)
+    ],
+    status: Annotated[str, typer.Argument(metavar="STATUS", help="invoiced or paid.", show_default=False)],
+    database_url: DatabaseUrl = None,
+) -> None:
+    """Move a commission row pending -> invoiced -> paid (set_commission_status)."""
+    with _reported(), _client(ctx, database_url) as vic:
+        row = vic.set_commission_status(commission_id=commission_id, status=status)
+    _show_row(f"commission {row.get('id', '')}", row)
+
+
 # ------------------------------------------------------------------------------------- showings
-DealIdArg = Annotated[str, typer.Argument(metavar="DEAL_ID", help="The deal (uuid).", show_default=False)]
 ShowingIdArg = Annotated[str, typer.Argument(metavar="SHOWING_ID", help="The showing (uuid).", show_default=False)]
 TaskIdArg = Annotated[str, typer.Argument(metavar="TASK_ID", help="The task (uuid).", show_default=False)]
 WhenArg = Annotated[

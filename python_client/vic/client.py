@@ -276,6 +276,60 @@ class VicClient:
         its matches are removed. The customer, its agent, staff, the bot. Returns the requests row."""
         return self._row("close_request", request_id=request_id)
 
+    # ------------------------------------------------------------------------------- deals
+    def open_deal(
+        self,
+        *,
+        match_id: Id | None = None,
+        portfolio_id: str | None = None,
+        customer_id: Id | None = None,
+        request_id: Id | None = None,
+    ) -> Row:
+        """Open a deal (status matched) from a match, or for a listing and a customer or request. The
+        listing agent comes from the listing, the buying agent from the request's agent (or the calling
+        agent bringing its own customer). One open deal per listing and customer (Conflict). The listing
+        side for its customers or a match of its listing; the buying side for its customers on a listing
+        it sees; staff, the bot. Returns the deals row."""
+        return self._row("open_deal", match_id=match_id, portfolio_id=portfolio_id, customer_id=customer_id,
+                         request_id=request_id)
+
+    def cancel_deal(self, *, deal_id: Id, reason: str) -> Row:
+        """Cancel an open deal with a `reason` (InvalidTransition once closed or cancelled). The deal's
+        agents, their brokers, staff, the bot. Returns the deals row."""
+        return self._row("cancel_deal", deal_id=deal_id, reason=reason)
+
+    def make_offer(self, *, deal_id: Id, amount: int) -> Row:
+        """Offer `amount` (whole units) on a deal that is showing or negotiating, addressed to the other
+        party; one pending offer at a time (Conflict). The listing agent or the buyer's side. Returns
+        the deal_negotiations row."""
+        return self._row("make_offer", deal_id=deal_id, amount=amount)
+
+    def counter_offer(self, *, offer_id: Id, amount: int) -> Row:
+        """Counter the pending offer addressed to the caller: it becomes countered and a new pending
+        offer of `amount` goes the other way. Returns the new deal_negotiations row."""
+        return self._row("counter_offer", offer_id=offer_id, amount=amount)
+
+    def accept_offer(self, *, offer_id: Id) -> Row:
+        """Accept the pending offer addressed to the caller: the deal becomes agreed at its amount.
+        Returns the deal_negotiations row."""
+        return self._row("accept_offer", offer_id=offer_id)
+
+    def reject_offer(self, *, offer_id: Id) -> Row:
+        """Reject the pending offer addressed to the caller; the deal stays negotiating. Returns the
+        deal_negotiations row."""
+        return self._row("reject_offer", offer_id=offer_id)
+
+    def start_closing(self, *, deal_id: Id, closing_price: int | None = None) -> Row:
+        """Move an agreed deal to closing at `closing_price` (None = the agreed price): one confirmation
+        per agent side is created. The deal's agents, their brokers, staff, the bot. Returns the deals row."""
+        return self._row("start_closing", deal_id=deal_id, closing_price=closing_price)
+
+    def confirm_closing(self, *, deal_id: Id) -> Row:
+        """Confirm the caller's side of a closing deal. `outcome` is confirmed (waiting for
+        `waiting_for`), closed (this confirmation closed the deal: listing sold, request closed,
+        commissions, contract), already_confirmed or already_closed (nothing changed)."""
+        return self._row("confirm_closing", deal_id=deal_id)
+
     # ------------------------------------------------------------------------------- matching
     def explain_match(self, *, portfolio_id: str, request_id: Id) -> list[Row]:
         """Why a listing and a request match or not: one row per criterion (`criterion`, `passed`,
@@ -290,6 +344,31 @@ class VicClient:
         no match, grouped by `district`, `type`, `currency` and price band, with how many `signals`.
         Brokers, staff, the bot."""
         return self._rows("unmet_demand", since=since, until=until)
+
+    # ------------------------------------------------------------------------------- commissions
+    def commission_split(self) -> list[Row]:
+        """The split of a closed deal's commission_total, one row per `deal_kind` (single: one agent;
+        cross: co-broking), with `listing_rate`, `buying_rate`, `platform_rate` (percent, adding up to
+        100) and `updated_at`. Any signed-in caller and the bot."""
+        return self._rows("commission_split")
+
+    def set_commission_split(
+        self, *, deal_kind: str, listing_rate: Any, buying_rate: Any, platform_rate: Any
+    ) -> Row:
+        """Set the split for `deal_kind` single or cross: the rates (percent, at most two decimals, as
+        Decimal, int or str) add up to 100, and a single deal's `buying_rate` is 0 (InvalidInput naming
+        the field otherwise). Deals that close afterwards use it; rows already written keep their rates.
+        Admins, owners and the bot (AccessDenied for anyone else). Returns the new split row."""
+        return self._row(
+            "set_commission_split", deal_kind=deal_kind, listing_rate=listing_rate, buying_rate=buying_rate,
+            platform_rate=platform_rate,
+        )
+
+    def set_commission_status(self, *, commission_id: Id, status: str) -> Row:
+        """Move a platform_commissions row pending → invoiced → paid (any other move raises
+        InvalidTransition; its current status changes nothing). Admins, owners and the bot; NotFound for
+        them when the row does not exist, AccessDenied for anyone else. Returns the platform_commissions row."""
+        return self._row("set_commission_status", commission_id=commission_id, status=status)
 
     # ------------------------------------------------------------------------------- showings
     def schedule_showing(self, *, deal_id: Id, scheduled_at: Any, duration: Any | None = None) -> Row:

@@ -27,6 +27,8 @@ insert into public.portfolios (id, agent_id, type, listing_type, title, district
   ('2026-001', '00000000-0000-0000-0000-0000000000a1', 'daire', 'sale', 'Moda''da 3+1', 'Kadıköy', '3+1', 12500000),
   ('2026-002', '00000000-0000-0000-0000-0000000000a1', 'daire', 'sale', 'Fenerbahçe''de 2+1', 'Kadıköy', '2+1', 9500000),
   ('2026-003', '00000000-0000-0000-0000-0000000000a2', 'daire', 'sale', 'Bebek''te 4+1', 'Beşiktaş', '4+1', 30000000);
+insert into public.portfolio_confidential (portfolio_id, commission_rate)
+select id, 2.00 from public.portfolios;
 -- d1 stale (10 days), d2 fresh (2 days), d3 stale but cancelled, d4 stale and closing (a1 alone),
 -- d5 closing co-broking (a2 lists, a1 brings c1), idle 1 day; d6 was closing, then cancelled (fresh).
 insert into public.deals (id, portfolio_id, customer_id, listing_agent_id, buying_agent_id) values
@@ -38,14 +40,13 @@ insert into public.deals (id, portfolio_id, customer_id, listing_agent_id, buyin
    '00000000-0000-0000-0000-0000000000a1'),
   ('00000000-0000-0000-0000-0000000000d6', '2026-002', '00000000-0000-0000-0000-0000000000c2', '00000000-0000-0000-0000-0000000000a1', null);
 update public.deals set status = 'cancelled', cancel_reason = 'Müşteri vazgeçti' where id = '00000000-0000-0000-0000-0000000000d3';
+-- d4, d5, d6 to closing, one legal step at a time: showing, an accepted offer (negotiating, agreed), closing.
 update public.deals set status = 'showing' where id in ('00000000-0000-0000-0000-0000000000d4', '00000000-0000-0000-0000-0000000000d5', '00000000-0000-0000-0000-0000000000d6');
-update public.deals set status = 'negotiating' where id in ('00000000-0000-0000-0000-0000000000d4', '00000000-0000-0000-0000-0000000000d5', '00000000-0000-0000-0000-0000000000d6');
-update public.deals set status = 'agreed', offer_price = 12000000 where id = '00000000-0000-0000-0000-0000000000d4';
-update public.deals set status = 'agreed', offer_price = 29000000 where id = '00000000-0000-0000-0000-0000000000d5';
-update public.deals set status = 'agreed', offer_price = 9000000 where id = '00000000-0000-0000-0000-0000000000d6';
-update public.deals set status = 'closing', closing_price = 12000000 where id = '00000000-0000-0000-0000-0000000000d4';
-update public.deals set status = 'closing', closing_price = 29000000 where id = '00000000-0000-0000-0000-0000000000d5';
-update public.deals set status = 'closing', closing_price = 9000000 where id = '00000000-0000-0000-0000-0000000000d6';
+insert into public.deal_negotiations (deal_id, from_contact_id, to_contact_id, amount)
+select id, case when is_cross_agent then buying_agent_id else customer_id end, listing_agent_id, 9000000 from public.deals
+where id in ('00000000-0000-0000-0000-0000000000d4', '00000000-0000-0000-0000-0000000000d5', '00000000-0000-0000-0000-0000000000d6');
+update public.deal_negotiations set status = 'accepted';
+update public.deals set status = 'closing' where id in ('00000000-0000-0000-0000-0000000000d4', '00000000-0000-0000-0000-0000000000d5', '00000000-0000-0000-0000-0000000000d6');
 -- Entering closing creates the sides (functions/closing.sql); written here too for databases without it.
 insert into public.deal_confirmations (deal_id, agent_id, role) values
   ('00000000-0000-0000-0000-0000000000d4', '00000000-0000-0000-0000-0000000000a1', 'listing'),

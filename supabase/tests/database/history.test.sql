@@ -176,11 +176,18 @@ select results_eq($$select h.is_confidential, h.event_type, h.new_value ? 'min_p
 reset role;
 
 -- ===================================================================================== sold
-insert into public.deals (portfolio_id, customer_id, listing_agent_id, created_by, status)
-values ('2026-100', '00000000-0000-0000-0000-0000000000c1', '00000000-0000-0000-0000-0000000000a1',
-        '00000000-0000-0000-0000-0000000000a1', 'closed');
+-- a deal walked to closing; its (only) confirmation closes it, which sells the listing
+update public.portfolio_confidential set commission_rate = 2.00 where portfolio_id = '2026-100';
+insert into public.deals (portfolio_id, customer_id, created_by)
+values ('2026-100', '00000000-0000-0000-0000-0000000000c1', '00000000-0000-0000-0000-0000000000a1');
+update public.deals set status = 'showing' where portfolio_id = '2026-100';
+insert into public.deal_negotiations (deal_id, from_contact_id, to_contact_id, amount)
+select id, customer_id, customer_id, 13000000 from public.deals where portfolio_id = '2026-100';
+update public.deal_negotiations set status = 'accepted';
+update public.deals set status = 'closing' where portfolio_id = '2026-100';
+select count(*) from pg_temp.h_new();  -- the commission rate's row is not the subject here
 select pg_temp.act_as_db();
-select lives_ok($$update public.portfolios set status = 'sold' where id = '2026-100'$$, 'the closed deal sells the listing');
+select lives_ok($$update public.deal_confirmations set confirmed = true$$, 'the closing deal sells the listing');
 select results_eq($$select * from pg_temp.h_new()$$,
   $$values (false, 'sold'::text, '{"status": "active"}'::jsonb, '{"status": "sold"}'::jsonb, null::uuid)$$,
   'a sold row with only the status (the database acting: changed_by NULL)');
@@ -193,7 +200,7 @@ grant select on t_expect to authenticated;
 -- ===================================================================================== readers
 select pg_temp.act_as('00000000-0000-0000-0000-0000000000a1');
 select is(pg_temp.h_count(), (select total from t_expect), 'the listing agent reads every row, confidential ones too');
-select is(pg_temp.h_count(true), 4::bigint, '(among them the four confidential rows)');
+select is(pg_temp.h_count(true), 5::bigint, '(among them the five confidential rows)');
 reset role;
 select pg_temp.act_as('00000000-0000-0000-0000-0000000000b1');
 select is(pg_temp.h_count(true), (select confidential from t_expect),

@@ -287,13 +287,19 @@ select matches(pg_temp.err($$update public.portfolios set status = 'sold' where 
 reset role;
 select matches(pg_temp.err($$update public.portfolios set status = 'sold' where id = (select l2 from t_ids)$$),
   '^VC002: .*active.*sold', 'nor can the database owner without a closed deal');
-insert into public.deals (portfolio_id, customer_id, listing_agent_id, created_by, status)
-values ((select l2 from t_ids), '00000000-0000-0000-0000-0000000000c1', '00000000-0000-0000-0000-0000000000a1',
-        '00000000-0000-0000-0000-0000000000a1', 'negotiating');
+insert into public.portfolio_confidential (portfolio_id, commission_rate) values ((select l2 from t_ids), 2.00)
+  on conflict (portfolio_id) do update set commission_rate = excluded.commission_rate;
+insert into public.deals (portfolio_id, customer_id, created_by)
+values ((select l2 from t_ids), '00000000-0000-0000-0000-0000000000c1', '00000000-0000-0000-0000-0000000000a1');
+update public.deals set status = 'showing' where portfolio_id = (select l2 from t_ids);
+insert into public.deal_negotiations (deal_id, from_contact_id, to_contact_id, amount)
+select id, customer_id, customer_id, 1000000 from public.deals where portfolio_id = (select l2 from t_ids);
+update public.deal_negotiations set status = 'accepted';
+update public.deals set status = 'closing' where portfolio_id = (select l2 from t_ids);
 select matches(pg_temp.err($$update public.portfolios set status = 'sold' where id = (select l2 from t_ids)$$),
-  '^VC002: ', 'an open deal is not enough');
-update public.deals set status = 'closed' where portfolio_id = (select l2 from t_ids);
-select lives_ok($$update public.portfolios set status = 'sold' where id = (select l2 from t_ids)$$, 'with a closed deal the listing is sold');
+  '^VC002: ', 'an open deal is not enough, even closing');
+update public.deal_confirmations set confirmed = true;
+select is((select status from public.portfolios where id = (select l2 from t_ids)), 'sold', 'the deal''s closing sells the listing');
 select pg_temp.act_as('00000000-0000-0000-0000-0000000000a1');
 select matches(pg_temp.err($$select public.reactivate_listing((select l2 from t_ids))$$), '^VC002: .*sold.*active',
   'sold is final: no reactivation (VC002 naming both states)');

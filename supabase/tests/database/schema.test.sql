@@ -26,8 +26,8 @@ select columns_are('public', 'portfolio_request_matches', array['id', 'portfolio
 select columns_are('public', 'portfolios', array['id', 'agent_id', 'type', 'listing_type', 'title', 'description', 'city', 'district', 'rooms', 'listed_price', 'currency', 'status', 'district_norm', 'district_keys', 'type_keys', 'match_floor', 'price_reach', 'price_band_min', 'price_band_max', 'public_vector', 'search_vector', 'created_at', 'updated_at']);
 select columns_are('public', 'requests', array['id', 'customer_id', 'assigned_agent', 'request_type', 'criteria', 'status', 'source_session_id', 'crit_districts', 'crit_types', 'crit_rooms', 'crit_currency', 'crit_min_price', 'crit_max_price', 'crit_budget', 'created_at', 'updated_at']);
 select columns_are('public', 'sessions', array['id', 'contact_id', 'status', 'last_message_at', 'intent', 'district', 'property_type', 'rooms', 'max_price', 'language', 'qualifying_completeness', 'created_at', 'updated_at']);
-select columns_are('public', 'showings', array['id', 'request_id', 'portfolio_id', 'agent_id', 'customer_id', 'buying_agent_id', 'deal_id', 'scheduled_at', 'status', 'created_at', 'updated_at']);
-select columns_are('public', 'tasks', array['id', 'agent_id', 'task_type', 'title', 'related_contact', 'related_portfolio', 'due_at', 'status', 'completed_at', 'created_at', 'updated_at']);
+select columns_are('public', 'showings', array['id', 'request_id', 'portfolio_id', 'agent_id', 'customer_id', 'buying_agent_id', 'deal_id', 'scheduled_at', 'ends_at', 'status', 'created_at', 'updated_at']);
+select columns_are('public', 'tasks', array['id', 'agent_id', 'task_type', 'title', 'related_contact', 'related_portfolio', 'deal_id', 'due_at', 'status', 'completed_at', 'created_at', 'updated_at']);
 
 -- Primary keys.
 select col_is_pk('public', t, c, format('%s.%s is the primary key', t, c))

@@ -32,8 +32,9 @@ insert into public.agent_profiles (contact_id, role, office) values
 insert into public.portfolios (id, agent_id, type, listing_type, title, district, rooms, listed_price) values
   ('2026-001', '00000000-0000-0000-0000-0000000000a1', 'daire', 'sale', 'Moda''da deniz manzaralı 3+1', 'Kadıköy', '3+1', 12500000),
   ('2026-002', '00000000-0000-0000-0000-0000000000a1', 'villa', 'sale', 'Çengelköy''de bahçeli villa', 'Üsküdar', '5+2', 40000000);
-insert into public.portfolio_confidential (portfolio_id, owner_name, owner_phone, min_price, commission_rate, private_notes)
-values ('2026-001', 'Hasan Kaya', '+905301110001', 11800000, 2.50, 'Mal sahibi acele satmak istiyor');
+insert into public.portfolio_confidential (portfolio_id, owner_name, owner_phone, min_price, commission_rate, private_notes) values
+  ('2026-001', 'Hasan Kaya', '+905301110001', 11800000, 2.50, 'Mal sahibi acele satmak istiyor'),
+  ('2026-002', 'Nur Ateş', '+905301110002', 38000000, 2.00, null);
 insert into public.agent_visibility (portfolio_id, agent_id, visibility_level, granted_by)
 values ('2026-001', '00000000-0000-0000-0000-0000000000a2', 'partial', '00000000-0000-0000-0000-0000000000a1');
 insert into public.requests (id, customer_id, assigned_agent, request_type, criteria) values
@@ -205,8 +206,11 @@ select throws_ok(format($$update public.showings set status = 'shown' where id =
 select is((select status from public.deals where id = '00000000-0000-0000-0000-0000000000d3'), 'showing',
   'the first showing moved d3 to showing');
 update public.deals set status = 'negotiating' where id = '00000000-0000-0000-0000-0000000000d2';
-update public.deals set status = 'negotiating' where id = '00000000-0000-0000-0000-0000000000d3';
-update public.deals set status = 'agreed', offer_price = 39000000 where id = '00000000-0000-0000-0000-0000000000d3';
+-- an accepted offer moves d3 to negotiating, then agreed
+insert into public.deal_negotiations (id, deal_id, from_contact_id, to_contact_id, amount) values
+  ('00000000-0000-0000-0000-0000000000f3', '00000000-0000-0000-0000-0000000000d3', '00000000-0000-0000-0000-0000000000c2',
+   '00000000-0000-0000-0000-0000000000a1', 39000000);
+update public.deal_negotiations set status = 'accepted' where id = '00000000-0000-0000-0000-0000000000f3';
 update public.deals set status = 'closing', closing_price = 39000000 where id = '00000000-0000-0000-0000-0000000000d3';
 update public.deals set status = 'cancelled', cancel_reason = 'Müşteri vazgeçti' where id = '00000000-0000-0000-0000-0000000000d4';
 select pg_temp.act_as('00000000-0000-0000-0000-0000000000a1');
