@@ -152,12 +152,31 @@ end
 $$;
 comment on function private.tg_showings__certificate() is 'Trigger: a showing marked shown gets its certificate (documents, type certificate) once, with parties, listing and slot; nothing confidential.';
 
+-- A deal that ends (cancelled, or closed) frees its slots: its showings still scheduled and not yet begun are
+-- cancelled. One whose slot has begun stays, so that it can still be marked shown: its certificate protects
+-- the agent's commission even when the deal fell through. Security definer: whoever ends the deal may not
+-- write every side's showings.
+create or replace function private.tg_deals__free_slots() returns trigger
+  language plpgsql security definer
+  set search_path = ''
+as $$
+begin
+  update public.showings s set status = 'cancelled'
+  where s.deal_id = new.id and s.status = 'scheduled' and s.scheduled_at > now();
+  return null;
+end
+$$;
+comment on function private.tg_deals__free_slots() is 'Trigger: a cancelled or closed deal cancels its showings that are scheduled and not yet begun.';
+
 create or replace trigger _150_slot before insert or update on public.showings
   for each row execute function private.tg_showings__slot();
 create or replace trigger _210_status before insert or update on public.showings
   for each row execute function private.tg_showings__status();
 create or replace trigger _500_deal after insert or update on public.showings
   for each row execute function private.tg_showings__deal();
+create or replace trigger _520_free_slots after update of status on public.deals
+  for each row when (new.status in ('cancelled', 'closed') and old.status is distinct from new.status)
+  execute function private.tg_deals__free_slots();
 create or replace trigger _600_certificate after update of status on public.showings
   for each row when (new.status = 'shown' and old.status is distinct from 'shown')
   execute function private.tg_showings__certificate();

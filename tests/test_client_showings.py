@@ -154,6 +154,20 @@ def test_overlap_is_a_conflict_naming_the_listing(db_url: str) -> None:
             vic.mark_shown(showing_id=later["id"])
 
 
+@pytest.mark.usefixtures("cast")
+def test_an_ended_deal_frees_its_future_slots_only(db_url: str, db: psycopg.Connection) -> None:
+    begun = showing_now(db, OWN_DEAL)
+    with as_(db_url, AGENT) as vic:
+        future = vic.schedule_showing(deal_id=OWN_DEAL, scheduled_at=soon(2))
+        vic.cancel_deal(deal_id=OWN_DEAL, reason="Müşteri vazgeçti")
+    states = dict(db.execute("select id::text, status from public.showings").fetchall())
+    assert states == {str(future["id"]): "cancelled", begun: "scheduled"}
+    with as_(db_url, BUYING_AGENT) as vic:  # the freed slot is free for another party
+        assert vic.schedule_showing(deal_id=CROSS_DEAL, scheduled_at=soon(2))["status"] == "scheduled"
+    with as_(db_url, AGENT) as vic:  # the visit that took place is still certified
+        assert vic.mark_shown(showing_id=begun)["certificate_id"] is not None
+
+
 # ------------------------------------------------------------------------------------ follow-ups, tasks
 @pytest.mark.usefixtures("cast")
 def test_stale_deals_followups_and_tasks(db_url: str, db: psycopg.Connection) -> None:

@@ -7,7 +7,7 @@
 begin;
 create extension if not exists pgtap with schema extensions;
 set local search_path = extensions, public;
-select plan(100);
+select plan(104);
 
 -- Moda Emlak: listing agent a1, broker b1. Boğaziçi: buying agent a2, broker b2. Kuzey Emlak: agent a3,
 -- broker b3 (another office). Admin ad. Customers c1 (a2's) and c2 (a1's).
@@ -327,6 +327,19 @@ select pg_temp.act_as('00000000-0000-0000-0000-0000000000ad');
 select lives_ok($$select public.schedule_showing('00000000-0000-0000-0000-0000000000d1', now() + interval '11 days')$$, 'staff schedule');
 select pg_temp.act_as_bot();
 select lives_ok($$select public.schedule_showing('00000000-0000-0000-0000-0000000000d1', now() + interval '12 days')$$, 'the bot schedules');
+reset role;
+
+-- ===================================================================================== a deal that ends
+select is((select count(*)::integer from public.showings where deal_id = '00000000-0000-0000-0000-0000000000d2' and status = 'scheduled'),
+  3, 'd2 has three future showings');
+select pg_temp.act_as('00000000-0000-0000-0000-0000000000a1');
+select lives_ok($$select public.cancel_deal('00000000-0000-0000-0000-0000000000d2', 'Müşteri başka bir daire aldı')$$, 'd2 is cancelled');
+reset role;
+select is((select array_agg(distinct status) from public.showings where deal_id = '00000000-0000-0000-0000-0000000000d2'),
+  array['cancelled'], 'a cancelled deal''s future showings are cancelled: their slots are free');
+select pg_temp.act_as('00000000-0000-0000-0000-0000000000a2');
+select lives_ok($$select public.schedule_showing('00000000-0000-0000-0000-0000000000d1', now() + interval '7 days')$$,
+  'another party takes a freed slot');
 reset role;
 
 select * from finish();
