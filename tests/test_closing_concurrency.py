@@ -5,7 +5,8 @@ together by a barrier), deal after deal, 200 times. Every time: exactly one of t
 `closed` and the other `confirmed` (whichever came second closed it), no error, and the database holds one
 closing: the deal closed once, one set of three commission rows adding up to commission_total, one
 contract, the listing sold once (one `sold` history row), the request closed. Then both confirm again at
-the same instant: both get the documented `already_closed` answer and nothing changes.
+the same instant: both get the documented `already_closed` answer and nothing changes. The same race is run
+with direct updates of deal_confirmations (the table API a dashboard or PostgREST client uses).
 """
 from __future__ import annotations
 
@@ -47,8 +48,19 @@ update public.deals set status = 'closing';
 """
 
 
-def _race(db_url: str, deal_ids: list[str]) -> dict[str, list[tuple[str, str]]]:
-    """Both agents confirm each deal at the same instant; per deal, the (agent, outcome or error) pairs."""
+CONFIRM = {
+    # the RPC, as the client and the CLI call it
+    "rpc": "select outcome from public.confirm_closing(%(deal)s)",
+    # a direct update as through PostgREST's table API: the triggers alone must close the deal once
+    "update": """with c as (update public.deal_confirmations set confirmed = true
+                            where deal_id = %(deal)s and agent_id = auth.uid() returning deal_id)
+                 select 'confirmed' from c""",
+}
+
+
+def _race(db_url: str, deal_ids: list[str], how: str = "rpc") -> dict[str, list[tuple[str, str]]]:
+    """Both agents confirm each deal at the same instant; per deal, the (agent, outcome or error) pairs.
+    With a direct update the outcome is `closed` when the deal is closed right after it, in its transaction."""
     barrier = threading.Barrier(2)
     results: dict[str, list[tuple[str, str]]] = {d: [] for d in deal_ids}
     lock = threading.Lock()
@@ -59,7 +71,10 @@ def _race(db_url: str, deal_ids: list[str]) -> dict[str, list[tuple[str, str]]]:
                 barrier.wait()
                 try:
                     with act(conn, agent):
-                        outcome = conn.execute("select outcome from public.confirm_closing(%s)", (deal,)).fetchone()[0]
+                        outcome = conn.execute(CONFIRM[how], {"deal": deal}).fetchone()[0]
+                        if how == "update" and conn.execute("select status from public.deals where id = %s",
+                                                            (deal,)).fetchone()[0] == "closed":
+                            outcome = "closed"
                 except psycopg.Error as e:
                     outcome = f"error {e.sqlstate}: {e}"
                 with lock:
@@ -82,9 +97,10 @@ def closing_deals(db: psycopg.Connection) -> list[str]:
     return ids
 
 
+@pytest.mark.parametrize("how", ["rpc", "update"])
 def test_both_sides_confirming_at_once_close_each_deal_exactly_once(db: psycopg.Connection, db_url: str,
-                                                                     closing_deals: list[str]) -> None:
-    results = _race(db_url, closing_deals)
+                                                                     closing_deals: list[str], how: str) -> None:
+    results = _race(db_url, closing_deals, how)
     bad = {d: r for d, r in results.items() if sorted(o for _, o in r) != ["closed", "confirmed"]}
     assert bad == {}, f"{len(bad)} of {DEALS} races did not end in exactly one closing: {list(bad.items())[:3]}"
 
