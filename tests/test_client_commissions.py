@@ -2,7 +2,7 @@
 
 Each test gets a fresh copy of the migrated template (`db_url`); `cast` inserts, as the superuser, an admin, a
 broker and an agent of Moda Emlak, an agent of Beşiktaş, a customer, a sale listing at 2% commission and a deal
-on it closed at 3.333.333, whose commission rows `private.write_commissions` wrote (single split 90/10 of
+on it closed at 3.333.333, whose closing wrote the commission rows (single split 90/10 of
 66.667: 60.000 and 6.667). The superuser connection `db` only reads what the RPCs wrote.
 """
 
@@ -54,11 +54,13 @@ def cast(db: psycopg.Connection) -> None:
         db.execute("insert into public.portfolio_confidential (portfolio_id, commission_rate) values ('2026-001', 2)")
         db.execute("""insert into public.deals (id, portfolio_id, customer_id, listing_agent_id)
                       values (%(deal)s, '2026-001', %(customer)s, %(agent)s)""", ids)
-        for status in ("showing", "negotiating", "agreed", "closing"):
-            db.execute("update public.deals set status = %s where id = %s", (status, DEAL))
-        db.execute("""update public.deals set status = 'closed', closed_at = now(), closing_price = 3333333,
-                        commission_total = private.commission_total(3333333, 2) where id = %s""", (DEAL,))
-        db.execute("select private.write_commissions(%s)", (DEAL,))
+        # closed as the pipeline closes it: an accepted offer, closing, its one side confirmed (trusted session)
+        db.execute("update public.deals set status = 'showing' where id = %s", (DEAL,))
+        db.execute("insert into public.deal_negotiations (deal_id, from_contact_id, to_contact_id, amount) "
+                   "values (%(deal)s, %(customer)s, %(customer)s, 3333333)", ids)
+        db.execute("update public.deal_negotiations set status = 'accepted'")
+        db.execute("update public.deals set status = 'closing' where id = %s", (DEAL,))
+        db.execute("update public.deal_confirmations set confirmed = true where deal_id = %s", (DEAL,))
 
 
 def as_(db_url: str, who: str | None = None, *, service_role: bool = False) -> VicClient:
