@@ -64,7 +64,7 @@ comment on function private.split_commission(bigint, numeric[]) is 'Largest-rema
 
 -- Section - The legal cap on commission_rate
 
--- Taşınmaz Ticareti Hakkında Yönetmelik: at most 4% of the sale price for a sale (VAT excluded); for a rental
+-- Taşınmaz Ticareti Hakkında Yönetmelik (RG 05.06.2018, 30442) md. 20: at most 4% of the sale price for a sale (VAT excluded); for a rental
 -- at most one month's rent, i.e. 100 (the percent is of one month's rent), which the column's own check keeps.
 create or replace function private.check_commission_cap(p_listing_type text, p_commission_rate numeric) returns void
   language plpgsql immutable
@@ -74,7 +74,7 @@ begin
   if p_listing_type = 'sale' and p_commission_rate > 4 then
     raise exception using errcode = 'VC001',
       message = format('commission_rate %s exceeds the legal cap of 4%% of the sale price', p_commission_rate),
-      hint = 'Taşınmaz Ticareti Hakkında Yönetmelik: at most 4% of the sale price (VAT excluded) for a sale, one month''s rent for a rental';
+      hint = 'Taşınmaz Ticareti Hakkında Yönetmelik md. 20: at most 4% of the sale price (VAT excluded) for a sale, one month''s rent for a rental';
   end if;
 end
 $$;

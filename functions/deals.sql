@@ -62,7 +62,12 @@ declare
   v_rate numeric;
 begin
   if tg_op = 'INSERT' then
-    if new.status <> 'matched' then
+    select * into v_listing from public.portfolios where id = new.portfolio_id;
+    if v_listing.status <> 'active' then
+      raise exception using errcode = 'VC002', message = format('listing %s is %s: no new deals', v_listing.id, v_listing.status);
+    elsif (select r.status from public.requests r where r.id = new.request_id) = 'closed' then
+      raise exception using errcode = 'VC002', message = format('request %s is closed: no new deals', new.request_id);
+    elsif new.status <> 'matched' then
       raise exception using errcode = 'VC002', message = format('a deal starts matched, not %s', new.status);
     elsif num_nonnulls(new.offer_price, new.closing_price, new.commission_total, new.closed_at, new.cancel_reason) > 0 then
       raise exception using errcode = 'VC001',
@@ -226,10 +231,6 @@ begin
     raise exception using errcode = 'VC003', message = format('listing %s not found', p_portfolio_id);
   elsif p_request_id is not null and v_request.id is null then
     raise exception using errcode = 'VC003', message = format('request %s not found', p_request_id);
-  elsif v_listing.status <> 'active' then
-    raise exception using errcode = 'VC002', message = format('listing %s is %s: no new deals', v_listing.id, v_listing.status);
-  elsif v_request.status = 'closed' then
-    raise exception using errcode = 'VC002', message = format('request %s is closed: no new deals', v_request.id);
   elsif v_request.request_type is distinct from (case v_listing.listing_type when 'sale' then 'buy' else 'rent' end)
         and v_request.id is not null then
     raise exception using errcode = 'VC001',

@@ -152,13 +152,13 @@ def _close(c: psycopg.Connection, case: Case) -> tuple[str, int]:
     buying = OTHER_AGENT if case.deal_kind == "cross" else None
     deal = c.execute("insert into public.deals (portfolio_id, customer_id, listing_agent_id, buying_agent_id) "
                      "values (%s, %s, %s, %s) returning id", (pid, CUSTOMER, AGENT, buying)).fetchone()[0]
-    for status in ("showing", "negotiating", "agreed", "closing"):
-        c.execute("update public.deals set status = %s where id = %s", (status, deal))
-    c.execute("""
-      update public.deals d set status = 'closed', closed_at = now(), offer_price = %(price)s, closing_price = %(price)s,
-             commission_total = private.commission_total(%(price)s, c.commission_rate)
-      from public.portfolio_confidential c where c.portfolio_id = d.portfolio_id and d.id = %(deal)s""",
-              {"price": case.price, "deal": deal})
+    # as the deal pipeline closes it: an accepted offer at the price, closing, every side confirmed
+    c.execute("update public.deals set status = 'showing' where id = %s", (deal,))
+    c.execute("insert into public.deal_negotiations (deal_id, from_contact_id, to_contact_id, amount) "
+              "values (%s, %s, %s, %s)", (deal, AGENT, AGENT, case.price))
+    c.execute("update public.deal_negotiations set status = 'accepted' where deal_id = %s", (deal,))
+    c.execute("update public.deals set status = 'closing' where id = %s", (deal,))
+    c.execute("update public.deal_confirmations set confirmed = true where deal_id = %s", (deal,))
     total = c.execute("select commission_total from public.deals where id = %s", (deal,)).fetchone()[0]
     return deal, total
 

@@ -2,12 +2,17 @@
 `VicClient`, acting as the agents themselves: a Moda Emlak agent lists a flat with a confidential floor
 price, an agent of the other office records a customer's request, and the database matches them both
 ways; the demo shows the matches with `explain_match`, the agents' pending notifications, and what the
-other office's agent finds with `search_portfolios`. Re-runnable: the story's listing and request are
-created once and found again by later runs. No floor price is ever printed.
+other office's agent finds with `search_portfolios`. Then the deal: Zeynep opens it from the match, Elif
+shows the flat (the showing certificate is issued), they trade offers until one is accepted, Elif starts
+the closing and both confirm (dual confirm): the deal closes once, with the commission split and the
+contract. Re-runnable: the story's listing, request and deal are created once and found again by later
+runs. No floor price, owner or commission rate is ever printed.
 """
 
 from __future__ import annotations
 
+import time
+from datetime import datetime, timedelta, timezone
 from typing import Any
 
 import psycopg
@@ -287,3 +292,101 @@ def story(url: str, console: Console) -> None:
         ))
         console.print(f"Explain one yourself: vic --as {OTHER_OFFICE_AGENT} match explain {listing_id} {request_id}",
                       markup=False, soft_wrap=True)
+        deal_story(conn, url, console, listing_id, request_id)
+
+
+# The offers of the story: Zeynep (for Emre) offers, Elif counters, Zeynep accepts the counter.
+FIRST_OFFER, COUNTER_OFFER = 12_300_000, 12_550_000
+
+
+def deal_story(conn: psycopg.Connection, url: str, console: Console, listing_id: str, request_id: str) -> None:
+    """From the match to a closed deal, each step as the agent who takes it; once (later runs show it)."""
+    found = conn.execute("select id from public.deals where portfolio_id = %s and customer_id = %s and status = 'closed'",
+                         (listing_id, CUSTOMER)).fetchone()
+    steps = Table(title="The deal, step by step (each as the agent who takes it)", title_justify="left")
+    for header in ("who", "does", "deal status", "result"):
+        steps.add_column(header)
+    if found:
+        deal_id = found[0]
+        steps.add_row("—", f"closed in an earlier run: deal {deal_id}", "closed", "")
+    else:
+        deal_id = _play_deal(conn, url, steps, listing_id, request_id)
+    console.print(steps)
+    _show_closing(conn, console, deal_id)
+
+
+def _play_deal(conn: psycopg.Connection, url: str, steps: Table, listing_id: str, request_id: str) -> Any:
+    elif_ = VicClient.connect(url, acting_as=LISTING_AGENT)
+    zeynep = VicClient.connect(url, acting_as=OTHER_OFFICE_AGENT)
+    with elif_, zeynep:
+        def step(who: VicClient, does: str, deal_id: Any, result: str) -> None:
+            status = conn.execute("select status from public.deals where id = %s", (deal_id,)).fetchone()[0]
+            steps.add_row(_title(conn, who).split(" (")[0], does, status, result)
+
+        # an interrupted earlier run may have left the story's deal open: it is cancelled and opened again
+        for (stale,) in conn.execute("select id from public.deals where portfolio_id = %s and customer_id = %s "
+                                     "and status not in ('closed', 'cancelled')", (listing_id, CUSTOMER)).fetchall():
+            zeynep.cancel_deal(deal_id=stale, reason="demo yeniden başladı")
+        match_id = conn.execute("select id from public.portfolio_request_matches where portfolio_id = %s "
+                                "and request_id = %s", (listing_id, request_id)).fetchone()[0]
+        deal = zeynep.open_deal(match_id=match_id)
+        deal_id = deal["id"]
+        step(zeynep, f"open_deal from the match {listing_id} × Emre's request", deal_id,
+             f"cross-agent: {deal['is_cross_agent']}")
+
+        # the visit starts a moment from now (never in the past); once it has begun Elif marks it shown
+        start = datetime.now(timezone.utc) + timedelta(seconds=1)
+        showing = elif_.schedule_showing(deal_id=deal_id, scheduled_at=start)
+        step(elif_, "schedule_showing (1 hour slot)", deal_id, f"showing {showing['id']}")
+        time.sleep(max(0.0, (start - datetime.now(timezone.utc)).total_seconds()) + 0.1)
+        shown = elif_.mark_shown(showing_id=showing["id"])
+        step(elif_, "mark_shown", deal_id, f"certificate {shown['certificate_id']}")
+
+        offer = zeynep.make_offer(deal_id=deal_id, amount=FIRST_OFFER)
+        step(zeynep, f"make_offer {money(FIRST_OFFER, 'TRY')}", deal_id, "to Elif")
+        counter = elif_.counter_offer(offer_id=offer["id"], amount=COUNTER_OFFER)
+        step(elif_, f"counter_offer {money(COUNTER_OFFER, 'TRY')}", deal_id, "the first offer: countered")
+        zeynep.accept_offer(offer_id=counter["id"])
+        step(zeynep, "accept_offer", deal_id, f"agreed at {money(COUNTER_OFFER, 'TRY')}")
+
+        elif_.start_closing(deal_id=deal_id)
+        step(elif_, "start_closing", deal_id, "one confirmation per side: listing, buying")
+        for who in (elif_, zeynep):
+            answer = who.confirm_closing(deal_id=deal_id)
+            waiting = ", ".join(answer["waiting_for"]) or "nobody"
+            step(who, "confirm_closing", deal_id, f"{answer['outcome']} ({answer['role']} side; waiting for {waiting})")
+    return deal_id
+
+
+def _show_closing(conn: psycopg.Connection, console: Console, deal_id: Any) -> None:
+    """What the closing wrote: the deal, the commission split, the documents, the listing and request."""
+    (pid, status, price, currency, total, closed_at, listing_status, request_status) = conn.execute(
+        """select d.portfolio_id, d.status, d.closing_price, p.currency, d.commission_total,
+                  to_char(d.closed_at at time zone 'Europe/Istanbul', 'YYYY-MM-DD HH24:MI'), p.status, r.status
+           from public.deals d join public.portfolios p on p.id = d.portfolio_id
+           left join public.requests r on r.id = d.request_id where d.id = %s""", (deal_id,)).fetchone()
+    console.print(_table(
+        "The closed deal",
+        ["listing", "status", "closing price", "commission (VAT excl.)", "closed at", "listing now", "request now"],
+        [(pid, status, money(price, currency), money(total, currency), closed_at, listing_status, request_status)],
+    ))
+    console.print(_table(
+        "Commission split (platform_commissions): the rows add up to the total",
+        ["side", "who", "share", "amount", "status"],
+        [(role, who or "VIC (platform)", f"{rate}%", money(amount, currency), st)
+         for role, who, rate, amount, st in conn.execute(
+             """select c.role, x.display_name, c.rate, c.amount, c.status from public.platform_commissions c
+                left join public.contacts x on x.id = c.contact_id where c.deal_id = %s
+                order by array_position(array['listing', 'buying', 'platform'], c.role)""", (deal_id,))],
+    ))
+    console.print(_table(
+        "Documents: the showing certificate (yer gösterme belgesi) and the contract",
+        ["type", "customer", "agent", "listing", "data"],
+        conn.execute(
+            """select d.type, cu.display_name, ag.display_name, d.portfolio_id,
+                      case d.type when 'contract' then 'price ' || (d.template_data ->> 'closing_price')
+                                  else 'shown ' || coalesce(d.template_data ->> 'scheduled_at', '') end
+               from public.documents d left join public.contacts cu on cu.id = d.contact_id
+               left join public.contacts ag on ag.id = d.agent_id
+               where d.deal_id = %s order by d.type desc""", (deal_id,)),
+    ))

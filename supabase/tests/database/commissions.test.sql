@@ -33,18 +33,16 @@ create function pg_temp.act_as_anon() returns void language sql as $$
   select set_config('role', 'anon', true), set_config('request.jwt.claims', '{"role": "anon"}', true)
 $$;
 -- Walk a deal to closed the way the pipeline does, at p_price, with the listing's commission.
+-- Walks a deal to closed as the deal pipeline does: an accepted offer at p_price, closing, every side confirmed
+-- (as the database owner, a trusted session); the closing computes commission_total and writes the rows.
 create function pg_temp.close_deal(p_deal uuid, p_price bigint) returns void language plpgsql as $$
-declare
-  v_status text;
 begin
-  foreach v_status in array array['showing', 'negotiating', 'agreed', 'closing'] loop
-    update public.deals set status = v_status where id = p_deal;
-  end loop;
-  update public.deals d
-  set status = 'closed', closed_at = now(), closing_price = p_price,
-      commission_total = private.commission_total(p_price,
-        (select c.commission_rate from public.portfolio_confidential c where c.portfolio_id = d.portfolio_id))
-  where d.id = p_deal;
+  update public.deals set status = 'showing' where id = p_deal;
+  insert into public.deal_negotiations (deal_id, from_contact_id, to_contact_id, amount)
+  select id, listing_agent_id, listing_agent_id, p_price from public.deals where id = p_deal;
+  update public.deal_negotiations set status = 'accepted' where deal_id = p_deal and status = 'pending';
+  update public.deals set status = 'closing' where id = p_deal;
+  update public.deal_confirmations set confirmed = true where deal_id = p_deal;
 end
 $$;
 create function pg_temp.split() returns setof text language sql as $$
@@ -244,12 +242,12 @@ select results_eq($$select role, contact_id, rate, amount from public.platform_c
            ('listing', '00000000-0000-0000-0000-0000000000a1', 40.00, 120000),
            ('platform', null, 20.00, 60000)$$,
   'cross 40/40/20 of 3% of 10.000.001 = 300.000 (300.000,03 rounded)');
--- A closed deal whose listing has no commission rate has no total, and so no rows.
+-- A deal whose listing has no commission rate does not close, and so has no rows.
 insert into public.deals (id, portfolio_id, customer_id, listing_agent_id) values
   ('00000000-0000-0000-0000-0000000000d4', '2026-004', '00000000-0000-0000-0000-0000000000c1', '00000000-0000-0000-0000-0000000000a1');
-select pg_temp.close_deal('00000000-0000-0000-0000-0000000000d4', 30000000);
-select lives_ok($$select private.write_commissions('00000000-0000-0000-0000-0000000000d4')$$, 'a closed deal without a total');
-select is_empty($$select 1 from public.platform_commissions where deal_id = '00000000-0000-0000-0000-0000000000d4'$$, 'gets no rows');
+select throws_ok($$select pg_temp.close_deal('00000000-0000-0000-0000-0000000000d4', 30000000)$$, 'VC001',
+  'listing 2026-004 has no commission_rate: set it before closing', 'a deal without a commission rate does not close');
+select is_empty($$select 1 from public.platform_commissions where deal_id = '00000000-0000-0000-0000-0000000000d4'$$, 'and gets no rows');
 
 -- Section - who may read and set the split
 select pg_temp.act_as('00000000-0000-0000-0000-0000000000c1');
