@@ -1,5 +1,6 @@
 """The demo seed loads on the migrated schema, twice without change, and `vic demo` prints it, then
-plays the matching story (a listing, a request, their matches explained, notifications, a search)."""
+plays the matching story (a listing, a request, their matches explained, notifications, a search) and the
+deal story (showing with certificate, offers, dual confirm, commission split, contract)."""
 
 from __future__ import annotations
 
@@ -79,38 +80,48 @@ def test_vic_demo_matches_and_explains_and_reruns(db_url: str) -> None:
     # Elif (Moda Emlak) lists 2026-013 with a floor; Zeynep (Boğaziçi) records Emre's request
     assert "Elif Şahin (agent, Moda Emlak) lists 2026-013" in first
     assert "Zeynep Arslan (agent, Boğaziçi Gayrimenkul) records a request of Emre Aydın" in first
-    with psycopg.connect(db_url) as conn:
-        story = conn.execute(
-            """select m.portfolio_id, m.match_score, n.display_name
-               from public.portfolio_request_matches m join public.requests r on r.id = m.request_id
-               join public.contacts n on n.id = m.notified_agent_id
-               where r.customer_id = '00000000-0000-4000-8000-000000000302' and r.request_type = 'buy'
-                 and r.assigned_agent = '00000000-0000-4000-8000-000000000202'
-               order by 1""").fetchall()
-        # the floor of 2026-013 is within Emre's budget, its price is not: 4 points; 2026-001 within: 5
-        assert story == [("2026-001", 5, "Zeynep Arslan"), ("2026-013", 4, "Zeynep Arslan")]
-        (matches,) = conn.execute("select count(*) from public.portfolio_request_matches").fetchone()
-
+    # the floor of 2026-013 is within Emre's budget, its price is not: 4 points; 2026-001 within: 5 (the table is
+    # printed before the deal, whose closing then closes Emre's request and so removes its matches)
     table = section(first, "Matches (portfolio_request_matches)")
-    assert "2026-013" in table and "Emre Aydın" in table and "4/5" in table and "5/5" in table
+    emre = [line for line in table.splitlines() if "Emre Aydın" in line and "Zeynep Arslan" in line]
+    assert any("2026-001" in line and "5/5" in line for line in emre)
+    assert any("2026-013" in line and "4/5" in line for line in emre)
     why = section(first, "Why: explain_match")
     assert all(c in why for c in ("district", "reachable", "no haggling", "✓ 1", "✗ 0"))
+    matches = sum(line.count("/5") for line in table.splitlines())
     assert sum(line.count("/5") for line in why.splitlines()) == matches  # one explained row per match
     notes = section(first, "Pending notifications")
     assert "Zeynep Arslan" in notes and "yeni eşleşme" in notes and "2026-013" in notes
     # Zeynep's search: 2026-013 now partial for her (granted by the match): its price, never its floor
     search = section(first, "What Zeynep Arslan (agent, Boğaziçi Gayrimenkul) finds: search_portfolios")
     assert "2026-013" in search and "12.900.000 ₺" in search and "partial" in search
+
+    # the deal: opened from the match, shown (certificate), offer, counter, accepted, dual confirm, closed once
+    steps = section(first, "The deal, step by step")
+    for step in ("open_deal", "cross-agent: True", "mark_shown", "certificate", "make_offer", "counter_offer",
+                 "accept_offer", "start_closing", "confirmed (listing side; waiting for buying)",
+                 "closed (buying side; waiting for nobody)"):
+        assert step in steps, step
+    closed = section(first, "The closed deal")
+    # 2% of 12.550.000 = 251.000, split 45/45/10 (cross): 112.950 + 112.950 + 25.100
+    assert all(x in closed for x in ("2026-013", "closed", "12.550.000 ₺", "251.000 ₺", "sold"))
+    split = section(first, "Commission split")
+    assert split.count("112.950 ₺") == 2 and "25.100 ₺" in split and "VIC (platform)" in split
+    documents = section(first, "Documents")
+    assert "certificate" in documents and "contract" in documents and "price 12.550.000 ₺" in documents
     assert leaks(first) == []
 
-    # a second run finds the story's listing and request again: nothing new, nobody notified twice
+    # a second run finds the story's listing, request and closed deal again: nothing new, nobody notified twice
     with psycopg.connect(db_url) as conn:
         before = conn.execute("select (select count(*) from public.portfolios), (select count(*) from public.requests),"
-                              " (select count(*) from public.pending_notifications)").fetchone()
+                              " (select count(*) from public.pending_notifications), (select count(*) from public.deals),"
+                              " (select count(*) from public.documents)").fetchone()
     migrate.load_seed(db_url)
     second = demo(db_url)
     assert "listed (in an earlier run) 2026-013" in second and "recorded (in an earlier run)" in second
+    assert "closed in an earlier run" in second and "251.000 ₺" in section(second, "The closed deal")
     with psycopg.connect(db_url) as conn:
         assert conn.execute("select (select count(*) from public.portfolios), (select count(*) from public.requests),"
-                            " (select count(*) from public.pending_notifications)").fetchone() == before
+                            " (select count(*) from public.pending_notifications), (select count(*) from public.deals),"
+                            " (select count(*) from public.documents)").fetchone() == before
     assert leaks(second) == []

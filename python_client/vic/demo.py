@@ -379,14 +379,16 @@ def _show_closing(conn: psycopg.Connection, console: Console, deal_id: Any) -> N
                 left join public.contacts x on x.id = c.contact_id where c.deal_id = %s
                 order by array_position(array['listing', 'buying', 'platform'], c.role)""", (deal_id,))],
     ))
+    documents = conn.execute(
+        """select d.type, cu.display_name, ag.display_name, d.portfolio_id, d.template_data
+           from public.documents d left join public.contacts cu on cu.id = d.contact_id
+           left join public.contacts ag on ag.id = d.agent_id
+           where d.deal_id = %s order by d.type desc""", (deal_id,)).fetchall()
     console.print(_table(
         "Documents: the showing certificate (yer gösterme belgesi) and the contract",
         ["type", "customer", "agent", "listing", "data"],
-        conn.execute(
-            """select d.type, cu.display_name, ag.display_name, d.portfolio_id,
-                      case d.type when 'contract' then 'price ' || (d.template_data ->> 'closing_price')
-                                  else 'shown ' || coalesce(d.template_data ->> 'scheduled_at', '') end
-               from public.documents d left join public.contacts cu on cu.id = d.contact_id
-               left join public.contacts ag on ag.id = d.agent_id
-               where d.deal_id = %s order by d.type desc""", (deal_id,)),
+        [(kind, customer, agent, pid,
+          f"price {money(int(data['closing_price']), data.get('currency') or currency)}" if kind == "contract"
+          else f"shown {data['slot']['date']} {data['slot']['starts']}–{data['slot']['ends']}")
+         for kind, customer, agent, pid, data in documents],
     ))
