@@ -95,10 +95,7 @@ begin
   where portfolio_id = new.portfolio_id and id <> new.id and status not in ('closed', 'cancelled');
   perform private.write_commissions(new.id);
   if new.is_cross_agent then
-    insert into public.agent_visibility as v (portfolio_id, agent_id, visibility_level, deal_id)
-    values (new.portfolio_id, new.buying_agent_id, 'full', new.id)
-    on conflict (portfolio_id, agent_id) do update set visibility_level = 'full', deal_id = excluded.deal_id
-      where v.visibility_level <> 'full';
+    perform private.raise_visibility(new.portfolio_id, new.buying_agent_id, 'full', new.id);
   end if;
   -- the contract's data: parties, listing and price; never the confidential row (owner, floor, rate)
   insert into public.documents (type, deal_id, contact_id, portfolio_id, agent_id, template_data)

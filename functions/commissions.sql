@@ -71,14 +71,15 @@ create or replace function private.check_commission_cap(p_listing_type text, p_c
   set search_path = ''
 as $$
 begin
-  if p_listing_type = 'sale' and p_commission_rate > 4 then
+  if (p_listing_type = 'sale' and p_commission_rate > 4) or (p_listing_type = 'rent' and p_commission_rate > 100) then
     raise exception using errcode = 'VC001',
-      message = format('commission_rate %s exceeds the legal cap of 4%% of the sale price', p_commission_rate),
+      message = format('commission_rate %s exceeds the legal cap of %s', p_commission_rate,
+                       case p_listing_type when 'sale' then '4% of the sale price' else 'one month''s rent (100% of the monthly rent)' end),
       hint = 'Taşınmaz Ticareti Hakkında Yönetmelik md. 20: at most 4% of the sale price (VAT excluded) for a sale, one month''s rent for a rental';
   end if;
 end
 $$;
-comment on function private.check_commission_cap(text, numeric) is 'Raises VC001 naming commission_rate when it exceeds the legal cap: 4% of the sale price for a sale (a rental''s 100% = one month''s rent is the column check).';
+comment on function private.check_commission_cap(text, numeric) is 'Raises VC001 naming commission_rate when it exceeds the legal cap: 4% of the sale price for a sale, one month''s rent (100%) for a rental.';
 
 -- Security definer: reads the listing whatever the writer may see. for share: a concurrent change of the
 -- listing_type waits, so a rate and a type cannot both pass against the other's old value.

@@ -27,6 +27,21 @@ as $$
 $$;
 comment on function private.touch_deal(uuid) is 'Moves the deal''s last_activity_at to now (showings, offers, confirmations).';
 
+-- A deal's grant: raise the agent's visibility of the listing to p_level, never lowering it.
+create or replace function private.raise_visibility(p_portfolio_id text, p_agent_id uuid, p_level text, p_deal_id uuid)
+  returns void
+  language plpgsql security definer  -- plpgsql: visibility_rank is created later (functions/visibility.sql)
+  set search_path = ''
+as $$
+begin
+  insert into public.agent_visibility as v (portfolio_id, agent_id, visibility_level, deal_id)
+  values (p_portfolio_id, p_agent_id, p_level, p_deal_id)
+  on conflict (portfolio_id, agent_id) do update set visibility_level = excluded.visibility_level, deal_id = excluded.deal_id
+    where private.visibility_rank(excluded.visibility_level) > private.visibility_rank(v.visibility_level);
+end
+$$;
+comment on function private.raise_visibility(text, uuid, text, uuid) is 'Raises an agent''s visibility of a listing to the level, naming the deal that gave it; never lowers it.';
+
 -- Section - Triggers
 
 -- The listing agent of a deal (listing_agent_id) or showing (agent_id) is the listing's agent.
@@ -164,10 +179,7 @@ create or replace function private.tg_deals__share() returns trigger
 as $$
 begin
   if new.is_cross_agent then
-    insert into public.agent_visibility as v (portfolio_id, agent_id, visibility_level, deal_id)
-    values (new.portfolio_id, new.buying_agent_id, 'partial', new.id)
-    on conflict (portfolio_id, agent_id) do update set visibility_level = 'partial', deal_id = excluded.deal_id
-      where v.visibility_level = 'anonymous';
+    perform private.raise_visibility(new.portfolio_id, new.buying_agent_id, 'partial', new.id);
   end if;
   return null;
 end

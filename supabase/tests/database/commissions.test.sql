@@ -99,8 +99,8 @@ select throws_ok($$insert into public.portfolio_confidential (portfolio_id, comm
 select lives_ok($$insert into public.portfolio_confidential (portfolio_id, commission_rate) values ('2026-002', 100)$$,
   'a rental at 100% (one month''s rent) is accepted');
 select throws_ok($$update public.portfolio_confidential set commission_rate = 100.01 where portfolio_id = '2026-002'$$,
-  '23514', 'new row for relation "portfolio_confidential" violates check constraint "portfolio_confidential_commission_rate_check"',
-  'a rental above one month''s rent is rejected by the column check');
+  'VC001', 'commission_rate 100.01 exceeds the legal cap of one month''s rent (100% of the monthly rent)',
+  'a rental above one month''s rent is rejected naming the cap');
 update public.portfolio_confidential set commission_rate = 50 where portfolio_id = '2026-002';
 select throws_ok($$update public.portfolios set listing_type = 'sale' where id = '2026-002'$$,
   'VC001', 'commission_rate 50.00 exceeds the legal cap of 4% of the sale price', 'rent -> sale with a 50% rate is rejected');
