@@ -6,7 +6,7 @@ begin;
 create extension if not exists pgtap with schema extensions;
 set local search_path = extensions, public;
 select plan(45);
-\ir fixtures/deals.sql
+\ir fixtures/deals.psql
 
 -- d1 (cross-agent, a1 + a2) agreed at 12,000,000; d2 (a1 alone, c2) agreed at 12,400,000 on the same listing;
 -- d3: the rental 2026-002 x c2, agreed at 40,000; d4: 2026-003 (no confidential row) x c2, agreed.
@@ -50,7 +50,7 @@ select throws_ok($$select public.start_closing('00000000-0000-0000-0000-00000000
   'deal status cannot move from matched to closing', 'a matched deal cannot start closing');
 select throws_ok($$select public.start_closing('00000000-0000-0000-0000-0000000000d4')$$, 'VC001',
   'listing 2026-003 has no commission_rate: set it before closing', 'a listing without a commission rate cannot close');
-select pg_temp.act_as_postgres();
+select pg_temp.act_as_db();
 update public.portfolios set status = 'inactive' where id = '2026-003';
 select throws_ok($$update public.deals set status = 'closing' where id = '00000000-0000-0000-0000-0000000000d4'$$, 'VC002',
   'deal 00000000-0000-0000-0000-0000000000d4 cannot move from agreed to closing: listing 2026-003 is inactive',
@@ -78,7 +78,7 @@ select throws_ok($$select public.confirm_closing('00000000-0000-0000-0000-000000
 select pg_temp.act_as('00000000-0000-0000-0000-0000000000b1');
 select throws_ok($$select public.confirm_closing('00000000-0000-0000-0000-0000000000d1')$$, '42501',
   'deal 00000000-0000-0000-0000-0000000000d1: only its listing and buying agents confirm', 'the listing agent''s broker has no side');
-select pg_temp.act_as_postgres();
+select pg_temp.act_as_db();
 update public.deals set last_activity_at = now() - interval '10 days' where id = '00000000-0000-0000-0000-0000000000d1';
 
 select pg_temp.act_as('00000000-0000-0000-0000-0000000000a1');
@@ -88,14 +88,14 @@ select ok((select last_activity_at > now() - interval '1 minute' from public.dea
   'a confirmation moves the deal''s last activity');
 select results_eq($$select outcome from public.confirm_closing('00000000-0000-0000-0000-0000000000d1')$$,
   $$values ('already_confirmed'::text)$$, 'confirming twice is an answer, not an error');
-select pg_temp.act_as_postgres();
+select pg_temp.act_as_db();
 select throws_ok($$update public.deal_confirmations set confirmed = false where deal_id = '00000000-0000-0000-0000-0000000000d1' and role = 'listing'$$,
   'VC002', 'confirmation cannot move from confirmed to unconfirmed', 'a confirmation is not withdrawn');
 
 select pg_temp.act_as('00000000-0000-0000-0000-0000000000a2');
 select results_eq($$select role, outcome, deal_status, waiting_for from public.confirm_closing('00000000-0000-0000-0000-0000000000d1')$$,
   $$values ('buying'::text, 'closed'::text, 'closed'::text, '{}'::text[])$$, 'the buying side''s confirmation closes the deal');
-select pg_temp.act_as_postgres();
+select pg_temp.act_as_db();
 select results_eq($$select status, commission_total, closed_at is not null from public.deals where id = '00000000-0000-0000-0000-0000000000d1'$$,
   $$values ('closed'::text, 240000::bigint, true)$$, 'closed, with 2% of 12,000,000 as commission_total');
 select is((select status from public.portfolios where id = '2026-001'), 'sold', 'the listing is sold');
@@ -127,7 +127,7 @@ select results_eq($$select role, outcome, deal_status from public.confirm_closin
 select pg_temp.act_as('00000000-0000-0000-0000-0000000000b2');
 select throws_ok($$select public.confirm_closing('00000000-0000-0000-0000-0000000000d1')$$, '42501', null,
   'the buying agent''s broker has no side either');
-select pg_temp.act_as_postgres();
+select pg_temp.act_as_db();
 select is((select count(*)::int from public.platform_commissions where deal_id = '00000000-0000-0000-0000-0000000000d1'), 3,
   'still one set of commission rows');
 select is((select count(*)::int from public.documents where type = 'contract'), 1, 'and one contract');
@@ -147,7 +147,7 @@ select is((select array_agg(role) from public.deal_confirmations where deal_id =
   array['listing'], 'with the listing side only');
 select results_eq($$select outcome, waiting_for from public.confirm_closing('00000000-0000-0000-0000-0000000000d3')$$,
   $$values ('closed'::text, '{}'::text[])$$, 'whose confirmation closes it');
-select pg_temp.act_as_postgres();
+select pg_temp.act_as_db();
 select is((select commission_total from public.deals where id = '00000000-0000-0000-0000-0000000000d3'), 41000::bigint,
   'one month''s rent as commission');
 select results_eq($$select role, amount from public.platform_commissions where deal_id = '00000000-0000-0000-0000-0000000000d3' order by role$$,

@@ -4,6 +4,7 @@ begin;
 create extension if not exists pgtap with schema extensions;
 set local search_path = extensions, public;
 select plan(110);
+\ir fixtures/helpers.psql
 
 -- Cast: a1 lists everything (Moda Emlak), b1 is its broker, a2 an agent of another office who brings c1 to
 -- 2026-003 (a cross deal), s1 an admin, c1 and c2 customers.
@@ -25,13 +26,6 @@ insert into public.portfolios (id, agent_id, type, listing_type, title, district
   ('2026-003', '00000000-0000-0000-0000-0000000000a1', 'daire', 'sale', 'Yeldeğirmeni 2+1', 'Kadıköy', '2+1', 10000000),
   ('2026-004', '00000000-0000-0000-0000-0000000000a1', 'daire', 'sale', 'Fenerbahçe 4+1', 'Kadıköy', '4+1', 30000000);
 
-create function pg_temp.act_as(p_sub text) returns void language sql as $$
-  select set_config('role', 'authenticated', true),
-         set_config('request.jwt.claims', json_build_object('sub', p_sub, 'role', 'authenticated')::text, true)
-$$;
-create function pg_temp.act_as_anon() returns void language sql as $$
-  select set_config('role', 'anon', true), set_config('request.jwt.claims', '{"role": "anon"}', true)
-$$;
 -- Walk a deal to closed the way the pipeline does, at p_price, with the listing's commission.
 -- Walks a deal to closed as the deal pipeline does: an accepted offer at p_price, closing, every side confirmed
 -- (as the database owner, a trusted session); the closing computes commission_total and writes the rows.

@@ -4,6 +4,7 @@ begin;
 create extension if not exists pgtap with schema extensions;
 set local search_path = extensions, public;
 select plan(7);
+\ir fixtures/helpers.psql
 
 insert into public.contacts (id, phone, contact_type) values
   ('00000000-0000-0000-0000-0000000000a1', '+905321110001', 'agent'),
@@ -14,10 +15,6 @@ insert into public.agent_profiles (contact_id, role, office) values
 insert into public.portfolios (id, agent_id, type, listing_type, title, district, rooms, listed_price)
 values ('2026-001', '00000000-0000-0000-0000-0000000000a1', 'daire', 'sale', 'Moda 3+1', 'Kadıköy', '3+1', 12500000);
 
-create function pg_temp.act_as(p_sub text) returns void language sql as $$
-  select set_config('role', 'authenticated', true),
-         set_config('request.jwt.claims', json_build_object('sub', p_sub, 'role', 'authenticated')::text, true)
-$$;
 
 select throws_ok($$insert into public.portfolio_confidential (portfolio_id, min_price) values ('2026-001', 12500001)$$,
   'VC001', 'min_price cannot be above the listing''s listed_price', 'a floor above the price is rejected');

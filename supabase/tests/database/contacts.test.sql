@@ -4,6 +4,7 @@ begin;
 create extension if not exists pgtap with schema extensions;
 set local search_path = extensions, public;
 select plan(45);
+\ir fixtures/helpers.psql
 
 insert into public.contacts (id, phone, contact_type, display_name) values
   ('00000000-0000-0000-0000-0000000000c1', '+905551112233', 'customer', 'Selin'),
@@ -11,11 +12,6 @@ insert into public.contacts (id, phone, contact_type, display_name) values
   ('00000000-0000-0000-0000-0000000000ad', '+905320000001', 'staff', 'Admin');
 insert into public.agent_profiles (contact_id, role) values ('00000000-0000-0000-0000-0000000000ad', 'admin');
 
--- Act as a contact the way PostgREST does (transaction-local role and claims).
-create function pg_temp.act_as(p_sub text) returns void language sql as $$
-  select set_config('role', 'authenticated', true),
-         set_config('request.jwt.claims', json_build_object('sub', p_sub, 'role', 'authenticated')::text, true)
-$$;
 
 -- Section - the onboarding state machine (enforced for everyone, the dashboard's postgres included)
 select lives_ok(format($$update public.contacts set onboarding_status = %L where id = '00000000-0000-0000-0000-0000000000c1'$$, s),

@@ -4,7 +4,7 @@ begin;
 create extension if not exists pgtap with schema extensions;
 set local search_path = extensions, public;
 select plan(66);
-\ir fixtures/deals.sql
+\ir fixtures/deals.psql
 
 -- ============================================================================ derived and fixed columns
 select is((select is_cross_agent from public.deals where id = '00000000-0000-0000-0000-0000000000d1'), true,
@@ -112,7 +112,7 @@ select is((select buying_agent_id from public.open_deal(
 select pg_temp.act_as('00000000-0000-0000-0000-0000000000a3');
 select throws_ok($$select public.cancel_deal('00000000-0000-0000-0000-0000000000d3', 'x')$$, '42501',
   'deal 00000000-0000-0000-0000-0000000000d3: not found or not yours', 'an agent outside the deal cannot cancel it, nor learn it exists');
-select pg_temp.act_as_postgres();
+select pg_temp.act_as_db();
 
 -- ============================================================================ the other tables' constraints
 select throws_ok($$insert into public.showings (portfolio_id, customer_id, scheduled_at, ends_at, status) values ('2026-001', '00000000-0000-0000-0000-0000000000c1', now() + interval '1 day', now() + interval '1 day 1 hour', 'done')$$,
@@ -129,7 +129,7 @@ select throws_ok($$insert into public.platform_commissions (deal_id, contact_id,
 select pg_temp.act_as('00000000-0000-0000-0000-00000000dead');
 select is_empty(format('select 1 from public.%I', t), format('a stranger reads no %s', t))
 from unnest(array['deals', 'showings', 'deal_confirmations', 'deal_negotiations', 'platform_commissions']) as t;
-select pg_temp.act_as_postgres();
+select pg_temp.act_as_db();
 
 select * from finish();
 rollback;

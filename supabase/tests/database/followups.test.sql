@@ -7,6 +7,7 @@ begin;
 create extension if not exists pgtap with schema extensions;
 set local search_path = extensions, public;
 select plan(55);
+\ir fixtures/helpers.psql
 
 -- Moda Emlak: agent a1, broker b1. Boğaziçi: agent a2. Kuzey Emlak: agent a3. Admin ad. Customers c1, c2.
 insert into public.contacts (id, phone, contact_type, display_name) values
@@ -67,13 +68,6 @@ from (values ('00000000-0000-0000-0000-0000000000d1'::uuid, interval '10 days'),
              ('00000000-0000-0000-0000-0000000000d5', interval '1 day')) as v(id, idle)
 where d.id = v.id;
 
-create function pg_temp.act_as(p_sub text) returns void language sql as $$
-  select set_config('role', 'authenticated', true),
-         set_config('request.jwt.claims', json_build_object('sub', p_sub, 'role', 'authenticated')::text, true)
-$$;
-create function pg_temp.act_as_bot() returns void language sql as $$
-  select set_config('role', 'service_role', true), set_config('request.jwt.claims', '{"role": "service_role"}', true)
-$$;
 create function pg_temp.stale(p_idle text) returns uuid[] language sql as $$
   select coalesce(array_agg(id order by id), '{}') from public.stale_deals(p_idle::interval)
 $$;

@@ -5,6 +5,7 @@ begin;
 create extension if not exists pgtap with schema extensions;
 set local search_path = extensions, public;
 select plan(52);
+\ir fixtures/helpers.psql
 
 -- Moda Emlak: agents a1, a3, broker b1. Boğaziçi: agent a2 (full grant on the listing). Admin, customer.
 insert into public.contacts (id, phone, contact_type, display_name) values
@@ -21,24 +22,6 @@ insert into public.agent_profiles (contact_id, role, office) values
   ('00000000-0000-0000-0000-0000000000a2', 'agent', 'Boğaziçi Gayrimenkul'),
   ('00000000-0000-0000-0000-0000000000ad', 'admin', null);
 
-create function pg_temp.act_as(p_sub text) returns void language sql as $$
-  select set_config('role', 'authenticated', true),
-         set_config('request.jwt.claims', json_build_object('sub', p_sub, 'role', 'authenticated')::text, true)
-$$;
-create function pg_temp.act_as_bot() returns void language sql as $$
-  select set_config('role', 'service_role', true), set_config('request.jwt.claims', '{"role": "service_role"}', true)
-$$;
-create function pg_temp.act_as_db() returns void language sql as $$
-  select set_config('role', 'none', true), set_config('request.jwt.claims', '', true)
-$$;
-create function pg_temp.err(p_sql text) returns text language plpgsql as $$
-begin
-  execute p_sql;
-  return 'ok';
-exception when others then
-  return sqlstate || ': ' || sqlerrm;
-end
-$$;
 -- History rows of listing 2026-100 (the listing of this file) that the current role reads.
 create function pg_temp.h_count(p_confidential boolean default null) returns bigint language sql as $$
   select count(*) from public.portfolio_history

@@ -6,6 +6,7 @@ begin;
 create extension if not exists pgtap with schema extensions;
 set local search_path = extensions, public;
 select plan(105);
+\ir fixtures/helpers.psql
 
 -- Moda Emlak: agents a1, a3, broker b1, inactive agent i1. Boğaziçi: agent a2, broker b2. Admin s1, customer c1.
 insert into public.contacts (id, phone, contact_type, display_name) values
@@ -26,22 +27,6 @@ insert into public.agent_profiles (contact_id, role, office, active) values
   ('00000000-0000-0000-0000-0000000000b2', 'broker', 'Boğaziçi Gayrimenkul', true),
   ('00000000-0000-0000-0000-0000000000ad', 'admin', null, true);
 
-create function pg_temp.act_as(p_sub text) returns void language sql as $$
-  select set_config('role', 'authenticated', true),
-         set_config('request.jwt.claims', json_build_object('sub', p_sub, 'role', 'authenticated')::text, true)
-$$;
-create function pg_temp.act_as_bot() returns void language sql as $$
-  select set_config('role', 'service_role', true), set_config('request.jwt.claims', '{"role": "service_role"}', true)
-$$;
--- 'ok', or 'SQLSTATE: message' of the error the statement raised (run as the current role).
-create function pg_temp.err(p_sql text) returns text language plpgsql as $$
-begin
-  execute p_sql;
-  return 'ok';
-exception when others then
-  return sqlstate || ': ' || sqlerrm;
-end
-$$;
 -- The current year in Istanbul, and an id of it.
 create function pg_temp.yr() returns text language sql as $$
   select extract(year from now() at time zone 'Europe/Istanbul')::integer::text

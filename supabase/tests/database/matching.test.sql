@@ -7,6 +7,7 @@ begin;
 create extension if not exists pgtap with schema extensions;
 set local search_path = extensions, public;
 select plan(115);
+\ir fixtures/helpers.psql
 
 -- Moda Emlak: agents a1 (lists), a3, broker b1. Boğaziçi: agent a2. Admin. Customers c1, c2.
 insert into public.contacts (id, phone, contact_type, display_name) values
@@ -24,18 +25,6 @@ insert into public.agent_profiles (contact_id, role, office) values
   ('00000000-0000-0000-0000-0000000000a2', 'agent', 'Boğaziçi Gayrimenkul'),
   ('00000000-0000-0000-0000-0000000000ad', 'admin', null);
 
-create function pg_temp.act_as(p_sub text) returns void language sql as $$
-  select set_config('role', 'authenticated', true),
-         set_config('request.jwt.claims', json_build_object('sub', p_sub, 'role', 'authenticated')::text, true)
-$$;
-create function pg_temp.err(p_sql text) returns text language plpgsql as $$
-begin
-  execute p_sql;
-  return 'ok';
-exception when others then
-  return sqlstate || ': ' || sqlerrm;
-end
-$$;
 create sequence pg_temp.seq start 101;
 create temporary table t_req (k text primary key, id uuid);
 grant select, insert on t_req to authenticated;

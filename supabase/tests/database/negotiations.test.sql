@@ -6,7 +6,7 @@ begin;
 create extension if not exists pgtap with schema extensions;
 set local search_path = extensions, public;
 select plan(39);
-\ir fixtures/deals.sql
+\ir fixtures/deals.psql
 
 create function pg_temp.offer(p_from text, p_to text) returns uuid language sql security definer as $$
   select id from public.deal_negotiations where from_contact_id = p_from::uuid and to_contact_id = p_to::uuid
@@ -21,7 +21,7 @@ select pg_temp.act_as('00000000-0000-0000-0000-0000000000a2');
 select throws_ok($$select public.make_offer('00000000-0000-0000-0000-0000000000d1', 11500000)$$, 'VC002',
   'deal 00000000-0000-0000-0000-0000000000d1 is matched: offers are made while it is showing or negotiating',
   'no offers before the showing');
-select pg_temp.act_as_postgres();
+select pg_temp.act_as_db();
 update public.deals set status = 'showing', last_activity_at = now() - interval '10 days';
 
 select pg_temp.act_as('00000000-0000-0000-0000-0000000000c1');
@@ -89,7 +89,7 @@ select throws_ok($$select public.make_offer('00000000-0000-0000-0000-0000000000d
   'no offers once agreed');
 
 -- the table itself, as the dashboard admin
-select pg_temp.act_as_postgres();
+select pg_temp.act_as_db();
 select throws_ok($$update public.deal_negotiations set amount = 1 where status = 'accepted'$$, 'VC001', null, 'an amount never changes');
 select throws_ok($$update public.deal_negotiations set status = 'rejected' where status = 'accepted'$$, 'VC002',
   'offer status cannot move from accepted to rejected', 'an accepted offer is final');
@@ -103,7 +103,7 @@ select pg_temp.act_as('00000000-0000-0000-0000-0000000000c2');
 select is((select to_contact_id from public.make_offer('00000000-0000-0000-0000-0000000000d2', 12400000)),
   '00000000-0000-0000-0000-0000000000a1'::uuid, 'the customer offers to the listing agent');
 select is((select count(*)::int from public.deal_negotiations), 1, 'and reads only its own deal''s offers');
-select pg_temp.act_as_postgres();
+select pg_temp.act_as_db();
 select throws_ok($$insert into public.deal_negotiations (deal_id, from_contact_id, to_contact_id, amount) values ('00000000-0000-0000-0000-0000000000d2', '00000000-0000-0000-0000-0000000000a1', '00000000-0000-0000-0000-0000000000b1', 12450000)$$,
   'VC004', null, 'a direct insert meets the same one-pending rule');
 select pg_temp.act_as('00000000-0000-0000-0000-0000000000a1');
@@ -111,7 +111,7 @@ select is((select status from public.accept_offer(pg_temp.offer('00000000-0000-0
   'accepted', 'the listing agent accepts the customer''s offer');
 select is((select offer_price from public.deals where id = '00000000-0000-0000-0000-0000000000d2'), 12400000::bigint,
   'the deal is agreed at its amount');
-select pg_temp.act_as_postgres();
+select pg_temp.act_as_db();
 select lives_ok($$update public.deals set status = 'cancelled', cancel_reason = 'test' where id = '00000000-0000-0000-0000-0000000000d2'$$,
   'an agreed deal can still be cancelled');
 select throws_ok($$insert into public.deal_negotiations (deal_id, from_contact_id, to_contact_id, amount) values ('00000000-0000-0000-0000-0000000000d2', '00000000-0000-0000-0000-0000000000c2', '00000000-0000-0000-0000-0000000000b1', 12450000)$$,

@@ -6,6 +6,7 @@ begin;
 create extension if not exists pgtap with schema extensions;
 set local search_path = extensions, public;
 select plan(89);
+\ir fixtures/helpers.psql
 
 -- Moda Emlak: agents a1, a3, broker b1. Boğaziçi: agent a2. Admin. Customers c1, c2.
 insert into public.contacts (id, phone, contact_type, display_name) values
@@ -23,21 +24,6 @@ insert into public.agent_profiles (contact_id, role, office) values
   ('00000000-0000-0000-0000-0000000000a2', 'agent', 'Boğaziçi Gayrimenkul'),
   ('00000000-0000-0000-0000-0000000000ad', 'admin', null);
 
-create function pg_temp.act_as(p_sub text) returns void language sql as $$
-  select set_config('role', 'authenticated', true),
-         set_config('request.jwt.claims', json_build_object('sub', p_sub, 'role', 'authenticated')::text, true)
-$$;
-create function pg_temp.act_as_bot() returns void language sql as $$
-  select set_config('role', 'service_role', true), set_config('request.jwt.claims', '{"role": "service_role"}', true)
-$$;
-create function pg_temp.err(p_sql text) returns text language plpgsql as $$
-begin
-  execute p_sql;
-  return 'ok';
-exception when others then
-  return sqlstate || ': ' || sqlerrm;
-end
-$$;
 -- A request of the acting customer with the given criteria: its id, or 'SQLSTATE: message'.
 create function pg_temp.req(p_criteria text, p_type text default 'buy') returns text language plpgsql as $$
 begin

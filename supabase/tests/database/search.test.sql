@@ -6,6 +6,7 @@ begin;
 create extension if not exists pgtap with schema extensions;
 set local search_path = extensions, public;
 select plan(65);
+\ir fixtures/helpers.psql
 
 -- Moda Emlak: agent a1 (lists everything here). Boğaziçi: agent a2 (no grant), agent a4 (partial grant on 2026-001).
 insert into public.contacts (id, phone, contact_type, display_name) values
@@ -37,18 +38,6 @@ values ('2026-001', 'Hasan Kaya', '+905301110001', 11800000, 'gizlinot pazarlık
 insert into public.agent_visibility (portfolio_id, agent_id, visibility_level, granted_by)
 values ('2026-001', '00000000-0000-0000-0000-0000000000a4', 'partial', '00000000-0000-0000-0000-0000000000a1');
 
-create function pg_temp.act_as(p_sub text) returns void language sql as $$
-  select set_config('role', 'authenticated', true),
-         set_config('request.jwt.claims', json_build_object('sub', p_sub, 'role', 'authenticated')::text, true)
-$$;
-create function pg_temp.err(p_sql text) returns text language plpgsql as $$
-begin
-  execute p_sql;
-  return 'ok';
-exception when others then
-  return sqlstate || ': ' || sqlerrm;
-end
-$$;
 -- The ids a search finds, sorted.
 create function pg_temp.found(p_query text, p_district text default null, p_type text default null, p_rooms text default null,
                               p_min_price bigint default null, p_max_price bigint default null, p_currency text default null,

@@ -8,6 +8,7 @@ begin;
 create extension if not exists pgtap with schema extensions;
 set local search_path = extensions, public;
 select plan(104);
+\ir fixtures/helpers.psql
 
 -- Moda Emlak: listing agent a1, broker b1. Boğaziçi: buying agent a2, broker b2. Kuzey Emlak: agent a3,
 -- broker b3 (another office). Admin ad. Customers c1 (a2's) and c2 (a1's).
@@ -52,21 +53,6 @@ insert into public.deals (id, portfolio_id, customer_id, listing_agent_id, buyin
    '00000000-0000-0000-0000-0000000000a1', '00000000-0000-0000-0000-0000000000a2', null);
 update public.deals set last_activity_at = now() - interval '10 days';
 
-create function pg_temp.act_as(p_sub text) returns void language sql as $$
-  select set_config('role', 'authenticated', true),
-         set_config('request.jwt.claims', json_build_object('sub', p_sub, 'role', 'authenticated')::text, true)
-$$;
-create function pg_temp.act_as_bot() returns void language sql as $$
-  select set_config('role', 'service_role', true), set_config('request.jwt.claims', '{"role": "service_role"}', true)
-$$;
-create function pg_temp.err(p_sql text) returns text language plpgsql as $$
-begin
-  execute p_sql;
-  return 'ok';
-exception when others then
-  return sqlstate || ': ' || sqlerrm;
-end
-$$;
 -- Showing and document ids by name, for the file.
 create temporary table t_id (k text primary key, id uuid);
 grant select, insert on t_id to anon, authenticated, service_role;

@@ -3,6 +3,7 @@ begin;
 create extension if not exists pgtap with schema extensions;
 set local search_path = extensions, public;
 select plan(24);
+\ir fixtures/helpers.psql
 
 insert into public.contacts (id, phone, contact_type, display_name) values
   ('00000000-0000-0000-0000-0000000000a1', '+905321110001', 'agent', 'Ayşe Yılmaz'),
@@ -22,10 +23,6 @@ insert into public.portfolios (id, agent_id, type, listing_type, title, descript
 insert into public.portfolio_media (portfolio_id, media_type, storage_path, sort_order)
 values ('2026-001', 'photo', 'portfolios/2026-001/salon.jpg', 0);
 
-create function pg_temp.act_as(p_sub text) returns void language sql as $$
-  select set_config('role', 'authenticated', true),
-         set_config('request.jwt.claims', json_build_object('sub', p_sub, 'role', 'authenticated')::text, true)
-$$;
 
 -- Price bands.
 select results_eq($$select b.band_min, b.band_max from unnest(array[12500000, 32000, 100, 999, 7500000, 950000]::bigint[]) p,
