@@ -224,7 +224,8 @@ begin
     v_customer := v_request.customer_id;
     v_buying := v_request.assigned_agent;
   end if;
-  if v_buying is null and private.is_api_user() and auth.uid() <> v_listing.agent_id and private.is_active_agent(auth.uid()) then
+  if v_buying is null and private.is_api_user() and auth.uid() <> v_listing.agent_id
+     and private.authority() in ('agent', 'broker') then
     v_buying := auth.uid();  -- another agent brings its own customer
   end if;
   if v_customer is null then

@@ -3,7 +3,7 @@
 begin;
 create extension if not exists pgtap with schema extensions;
 set local search_path = extensions, public;
-select plan(66);
+select plan(67);
 \ir fixtures/deals.psql
 
 -- ============================================================================ derived and fixed columns
@@ -95,6 +95,10 @@ select throws_ok($$select public.open_deal(p_portfolio_id => '2026-001', p_custo
 select pg_temp.act_as('00000000-0000-0000-0000-0000000000ad');
 select throws_ok($$select public.open_deal(p_portfolio_id => '2026-999', p_customer_id => '00000000-0000-0000-0000-0000000000c1')$$,
   'VC003', 'listing 2026-999 not found', 'staff learn that a listing is missing');
+select results_eq($$select listing_agent_id, buying_agent_id, created_by
+                    from public.open_deal(p_portfolio_id => '2026-002', p_customer_id => '00000000-0000-0000-0000-0000000000c3')$$,
+  $$values ('00000000-0000-0000-0000-0000000000a1'::uuid, null::uuid, '00000000-0000-0000-0000-0000000000ad'::uuid)$$,
+  'an admin opens a deal for any customer without becoming its buying agent');
 
 -- the buying agent cancels its deal and opens it again from the match
 select pg_temp.act_as('00000000-0000-0000-0000-0000000000c1');
