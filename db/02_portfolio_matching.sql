@@ -121,7 +121,8 @@ create index portfolios_agent_id_idx on public.portfolios (agent_id);
 create index portfolios_search_vector_idx on public.portfolios using gin (search_vector);
 create index portfolios_district_keys_idx on public.portfolios using gin (district_keys) where status = 'active';
 create index portfolios_price_reach_idx on public.portfolios using gist (price_reach) where status = 'active';
-create index portfolios_district_norm_idx on public.portfolios (district_norm, type);
+-- every structured filter of search_portfolios, the price last (a range)
+create index portfolios_search_filters_idx on public.portfolios (district_norm, type, currency, listing_type, listed_price);
 alter table public.portfolios enable row level security;
 
 comment on table public.portfolios is 'Listings (portföy) kept by agents. Other agents see them only through visibility levels.';
