@@ -81,8 +81,8 @@ def write(out: dict, results_dir: Path) -> dict:
     paths["markdown"].write_text(md)
     paths["plans"].write_text("".join(out["plans_text"]))
     raw = {k: v for k, v in out.items() if k != "plans_text"}
-    for k in ("baselines", "realistic", "scaling", "search"):
-        raw[k] = [f.to_dict() for f in out[k]]
+    for k in ("baselines", "realistic", "floor", "scaling", "search"):
+        raw[k] = [f.to_dict() for f in out.get(k, [])]
     for d in raw["baselines"]:
         if d["n"] > 1000:  # pgbench's per-transaction latencies: percentiles 0..100 are enough
             d["latencies_ms"] = [float(x) for x in np.percentile(d["latencies_ms"], np.arange(101))]
@@ -191,6 +191,26 @@ def markdown(out: dict, plot_name: str) -> str:
     add("Cost per match: the slope of latency against matches written (least squares over the operations), "
         "and total time ÷ total matches; fixed cost: the fit's intercept (an operation that matches nothing).")
     add("")
+    if out.get("floor"):
+        add("Output floor: the rows each measured operation wrote (as many matches; for a new listing a visibility "
+            "grant and a notification per distinct request agent, for a new request a grant per listing and one "
+            "notification), written by plain INSERT statements with no matching at all, into the same tables with "
+            "their indexes, foreign-key checks and triggers, as the superuser, each rolled back. It is what writing "
+            "the output costs on this server; an operation cannot be faster than its floor without writing fewer rows.")
+        add("")
+        add("| floor | n | p50 | p95 | max | fan-out p50 / mean / max | cost per match | fixed cost | "
+            "share of the operation's p95 |")
+        add("|---|---:|---:|---:|---:|---|---:|---:|---:|")
+        for f in out["floor"]:
+            fo = np.array(f.outputs or [0])
+            per = (np.sum(f.latencies_ms) / fo.sum()) if fo.sum() else float("nan")
+            lin = fit(f)
+            op = next((g for g in out["realistic"] if g.name.split(" (")[0] in f.name), None)
+            add(f"| {f.name} | {_n(f)} | {_cells(f)} | {np.median(fo):.0f} / {fo.mean():.0f} / {fo.max()} | "
+                + (f"{lin[1] * 1000:.1f} µs (fit)" if lin else "–") + f"; {per * 1000:.0f} µs (total ÷ matches) | "
+                + (f"{lin[0]:.2f} ms" if lin else "–") + " | "
+                + (f"{f.p95 / op.p95:.0%}" if op else "–") + " |")
+        add("")
 
     # --------------------------------------------------------------- search
     add("## search_portfolios")
@@ -315,6 +335,8 @@ def plot(out: dict, path: Path) -> None:
         if lin:
             xs = np.linspace(0, max(f.outputs), 50)
             ax2.plot(xs, lin[0] + lin[1] * xs, color=f"C{i}", lw=1)
+    for i, f in enumerate(out.get("floor", [])):
+        ax2.scatter(f.outputs, f.latencies_ms, s=6, alpha=0.5, marker="x", color=f"C{i}", label=f.name)
     ax2.axhline(TARGET_MS, color="grey", lw=0.8, ls=":")
     ax2.set_xlabel("matches written by the operation (fan-out)")
     ax2.set_ylabel("latency, ms")
@@ -332,7 +354,8 @@ def load_json(path: Path) -> dict:
     """A run's .json back as the dict write() takes (to re-render its table and plot)."""
     raw = json.loads(path.read_text())
     out = dict(raw)
-    for k in ("baselines", "realistic", "scaling", "search"):
+    for k in ("baselines", "realistic", "floor", "scaling", "search"):
+        raw.setdefault(k, [])  # runs before the output floor have none
         out[k] = [Figure(d["name"], d["size"], d["role"], d["latencies_ms"], d["outputs"], d.get("notes", ""),
                          d.get("errors", []), d.get("cut", False)) for d in raw[k]]
         for f, d in zip(out[k], raw[k]):

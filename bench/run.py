@@ -207,6 +207,74 @@ def analysed_plans(conn, actor, op, label: str, size: str, plans_out: list[str])
             "rows_removed": rows_examined(plans), "reads": heavy_reads(plans)}
 
 
+# ------------------------------------------------------------------------------------- output floor
+# What writing a matching operation's output costs with no matching at all: the same number of rows, written
+# by plain INSERT statements into the same tables (their indexes, foreign-key checks and triggers included).
+# If this alone is over the target, the target cannot be met without writing fewer rows.
+FLOOR_LISTING_SQL = """
+with p as (select request_id, agent, request_agent from pg_temp.floor_requests where k <= %(n)s),
+m as (insert into public.portfolio_request_matches (portfolio_id, request_id, match_score, trigger_type, notified,
+                                                    notified_agent_id)
+      select %(listing)s, request_id, 3, 'portfolio', true, agent from p),
+v as (insert into public.agent_visibility (portfolio_id, agent_id, visibility_level)
+      select distinct %(listing)s, request_agent, 'partial' from p where request_agent <> %(listing_agent)s
+      on conflict do nothing)
+insert into public.pending_notifications (contact_id, kind, body, buttons)
+select distinct agent, 'match', 'eşleşme', '[]'::jsonb from p
+"""
+FLOOR_REQUEST_SQL = """
+with p as (select portfolio_id from pg_temp.floor_listings where k <= %(n)s),
+m as (insert into public.portfolio_request_matches (portfolio_id, request_id, match_score, trigger_type, notified,
+                                                    notified_agent_id)
+      select portfolio_id, %(request)s, 3, 'request', true, %(agent)s from p),
+v as (insert into public.agent_visibility (portfolio_id, agent_id, visibility_level)
+      select portfolio_id, %(agent)s, 'partial' from p on conflict do nothing)
+insert into public.pending_notifications (contact_id, kind, body, buttons)
+values (%(agent)s, 'match', 'eşleşme', '[]'::jsonb)
+"""
+
+
+def output_floor(conn: psycopg.Connection, size: str, fig: Figure, side: str, warmup: int) -> Figure:
+    """Plain INSERTs of the rows each operation of `fig` wrote (as many matches; for a new listing a grant and
+    a notification per distinct request agent, for a new request a grant per listing and one notification),
+    for one existing listing (or request) and partners it has no match with; as the superuser, rolled back."""
+    most = max(fig.outputs or [0]) + 1
+    if side == "listing":
+        listing, agent = conn.execute(
+            "select id, agent_id from public.portfolios where status = 'active' order by id limit 1").fetchone()
+        conn.execute("drop table if exists pg_temp.floor_requests")
+        conn.execute(
+            """create temp table floor_requests as
+               select row_number() over (order by md5(r.id::text)) as k, r.id as request_id, r.assigned_agent as request_agent,
+                      coalesce(r.assigned_agent, %s) as agent
+               from public.requests r
+               where not exists (select from public.portfolio_request_matches m where m.portfolio_id = %s and m.request_id = r.id)
+               order by md5(r.id::text) limit %s""", (agent, listing, most))
+        conn.execute("create index on pg_temp.floor_requests (k)")
+        ops = [lambda c, n=n: c.execute(FLOOR_LISTING_SQL, dict(n=n, listing=listing, listing_agent=agent))
+               for n in fig.outputs]
+    else:
+        request, agent = conn.execute(
+            "select id, assigned_agent from public.requests where assigned_agent is not null order by id limit 1").fetchone()
+        conn.execute("drop table if exists pg_temp.floor_listings")
+        conn.execute(
+            """create temp table floor_listings as
+               select row_number() over (order by md5(l.id)) as k, l.id as portfolio_id
+               from public.portfolios l
+               where l.agent_id <> %s
+                 and not exists (select from public.portfolio_request_matches m where m.request_id = %s and m.portfolio_id = l.id)
+                 and not exists (select from public.agent_visibility v where v.agent_id = %s and v.portfolio_id = l.id)
+               order by md5(l.id) limit %s""", (agent, request, agent, most))
+        conn.execute("create index on pg_temp.floor_listings (k)")
+        ops = [lambda c, n=n: c.execute(FLOOR_REQUEST_SQL, dict(n=n, request=request, agent=agent))
+               for n in fig.outputs]
+    outputs = list(fig.outputs)
+    floor = measure_each(conn, f"output floor of a new {side}", size, [(Actor("postgres"), op) for op in ops], None,
+                         warmup, budget_s=CONFIG["budget_s"])
+    floor.outputs = outputs[:floor.n]
+    return floor
+
+
 # ------------------------------------------------------------------------------------- realistic
 def realistic(server: PgServer, out: dict) -> None:
     n = CONFIG["realistic"]
@@ -234,6 +302,9 @@ def realistic(server: PgServer, out: dict) -> None:
                            budget_s=CONFIG["budget_s"])
         out["realistic"].append(fig)
         log(f"  new listing p50 {fig.p50:.2f} p95 {fig.p95:.2f} ms, fan-out mean {np.mean(fig.outputs):.0f}")
+        floor = output_floor(conn, size, fig, "listing", warmup)
+        out["floor"].append(floor)
+        log(f"  its output floor p50 {floor.p50:.2f} p95 {floor.p95:.2f} ms")
 
         # new requests: filed by the agent of an existing customer of theirs, assigned to that agent
         new_rq = data.istanbul_requests(0, ops, "realistic-new-requests")
@@ -251,6 +322,9 @@ def realistic(server: PgServer, out: dict) -> None:
                            budget_s=CONFIG["budget_s"])
         out["realistic"].append(fig)
         log(f"  new request p50 {fig.p50:.2f} p95 {fig.p95:.2f} ms, fan-out mean {np.mean(fig.outputs):.0f}")
+        floor = output_floor(conn, size, fig, "request", warmup)
+        out["floor"].append(floor)
+        log(f"  its output floor p50 {floor.p50:.2f} p95 {floor.p95:.2f} ms")
     drop_db(server, "bench_realistic")
 
 
@@ -400,7 +474,7 @@ def _interrupt(*_args) -> None:
 def main() -> int:
     started = time.monotonic()
     sha, dirty = commit_info()
-    out: dict = {"config": CONFIG, "baselines": [], "realistic": [], "scaling": [], "search": [], "plans": [],
+    out: dict = {"config": CONFIG, "baselines": [], "realistic": [], "floor": [], "scaling": [], "search": [], "plans": [],
                  "plans_text": [], "checks": [], "commit": sha + ("-dirty" if dirty else ""),
                  "date": dt.datetime.now(dt.UTC).strftime("%Y-%m-%d %H:%M UTC"), "cores": os.cpu_count(),
                  "machine": f"{platform.machine()}, {os.cpu_count()} cores, "

@@ -121,7 +121,8 @@ create index portfolios_agent_id_idx on public.portfolios (agent_id);
 create index portfolios_search_vector_idx on public.portfolios using gin (search_vector);
 create index portfolios_district_keys_idx on public.portfolios using gin (district_keys) where status = 'active';
 create index portfolios_price_reach_idx on public.portfolios using gist (price_reach) where status = 'active';
-create index portfolios_district_norm_idx on public.portfolios (district_norm, type);
+-- every structured filter of search_portfolios, the price last (a range)
+create index portfolios_search_filters_idx on public.portfolios (district_norm, type, currency, listing_type, listed_price);
 alter table public.portfolios enable row level security;
 
 comment on table public.portfolios is 'Listings (portföy) kept by agents. Other agents see them only through visibility levels.';
@@ -355,7 +356,8 @@ create table private.request_match_keys (
   budget int8range not null,
   primary key (request_id, key)
 );
-create index request_match_keys_key_budget_idx on private.request_match_keys using gist (key, budget);
+-- the index carries the row id: finding partners is an index-only scan
+create index request_match_keys_key_budget_idx on private.request_match_keys using gist (key, budget) include (request_id);
 comment on table private.request_match_keys is 'Open requests by match key (currency|sale-or-rent|district-or-*|type-or-*) with their budget.';
 comment on column private.request_match_keys.request_id is 'The open request.';
 comment on column private.request_match_keys.key is 'currency|sale or rent|normalised district or *|type or *: one per district x type the request names.';
@@ -367,7 +369,7 @@ create table private.listing_match_keys (
   reach int8range not null,
   primary key (portfolio_id, key)
 );
-create index listing_match_keys_key_reach_idx on private.listing_match_keys using gist (key, reach);
+create index listing_match_keys_key_reach_idx on private.listing_match_keys using gist (key, reach) include (portfolio_id);
 comment on table private.listing_match_keys is 'Active listings by match key (its district or *, its type or *) with their price reach. Confidential (the reach holds the floor).';
 comment on column private.listing_match_keys.portfolio_id is 'The active listing.';
 comment on column private.listing_match_keys.key is 'currency|sale or rent|normalised district or *|type or *: four per listing.';

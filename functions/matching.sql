@@ -18,7 +18,10 @@ select l.id as portfolio_id,
        l.type_keys && r.crit_types as type_ok,
        l.price_reach && r.crit_budget as reachable_ok,
        r.crit_rooms is null or coalesce(l.rooms = any (r.crit_rooms), false) as rooms_ok,
-       r.crit_max_price is null or l.listed_price <= r.crit_max_price as within_budget_ok
+       r.crit_max_price is null or l.listed_price <= r.crit_max_price as within_budget_ok,
+       -- who acts on the pair (read here so that the matcher does not read both rows again per pair)
+       l.agent_id as listing_agent,
+       r.assigned_agent as request_agent
 from public.portfolios l
 cross join public.requests r;
 comment on view private.pair_criteria is 'Every matching criterion of every (listing, request) pair; read with a filter on one side.';
@@ -72,35 +75,40 @@ comment on function private.rebuild_match_keys() is 'Rebuilds all match keys (af
 
 -- The pairs that pass every hard filter, with their score, for the given listings or requests: the keys
 -- find the pairs (one GiST probe per key), the view scores them and re-checks every hard filter.
+-- (dropped first: its result gained the two agents)
+drop function if exists private.match_candidates(text[], uuid[]);
 create or replace function private.match_candidates(p_portfolio_ids text[], p_request_ids uuid[])
-  returns table (portfolio_id text, request_id uuid, score smallint)
+  returns table (portfolio_id text, request_id uuid, score smallint, listing_agent uuid, request_agent uuid)
   language plpgsql stable
   rows 100  -- a planner estimate: rematch then joins its rows by primary key
   set search_path = ''
 as $$
 begin
-  -- two statements, one per driving side, so each is planned from its own side's keys
+  -- two statements, one per driving side, so each is planned from its own side's keys: the driving row is
+  -- read once, its keys probe the other side's GiST index (index-only: it carries the row id), and each
+  -- partner is read once by primary key to score and re-check it. No distinct: a pair meets through one key
+  -- at most (a request's keys name districts, or only '*', and the same for types).
   if p_portfolio_ids is not null then
     return query
       select c.portfolio_id, c.request_id,
-             (c.district_ok::int + c.type_ok::int + c.rooms_ok::int + c.reachable_ok::int + c.within_budget_ok::int)::smallint
-      from (select distinct lk.portfolio_id, rk.request_id
-            from private.listing_match_keys lk
-            join private.request_match_keys rk on rk.key = lk.key and rk.budget && lk.reach
-            where lk.portfolio_id = any (p_portfolio_ids)) as k
-      join private.pair_criteria c on c.portfolio_id = k.portfolio_id and c.request_id = k.request_id
-      where c.open and c.listing_type_ok and c.currency_ok and c.district_ok and c.type_ok and c.reachable_ok;
+             (c.district_ok::int + c.type_ok::int + c.rooms_ok::int + c.reachable_ok::int + c.within_budget_ok::int)::smallint,
+             c.listing_agent, c.request_agent
+      from private.listing_match_keys lk
+      join private.request_match_keys rk on rk.key = lk.key and rk.budget && lk.reach
+      join private.pair_criteria c on c.portfolio_id = lk.portfolio_id and c.request_id = rk.request_id
+      where lk.portfolio_id = any (p_portfolio_ids) and c.portfolio_id = any (p_portfolio_ids)
+        and c.open and c.listing_type_ok and c.currency_ok and c.district_ok and c.type_ok and c.reachable_ok;
   end if;
   if p_request_ids is not null then
     return query
       select c.portfolio_id, c.request_id,
-             (c.district_ok::int + c.type_ok::int + c.rooms_ok::int + c.reachable_ok::int + c.within_budget_ok::int)::smallint
-      from (select distinct lk.portfolio_id, rk.request_id
-            from private.request_match_keys rk
-            join private.listing_match_keys lk on lk.key = rk.key and lk.reach && rk.budget
-            where rk.request_id = any (p_request_ids)) as k
-      join private.pair_criteria c on c.portfolio_id = k.portfolio_id and c.request_id = k.request_id
-      where c.open and c.listing_type_ok and c.currency_ok and c.district_ok and c.type_ok and c.reachable_ok;
+             (c.district_ok::int + c.type_ok::int + c.rooms_ok::int + c.reachable_ok::int + c.within_budget_ok::int)::smallint,
+             c.listing_agent, c.request_agent
+      from private.request_match_keys rk
+      join private.listing_match_keys lk on lk.key = rk.key and lk.reach && rk.budget
+      join private.pair_criteria c on c.portfolio_id = lk.portfolio_id and c.request_id = rk.request_id
+      where rk.request_id = any (p_request_ids) and c.request_id = any (p_request_ids)
+        and c.open and c.listing_type_ok and c.currency_ok and c.district_ok and c.type_ok and c.reachable_ok;
   end if;
 end
 $$;
@@ -117,14 +125,14 @@ create or replace function private.rematch(p_portfolio_ids text[], p_request_ids
 as $$
 declare
   v_agents uuid[];
-  v_portfolios text[];
-  v_request_agents uuid[];
 begin
   if coalesce(cardinality(p_portfolio_ids), 0) + coalesce(cardinality(p_request_ids), 0) = 0 then
     return;
   end if;
   perform private.refresh_match_keys(p_portfolio_ids, p_request_ids);
-  with cand as (
+  -- One statement over the candidate set, read once: the candidates carry both agents, so no row is
+  -- read again per pair; the new pairs are written and their visibility granted set-based here.
+  with cand as materialized (
     select * from private.match_candidates(p_portfolio_ids, p_request_ids)
   ),
   gone as (
@@ -135,24 +143,28 @@ begin
   written as (
     insert into public.portfolio_request_matches as m
       (portfolio_id, request_id, match_score, trigger_type, notified, notified_agent_id)
-    select c.portfolio_id, c.request_id, c.score, p_trigger, true, coalesce(r.assigned_agent, l.agent_id)
+    select c.portfolio_id, c.request_id, c.score, p_trigger, true, coalesce(c.request_agent, c.listing_agent)
     from cand c
-    join public.requests r on r.id = c.request_id
-    join public.portfolios l on l.id = c.portfolio_id
     on conflict (portfolio_id, request_id) do update set match_score = excluded.match_score
       where m.match_score <> excluded.match_score
     returning m.portfolio_id, m.request_id, m.notified_agent_id, (m.xmax = 0) as is_new
   ),
-  fresh as (
-    select w.*, r.assigned_agent
+  fresh as materialized (
+    select w.portfolio_id, w.notified_agent_id, c.request_agent, c.listing_agent
     from written w
-    join public.requests r on r.id = w.request_id
+    join cand c on c.portfolio_id = w.portfolio_id and c.request_id = w.request_id
     where w.is_new
+  ),
+  -- a cross-agent new match: the request's agent sees the listing at least at partial level
+  shared as (
+    insert into public.agent_visibility as v (portfolio_id, agent_id, visibility_level)
+    select distinct f.portfolio_id, f.request_agent, 'partial'
+    from fresh f
+    where f.request_agent is not null and f.request_agent <> f.listing_agent
+    on conflict (portfolio_id, agent_id) do update set visibility_level = 'partial', deal_id = null, granted_by = null
+      where v.visibility_level = 'anonymous'
   )
-  select array_agg(distinct f.notified_agent_id), array_agg(f.portfolio_id), array_agg(f.assigned_agent)
-  into strict v_agents, v_portfolios, v_request_agents
-  from fresh f;
-  perform private.share_matches(v_portfolios, v_request_agents);
+  select array_agg(distinct f.notified_agent_id) into strict v_agents from fresh f;
 
   -- One pending notification per agent per transaction (the triggering event: an RPC call or a bulk
   -- statement may match in several steps), listing every match it was notified of in this transaction.

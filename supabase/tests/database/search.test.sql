@@ -5,7 +5,7 @@
 begin;
 create extension if not exists pgtap with schema extensions;
 set local search_path = extensions, public;
-select plan(65);
+select plan(69);
 \ir fixtures/helpers.psql
 
 -- Moda Emlak: agent a1 (lists everything here). Boğaziçi: agent a2 (no grant), agent a4 (partial grant on 2026-001).
@@ -135,6 +135,29 @@ reset role;
 select pg_temp.act_as('00000000-0000-0000-0000-0000000000a1');
 select isnt(pg_temp.found('kadikoy', p_min_price => 12500000), pg_temp.found('kadikoy', p_min_price => 12500001),
   '(the listing agent''s own search does tell 12.500.000 from 12.500.001)');
+reset role;
+
+-- ====================================================================== text + district: the same answers
+-- With text and a district the listings are found by the filters first (functions/search.sql), with the
+-- price bounds widened to the price bands; without a district the text index leads. Both must agree: the
+-- district-filtered search is the unfiltered one restricted to Kadıköy, for prices across band edges.
+create function pg_temp.kadikoy_mismatches(p_query text, p_min boolean) returns bigint language sql as $$
+  select count(*)
+  from unnest(array[7500000, 9000000, 9999999, 10000000, 11999999, 12000000, 12000001, 12500000, 12500001,
+                    14999999, 15000000]::bigint[]) as p
+  where pg_temp.found(p_query, p_district => 'Kadıköy', p_min_price => case when p_min then p end,
+                      p_max_price => case when not p_min then p end)
+        is distinct from array(select x from unnest(pg_temp.found(p_query, p_min_price => case when p_min then p end,
+                                                                  p_max_price => case when not p_min then p end)) as x
+                               where x = any (array['2026-001', '2026-004', '2026-006', '2026-007']) order by x)
+$$;
+select pg_temp.act_as('00000000-0000-0000-0000-0000000000a1');
+select is(pg_temp.kadikoy_mismatches('daire', true), 0::bigint, 'own listings: text + district + min price = text + min price, in Kadıköy');
+select is(pg_temp.kadikoy_mismatches('moda', false), 0::bigint, 'own listings: the same with max price (moda: not every Kadıköy listing)');
+reset role;
+select pg_temp.act_as('00000000-0000-0000-0000-0000000000a2');
+select is(pg_temp.kadikoy_mismatches('daire', true), 0::bigint, 'anonymous cards (price band): text + district + min price agree too');
+select is(pg_temp.kadikoy_mismatches('daire', false), 0::bigint, 'and with max price');
 reset role;
 
 -- ====================================================================== visibility: partial level
