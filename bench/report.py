@@ -243,6 +243,28 @@ def markdown(out: dict, plot_name: str) -> str:
                 f"{_first(f)} / {_first(s)} |")
         add("")
 
+    # --------------------------------------------------------------- closings
+    if out.get("closings"):
+        pg_n = _pgbench(out, "-N")
+        add("## Closings: dual confirm under concurrency")
+        add("")
+        add("Each worker confirms both sides of the next closing deal (two transactions, as its listing and its "
+            "buying agent); the second confirmation closes it: listing sold, request closed, three commission rows, "
+            "contract. Latency is per closing (both confirmations).")
+        add("")
+        add("| workers | deals | closings/s | p50 | p95 | errors | not closed exactly once |")
+        add("|---:|---:|---:|---:|---:|---:|---:|")
+        for r in out["closings"]:
+            add(f"| {r['workers']} | {r['deals']} | {r['per_second']:.0f} | {_ms(r['p50'])} | {_ms(r['p95'])} | "
+                f"{len(r['errors'])} | {r['duplicates']} |")
+        add("")
+        if pg_n:
+            add(f"Same-run baseline: pgbench -N, {pg_n.notes} with 4 clients (p95 {pg_n.p95:.3f} ms).")
+            add("")
+        targets.append(("closings: errors and duplicates with 1, 4, 8 workers",
+                        str(sum(len(r["errors"]) + r["duplicates"] for r in out["closings"])),
+                        all(not r["errors"] and r["duplicates"] == 0 for r in out["closings"])))
+
     # --------------------------------------------------------------- errors
     failed = [f for k in ("scaling", "realistic", "search") for f in out[k] if f.errors]
     if failed:

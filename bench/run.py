@@ -9,7 +9,8 @@ Starts its own throw-away PostgreSQL (tests/pg_server.py), migrates, and measure
    pass, while both tables grow 10k → 100k → 1M;
 3. realistic: Istanbul-shaped data, 100k requests and 100k listings, new listings and new requests from
    the same distribution: latency, fan-out, cost per recorded match;
-4. search_portfolios as an agent and as service_role, a selective and a broad query, at 100k and 1M.
+4. search_portfolios as an agent and as service_role, a selective and a broad query, at 100k and 1M;
+5. closings: dual-confirm closings per second with 1, 4 and 8 workers, errors and duplicates (bench/closing.py).
 Writes bench/results/<date>-<commit>.md (+ .png plot, + -plans.txt, + .json raw figures).
 A missed target is reported, never a failure: the exit code is 0 unless the benchmark could not run.
 """
@@ -32,7 +33,7 @@ sys.path.insert(0, str(ROOT))
 import numpy as np  # noqa: E402
 import psycopg  # noqa: E402
 
-from bench import data, load, report  # noqa: E402
+from bench import closing, data, load, report  # noqa: E402
 from bench.measure import (Actor, Figure, Op, capture_plans, heavy_reads, measure, measure_each,  # noqa: E402
                            pgbench, rows_examined, scans_in)
 from tests.pg_server import PgServer  # noqa: E402
@@ -64,6 +65,7 @@ CONFIG = {
     "pgbench_seconds": _env_int("BENCH_PGBENCH_SECONDS", 3 if QUICK else 20),
     "pgbench_scale": _env_int("BENCH_PGBENCH_SCALE", 1 if QUICK else 10),
     "ops": max(200, _env_int("BENCH_OPS", 200)),
+    "closings": max(200, _env_int("BENCH_CLOSINGS", 200 if QUICK else 500)),  # deals closed per worker count
     "warmup": _env_int("BENCH_WARMUP", 20 if QUICK else 30),
     # a figure stops when its time budget is spent, an operation when it hits the statement timeout
     # (reported as such): one pathological query must not stall the run for hours
@@ -456,6 +458,18 @@ def search(conn, api: Api, size: str, out: dict, plans_out: list[str]) -> None:
 
 
 # ------------------------------------------------------------------------------------- main
+def closings(server: PgServer, out: dict) -> None:
+    n = CONFIG["closings"]
+    log(f"closings: {n} deals per worker count (1, 4, 8)")
+    url = create_db(server, "bench_closings")
+    with psycopg.connect(url, autocommit=True) as conn:
+        for r in closing.measure_closings(conn, url, n):
+            out["closings"].append(r)
+            log(f"  {r['workers']} workers: {r['per_second']:.0f} closings/s, p95 {r['p95']:.1f} ms, "
+                f"{len(r['errors'])} errors, {r['duplicates']} not closed exactly once")
+    drop_db(server, "bench_closings")
+
+
 def commit_info() -> tuple[str, bool]:
     try:
         sha = subprocess.run(["git", "rev-parse", "--short", "HEAD"], cwd=ROOT, capture_output=True, text=True,
@@ -475,6 +489,7 @@ def main() -> int:
     started = time.monotonic()
     sha, dirty = commit_info()
     out: dict = {"config": CONFIG, "baselines": [], "realistic": [], "floor": [], "scaling": [], "search": [], "plans": [],
+                 "closings": [],
                  "plans_text": [], "checks": [], "commit": sha + ("-dirty" if dirty else ""),
                  "date": dt.datetime.now(dt.UTC).strftime("%Y-%m-%d %H:%M UTC"), "cores": os.cpu_count(),
                  "machine": f"{platform.machine()}, {os.cpu_count()} cores, "
@@ -495,6 +510,7 @@ def main() -> int:
         drop_db(server, "pgbench")
         realistic(server, out)
         scaling(server, out)
+        closings(server, out)
     finally:
         server.stop()
     out["runtime_s"] = time.monotonic() - started
