@@ -4,10 +4,9 @@ from __future__ import annotations
 
 import psycopg
 import pytest
-from typer.testing import CliRunner, Result
 
 from vic import migrate, paths
-from vic.cli import app
+from tests.cli_run import vic
 
 DEAD_URL = "postgresql://postgres:s3cret@127.0.0.1:1/x"
 MIGRATION_IDS = sorted(
@@ -16,10 +15,6 @@ MIGRATION_IDS = sorted(
     if not p.name.endswith(".rollback.sql")
 )
 
-
-def vic(*args: str, input: str | None = None, **env: str | None) -> Result:
-    # Unset VIC_DATABASE_URL unless a test sets it, so the caller's shell cannot leak in.
-    return CliRunner().invoke(app, list(args), input=input, env={"VIC_DATABASE_URL": None, **env})
 
 
 def state_lines(url: str) -> dict[str, str]:

@@ -12,12 +12,11 @@ import uuid
 
 import psycopg
 import pytest
-from typer.testing import CliRunner, Result
 
 from vic import errors
-from vic.cli import app
 from vic.client import VicClient
 from vic.transport import PsycopgTransport, Transport
+from tests.cli_run import vic, one_error_line
 
 ADMIN = "00000000-0000-4000-8000-00000000c001"
 BROKER = "00000000-0000-4000-8000-00000000c002"
@@ -275,17 +274,6 @@ def test_parameters_are_never_logged(db_url: str, caplog: pytest.LogCaptureFixtu
 
 
 # ------------------------------------------------------------------------------------ CLI
-def vic(*args: str, **env: str | None) -> Result:
-    """Run the CLI with neither the caller's VIC_DATABASE_URL nor VIC_AS leaking in."""
-    return CliRunner().invoke(app, list(args), env={"VIC_DATABASE_URL": None, "VIC_AS": None, **env})
-
-
-def one_error_line(result: Result) -> str:
-    assert result.exit_code == 1, result.output
-    assert "Traceback" not in result.output
-    lines = result.output.strip().splitlines()
-    assert len(lines) == 1 and lines[0].startswith("error: "), result.output
-    return lines[0]
 
 
 @pytest.mark.usefixtures("people")

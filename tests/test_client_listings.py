@@ -15,11 +15,10 @@ from datetime import UTC, datetime, timedelta
 
 import psycopg
 import pytest
-from typer.testing import CliRunner, Result
 
 from vic import errors
-from vic.cli import app
 from vic.client import VicClient
+from tests.cli_run import vic, ok, one_error_line
 
 ADMIN = "00000000-0000-4000-8000-0000000d0001"
 BROKER = "00000000-0000-4000-8000-0000000d0002"  # Moda Emlak
@@ -396,22 +395,7 @@ def test_unmet_demand(db_url: str) -> None:
 
 
 # ------------------------------------------------------------------------------------ CLI
-def vic(*args: str) -> Result:
-    """Run the CLI with neither the caller's VIC_DATABASE_URL nor VIC_AS leaking in."""
-    return CliRunner().invoke(app, list(args), env={"VIC_DATABASE_URL": None, "VIC_AS": None})
 
-
-def ok(*args: str) -> str:
-    result = vic(*args)
-    assert result.exit_code == 0, result.output
-    return result.output
-
-
-def one_error_line(result: Result) -> str:
-    assert result.exit_code == 1, result.output
-    lines = result.output.strip().splitlines()
-    assert len(lines) == 1 and lines[0].startswith("error: ") and "Traceback" not in result.output, result.output
-    return lines[0]
 
 
 @pytest.mark.usefixtures("cast")
