@@ -6,6 +6,18 @@
 
 -- Section - Triggers
 
+-- Every side of the deal has confirmed: the listing side, and the buying side of a cross-agent deal.
+create or replace function private.all_sides_confirmed(p_deal_id uuid) returns boolean
+  language sql stable
+  set search_path = ''
+as $$
+  select not exists (select 1 from public.deals d cross join unnest(array['listing', 'buying']) as s (role)
+                     where d.id = p_deal_id and (s.role = 'listing' or d.is_cross_agent)
+                       and not exists (select 1 from public.deal_confirmations c
+                                       where c.deal_id = d.id and c.role = s.role and c.confirmed))
+$$;
+comment on function private.all_sides_confirmed(uuid) is 'True when the listing side, and the buying side of a cross-agent deal, have confirmed.';
+
 -- Rows exist only for a closing deal's real sides, start unconfirmed, and move only forward; the side's
 -- agent (or a trusted session) confirms. Security definer: it reads the deal.
 create or replace function private.tg_deal_confirmations__rules() returns trigger
@@ -60,13 +72,9 @@ create or replace function private.tg_deal_confirmations__close() returns trigge
   set search_path = ''
 as $$
 begin
-  perform 1 from public.deals where id = new.deal_id for update;
-  update public.deals set last_activity_at = now() where id = new.deal_id;
+  update public.deals set last_activity_at = now() where id = new.deal_id;  -- the lock
   update public.deals d set status = 'closed'
-  where d.id = new.deal_id and d.status = 'closing'
-    and not exists (select 1 from public.deal_confirmations c where c.deal_id = d.id and not c.confirmed)
-    and exists (select 1 from public.deal_confirmations c where c.deal_id = d.id and c.role = 'listing')
-    and (not d.is_cross_agent or exists (select 1 from public.deal_confirmations c where c.deal_id = d.id and c.role = 'buying'));
+  where d.id = new.deal_id and d.status = 'closing' and private.all_sides_confirmed(d.id);
   return null;
 end
 $$;
@@ -132,8 +140,8 @@ create or replace function public.start_closing(p_deal_id uuid, p_closing_price 
   set search_path = ''
 as $$
 begin
-  if p_closing_price is not null and p_closing_price <= 0 then
-    raise exception using errcode = 'VC001', message = 'closing_price must be a positive whole number';
+  if p_closing_price is not null then
+    perform private.check_amount(p_closing_price, 'closing_price');
   end if;
   return query
     update public.deals d set status = 'closing', closing_price = p_closing_price

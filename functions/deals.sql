@@ -153,10 +153,7 @@ begin
         message = format('listing %s has no commission_rate: set it before closing', new.portfolio_id);
     end if;
   when 'closed' then
-    if exists (select 1 from unnest(array['listing', 'buying']) as s (role)
-               where (s.role = 'listing' or new.is_cross_agent)
-                 and not exists (select 1 from public.deal_confirmations c
-                                 where c.deal_id = new.id and c.role = s.role and c.confirmed)) then
+    if not private.all_sides_confirmed(new.id) then
       raise exception using errcode = 'VC002',
         message = format('deal %s cannot move from closing to closed before every side confirmed', new.id),
         hint = 'confirm_closing';

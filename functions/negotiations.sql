@@ -79,17 +79,18 @@ create or replace trigger _300_deal after insert or update of status on public.d
 
 -- Section - RPCs
 
-create or replace function private.check_amount(p_amount bigint) returns void
+drop function if exists private.check_amount(bigint);  -- now names its field
+create or replace function private.check_amount(p_amount bigint, p_field text default 'amount') returns void
   language plpgsql immutable
   set search_path = ''
 as $$
 begin
   if p_amount is null or p_amount <= 0 then
-    raise exception using errcode = 'VC001', message = 'amount must be a positive whole number';
+    raise exception using errcode = 'VC001', message = format('%s must be a positive whole number', p_field);
   end if;
 end
 $$;
-comment on function private.check_amount(bigint) is 'Raises VC001 unless the amount is a positive whole number.';
+comment on function private.check_amount(bigint, text) is 'Raises VC001 naming the field unless the amount is a positive whole number.';
 
 -- Answer a pending offer as the caller (row-level security and the triggers apply).
 create or replace function private.answer_offer(p_offer_id uuid, p_status text) returns setof public.deal_negotiations
@@ -166,4 +167,4 @@ revoke execute on function public.make_offer(uuid, bigint), public.counter_offer
   public.reject_offer(uuid) from public, anon;
 grant execute on function public.make_offer(uuid, bigint), public.counter_offer(uuid, bigint), public.accept_offer(uuid),
   public.reject_offer(uuid) to authenticated, service_role;
-grant execute on function private.check_amount(bigint), private.answer_offer(uuid, text) to authenticated, service_role;
+grant execute on function private.check_amount(bigint, text), private.answer_offer(uuid, text) to authenticated, service_role;
