@@ -119,8 +119,6 @@ create table public.portfolios (
 );
 create index portfolios_agent_id_idx on public.portfolios (agent_id);
 create index portfolios_search_vector_idx on public.portfolios using gin (search_vector);
-create index portfolios_district_keys_idx on public.portfolios using gin (district_keys) where status = 'active';
-create index portfolios_price_reach_idx on public.portfolios using gist (price_reach) where status = 'active';
 -- every structured filter of search_portfolios, the price last (a range)
 create index portfolios_search_filters_idx on public.portfolios (district_norm, type, currency, listing_type, listed_price);
 alter table public.portfolios enable row level security;
@@ -267,8 +265,6 @@ create table public.requests (
 create index requests_customer_id_idx on public.requests (customer_id);
 create index requests_assigned_agent_idx on public.requests (assigned_agent);
 create index requests_source_session_id_idx on public.requests (source_session_id);
-create index requests_crit_districts_idx on public.requests using gin (crit_districts) where status <> 'closed';
-create index requests_crit_budget_idx on public.requests using gist (crit_budget) where status <> 'closed';
 alter table public.requests enable row level security;
 
 comment on table public.requests is 'A customer''s buy or rent request, matched against active listings.';
