@@ -103,6 +103,16 @@ def _pgbench(out: dict, flag: str) -> Figure | None:
     return next((f for f in out["baselines"] if f.name.startswith(f"pgbench {flag}")), None)
 
 
+def _output_cells(f: Figure) -> str:
+    """The fan-out (p50 / mean / max), cost per match and fixed cost cells of a realistic figure or its floor."""
+    fo = np.array(f.outputs or [0])
+    per = (np.sum(f.latencies_ms) / fo.sum()) if fo.sum() else float("nan")
+    lin = fit(f)
+    return (f"{np.median(fo):.0f} / {fo.mean():.0f} / {fo.max()} | "
+            + (f"{lin[1] * 1000:.1f} µs (fit)" if lin else "–") + f"; {per * 1000:.0f} µs (total ÷ matches) | "
+            + (f"{lin[0]:.2f} ms" if lin else "–"))
+
+
 def markdown(out: dict, plot_name: str) -> str:
     cfg = out["config"]
     n_bench = _pgbench(out, "-N")
@@ -178,15 +188,10 @@ def markdown(out: dict, plot_name: str) -> str:
         "fixed cost | p95 < 25 ms |")
     add("|---|---:|---:|---:|---:|---:|---:|---:|---|---:|---:|---|")
     for f in out["realistic"]:
-        fo = np.array(f.outputs or [0])
-        per = (np.sum(f.latencies_ms) / fo.sum()) if fo.sum() else float("nan")
-        lin = fit(f)
         ok = f.p95 < TARGET_MS
         targets.append((f"realistic {f.name}: p95 < 25 ms", f"{f.p95:.2f} ms", ok))
         add(f"| {f.name} | {_n(f)} | {len(f.errors)} | {_cells(f)} | {_ratio(f.p95, _pk_for(out, f.size))} | "
-            f"{_ratio(f.p95, nb95)} | {np.median(fo):.0f} / {fo.mean():.0f} / {fo.max()} | "
-            + (f"{lin[1] * 1000:.1f} µs (fit)" if lin else "–") + f"; {per * 1000:.0f} µs (total ÷ matches) | "
-            + (f"{lin[0]:.2f} ms" if lin else "–") + f" | {_yes(ok)} |")
+            f"{_ratio(f.p95, nb95)} | {_output_cells(f)} | {_yes(ok)} |")
     add("")
     add("Cost per match: the slope of latency against matches written (least squares over the operations), "
         "and total time ÷ total matches; fixed cost: the fit's intercept (an operation that matches nothing).")
@@ -205,13 +210,8 @@ def markdown(out: dict, plot_name: str) -> str:
             "share of the operation's p95 |")
         add("|---|---:|---:|---:|---:|---|---:|---:|---:|")
         for f in out["floor"]:
-            fo = np.array(f.outputs or [0])
-            per = (np.sum(f.latencies_ms) / fo.sum()) if fo.sum() else float("nan")
-            lin = fit(f)
             op = next((g for g in out["realistic"] if g.name.split(" (")[0] in f.name), None)
-            add(f"| {f.name} | {_n(f)} | {_cells(f)} | {np.median(fo):.0f} / {fo.mean():.0f} / {fo.max()} | "
-                + (f"{lin[1] * 1000:.1f} µs (fit)" if lin else "–") + f"; {per * 1000:.0f} µs (total ÷ matches) | "
-                + (f"{lin[0]:.2f} ms" if lin else "–") + " | "
+            add(f"| {f.name} | {_n(f)} | {_cells(f)} | {_output_cells(f)} | "
                 + (f"{f.p95 / op.p95:.0%}" if op else "–") + " |")
         add("")
         for side in ("listing", "request"):

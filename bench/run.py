@@ -283,6 +283,14 @@ def output_floor(conn: psycopg.Connection, size: str, fig: Figure, side: str, wa
     return floor
 
 
+def output_floors(conn: psycopg.Connection, size: str, fig: Figure, side: str, warmup: int) -> list[Figure]:
+    """The output floor of `fig`, with and without the foreign-key checks."""
+    floors = [output_floor(conn, size, fig, side, warmup, fk_checks) for fk_checks in (True, False)]
+    for f in floors:
+        log(f"  {f.name}: p50 {f.p50:.2f} p95 {f.p95:.2f} ms")
+    return floors
+
+
 # ------------------------------------------------------------------------------------- realistic
 def realistic(server: PgServer, out: dict) -> None:
     n = CONFIG["realistic"]
@@ -310,10 +318,7 @@ def realistic(server: PgServer, out: dict) -> None:
                            budget_s=CONFIG["budget_s"])
         out["realistic"].append(fig)
         log(f"  new listing p50 {fig.p50:.2f} p95 {fig.p95:.2f} ms, fan-out mean {np.mean(fig.outputs):.0f}")
-        for fk_checks in (True, False):
-            floor = output_floor(conn, size, fig, "listing", warmup, fk_checks)
-            out["floor"].append(floor)
-            log(f"  {floor.name}: p50 {floor.p50:.2f} p95 {floor.p95:.2f} ms")
+        out["floor"].extend(output_floors(conn, size, fig, "listing", warmup))
 
         # new requests: filed by the agent of an existing customer of theirs, assigned to that agent
         new_rq = data.istanbul_requests(0, ops, "realistic-new-requests")
@@ -331,10 +336,7 @@ def realistic(server: PgServer, out: dict) -> None:
                            budget_s=CONFIG["budget_s"])
         out["realistic"].append(fig)
         log(f"  new request p50 {fig.p50:.2f} p95 {fig.p95:.2f} ms, fan-out mean {np.mean(fig.outputs):.0f}")
-        for fk_checks in (True, False):
-            floor = output_floor(conn, size, fig, "request", warmup, fk_checks)
-            out["floor"].append(floor)
-            log(f"  {floor.name}: p50 {floor.p50:.2f} p95 {floor.p95:.2f} ms")
+        out["floor"].extend(output_floors(conn, size, fig, "request", warmup))
     drop_db(server, "bench_realistic")
 
 

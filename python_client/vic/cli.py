@@ -293,6 +293,18 @@ def _show_row(title: str, row: Mapping[str, Any]) -> None:
     out.print(table)
 
 
+def _show_rows(title: str, columns: Mapping[str, str], rows: Sequence[Mapping[str, Any]], *,
+               right: Sequence[str] = ()) -> None:
+    """Rows as a table, one per line: `columns` maps each header to its field; `right` headers align right."""
+    table = Table(title=escape(title), title_justify="left")
+    for header in columns:
+        table.add_column(header, no_wrap=True, justify="right" if header in right else "left")
+    for row in rows:
+        table.add_row(*(escape(_text(row.get(field))) for field in columns.values()))
+    # a pipe or CI log is 80 columns by default: too narrow for a row per line
+    Console(width=max(out.width, 160), highlight=False).print(table)
+
+
 def _price(card: Mapping[str, Any]) -> str:
     """The exact price when the card shows it, else the price band: 10.000.000–15.000.000 ₺."""
     currency = card.get("currency") or ""
@@ -506,12 +518,8 @@ def _show_listing(row: Mapping[str, Any]) -> None:
 
 
 def _show_media(rows: Sequence[Mapping[str, Any]]) -> None:
-    table = Table(title="Media, in display order", title_justify="left")
-    for header in ("order", "type", "storage path", "id"):
-        table.add_column(header, no_wrap=True)
-    for row in rows:
-        table.add_row(*(escape(_text(row.get(k))) for k in ("sort_order", "media_type", "storage_path", "id")))
-    Console(width=max(out.width, 160), highlight=False).print(table)
+    _show_rows("Media, in display order",
+               {"order": "sort_order", "type": "media_type", "storage path": "storage_path", "id": "id"}, rows)
 
 
 def _amount_option(help: str) -> Any:
@@ -927,15 +935,9 @@ def market_unmet(
     if not rows:
         out.print(f"no unmet demand from {since:%Y-%m-%d %H:%M} to {until:%Y-%m-%d %H:%M}")
         return
-    table = Table(title=f"Unmet demand, {since:%Y-%m-%d %H:%M} – {until:%Y-%m-%d %H:%M}", title_justify="left")
-    for header in ("district", "type", "price band", "signals"):
-        table.add_column(header, no_wrap=header == "price band", justify="right" if header == "signals" else "left")
-    for row in rows:
-        band = _price({"currency": row.get("currency"), "price_band_min": row.get("price_band_min"),
-                       "price_band_max": row.get("price_band_max")})
-        table.add_row(escape(_text(row.get("district"))), escape(_text(row.get("type"))), escape(band),
-                      escape(_text(row.get("signals"))))
-    out.print(table)
+    _show_rows(f"Unmet demand, {since:%Y-%m-%d %H:%M} – {until:%Y-%m-%d %H:%M}",
+               {"district": "district", "type": "type", "price band": "band", "signals": "signals"},
+               [{**row, "band": _price(row)} for row in rows], right=("signals",))
 
 
 # ------------------------------------------------------------------------------------- commissions
@@ -957,13 +959,9 @@ def _rate_option(name: str, help: str) -> Any:
 
 
 def _show_split(rows: Sequence[Mapping[str, Any]]) -> None:
-    table = Table(title="Commission split (percent of commission_total)", title_justify="left")
-    for header in ("deal kind", "listing", "buying", "platform", "updated at"):
-        table.add_column(header, no_wrap=True, justify="right" if header in ("listing", "buying", "platform") else "left")
-    for row in rows:
-        table.add_row(*(escape(_text(row.get(k)))
-                        for k in ("deal_kind", "listing_rate", "buying_rate", "platform_rate", "updated_at")))
-    out.print(table)
+    _show_rows("Commission split (percent of commission_total)",
+               {"deal kind": "deal_kind", "listing": "listing_rate", "buying": "buying_rate",
+                "platform": "platform_rate", "updated at": "updated_at"}, rows, right=("listing", "buying", "platform"))
 
 
 @commission.command("split")
@@ -1112,12 +1110,8 @@ def task_followups(
     if not rows:
         out.print("no task opened")
         return
-    table = Table(title=f"Tasks opened: {len(rows)}", title_justify="left")
-    for header in ("task", "type", "deal", "agent"):
-        table.add_column(header, no_wrap=True)
-    for row in rows:
-        table.add_row(*(escape(_text(row.get(k))) for k in ("task_id", "task_type", "deal_id", "agent_id")))
-    Console(width=max(out.width, 160), highlight=False).print(table)
+    _show_rows(f"Tasks opened: {len(rows)}",
+               {"task": "task_id", "type": "task_type", "deal": "deal_id", "agent": "agent_id"}, rows)
 
 
 @task.command("stale")
@@ -1134,13 +1128,9 @@ def task_stale(
     if not rows:
         out.print("no stale deal")
         return
-    table = Table(title=f"Stale deals: {len(rows)}", title_justify="left")
-    for header in ("deal", "listing", "status", "last activity", "listing agent", "buying agent"):
-        table.add_column(header, no_wrap=True)
-    for row in rows:
-        table.add_row(*(escape(_text(row.get(k))) for k in (
-            "id", "portfolio_id", "status", "last_activity_at", "listing_agent_id", "buying_agent_id")))
-    Console(width=max(out.width, 160), highlight=False).print(table)
+    _show_rows(f"Stale deals: {len(rows)}",
+               {"deal": "id", "listing": "portfolio_id", "status": "status", "last activity": "last_activity_at",
+                "listing agent": "listing_agent_id", "buying agent": "buying_agent_id"}, rows)
 
 
 @task.command("done")
