@@ -6,6 +6,11 @@
 create schema if not exists private;
 revoke all on schema private from public;
 comment on schema private is 'VIC internals (trigger functions, security definer helpers); not exposed through the API.';
+-- guard holds what the API roles run as themselves (policy predicates, input checks); nothing in private is
+-- executable by them.
+create schema if not exists guard;
+revoke all on schema guard from public;
+comment on schema guard is 'Helpers the API roles run as themselves: row-level security predicates about the caller (auth.uid()), input checks, the normalisers generated columns use. Not exposed through the API; nothing here writes across row-level security (tests/test_lints.py).';
 
 -- Section - contacts
 create table public.contacts (

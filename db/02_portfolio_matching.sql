@@ -9,36 +9,36 @@ create extension if not exists btree_gist with schema extensions;
 -- Turkish-insensitive form of a text: unaccent (İ→I, ı→i, ş→s, ğ→g, ö→o, ü→u, ç→c), then lower case.
 -- Unaccenting first makes the result independent of the database locale's case rules. Rooms (3+1) become
 -- one word (3arti1), which the text parser would otherwise split into 3 and +1.
-create function private.tr_norm(p_text text) returns text
+create function guard.tr_norm(p_text text) returns text
   language sql immutable parallel safe
   set search_path = ''
 as $$
   select regexp_replace(lower(extensions.unaccent('extensions.unaccent'::regdictionary, p_text)),
                         '([0-9]+) *\+ *([0-9]+)', '\1arti\2', 'g')
 $$;
-comment on function private.tr_norm(text) is 'Turkish-insensitive form: unaccent then lower (Kadıköy, KADIKÖY, kadikoy -> kadikoy); rooms 3+1 -> 3arti1.';
+comment on function guard.tr_norm(text) is 'Turkish-insensitive form: unaccent then lower (Kadıköy, KADIKÖY, kadikoy -> kadikoy); rooms 3+1 -> 3arti1.';
 
 -- A weighted vector of a text: simple tokens (exact words) plus turkish stems, so both meet a prefix query.
-create function private.tr_vector(p_text text, p_weight "char") returns tsvector
+create function guard.tr_vector(p_text text, p_weight "char") returns tsvector
   language sql immutable parallel safe
   set search_path = ''
 as $$
-  select setweight(to_tsvector('simple'::regconfig, private.tr_norm(coalesce(p_text, '')))
-                   || to_tsvector('turkish'::regconfig, private.tr_norm(coalesce(p_text, ''))), p_weight)
+  select setweight(to_tsvector('simple'::regconfig, guard.tr_norm(coalesce(p_text, '')))
+                   || to_tsvector('turkish'::regconfig, guard.tr_norm(coalesce(p_text, ''))), p_weight)
 $$;
-comment on function private.tr_vector(text, "char") is 'Weighted tsvector of a text: Turkish-normalised simple tokens plus turkish stems.';
+comment on function guard.tr_vector(text, "char") is 'Weighted tsvector of a text: Turkish-normalised simple tokens plus turkish stems.';
 
 -- The part of a listing anyone may search: district, type and rooms (what an anonymous card shows).
-create function private.listing_public_vector(p_district text, p_type text, p_rooms text) returns tsvector
+create function guard.listing_public_vector(p_district text, p_type text, p_rooms text) returns tsvector
   language sql immutable parallel safe
   set search_path = ''
 as $$
-  select private.tr_vector(concat_ws(' ', p_district, p_type, p_rooms), 'B')
+  select guard.tr_vector(concat_ws(' ', p_district, p_type, p_rooms), 'B')
 $$;
-comment on function private.listing_public_vector(text, text, text) is 'Search vector of the fields every agent sees (district, type, rooms).';
+comment on function guard.listing_public_vector(text, text, text) is 'Search vector of the fields every agent sees (district, type, rooms).';
 
 -- The 1-1.5-2-3-5-7.5 x 10^n step around a price: what an anonymous card shows instead of the price.
-create function private.price_band(p_price bigint, out band_min bigint, out band_max bigint)
+create function guard.price_band(p_price bigint, out band_min bigint, out band_max bigint)
   language sql immutable
   set search_path = ''
 as $$
@@ -48,7 +48,7 @@ as $$
        (values (1.0, 1.5), (1.5, 2.0), (2.0, 3.0), (3.0, 5.0), (5.0, 7.5), (7.5, 10.0)) as s (lo, hi)
   where p_price >= s.lo * 10::numeric ^ e.n and p_price < s.hi * 10::numeric ^ e.n
 $$;
-comment on function private.price_band(bigint) is 'Price band of a price (12500000 -> 10000000..15000000), shown on anonymous cards.';
+comment on function guard.price_band(bigint) is 'Price band of a price (12500000 -> 10000000..15000000), shown on anonymous cards.';
 
 -- Section - Listing ids: YYYY-NNN per calendar year in Europe/Istanbul, allocated in the inserting transaction.
 create table private.portfolio_id_counters (
@@ -61,16 +61,16 @@ comment on column private.portfolio_id_counters.year is 'Calendar year (Europe/I
 comment on column private.portfolio_id_counters.last_number is 'The highest listing number given in that year.';
 
 -- A criteria array as matching keys (used by requests' generated columns).
-create function private.criteria_keys(p_criteria jsonb, p_key text, p_normalise boolean) returns text[]
+create function guard.criteria_keys(p_criteria jsonb, p_key text, p_normalise boolean) returns text[]
   language sql immutable parallel safe
   set search_path = ''
 as $$
   select coalesce(
-    (select array_agg(case when p_normalise then private.tr_norm(e) else e end order by e)
+    (select array_agg(case when p_normalise then guard.tr_norm(e) else e end order by e)
      from jsonb_array_elements_text(case when jsonb_typeof(p_criteria -> p_key) = 'array' then p_criteria -> p_key end) as e),
     array['*'])
 $$;
-comment on function private.criteria_keys(jsonb, text, boolean) is 'A criteria array as matching keys ({*} when the request names none).';
+comment on function guard.criteria_keys(jsonb, text, boolean) is 'A criteria array as matching keys ({*} when the request names none).';
 
 -- Section - portfolios
 create table public.portfolios (
@@ -98,20 +98,20 @@ create table public.portfolios (
   status text not null default 'active'
     constraint portfolios_status_check check (status in ('active', 'inactive', 'sold')),
   -- '*' lets a request that names no district (or type) match through the same array-overlap test
-  district_norm text generated always as (private.tr_norm(district)) stored,
-  district_keys text[] generated always as (array[private.tr_norm(district), '*']) stored,
+  district_norm text generated always as (guard.tr_norm(district)) stored,
+  district_keys text[] generated always as (array[guard.tr_norm(district), '*']) stored,
   type_keys text[] generated always as (array[type, '*']) stored,
   match_floor bigint
     constraint portfolios_match_floor_check check (match_floor > 0),
   price_reach int8range
     generated always as (int8range(coalesce(match_floor, listed_price), listed_price, '[]')) stored,
-  price_band_min bigint generated always as ((private.price_band(listed_price)).band_min) stored,
-  price_band_max bigint generated always as ((private.price_band(listed_price)).band_max) stored,
-  public_vector tsvector generated always as (private.listing_public_vector(district, type, rooms)) stored,
+  price_band_min bigint generated always as ((guard.price_band(listed_price)).band_min) stored,
+  price_band_max bigint generated always as ((guard.price_band(listed_price)).band_max) stored,
+  public_vector tsvector generated always as (guard.listing_public_vector(district, type, rooms)) stored,
   search_vector tsvector generated always as (
-    private.tr_vector(title, 'A')
-    || private.listing_public_vector(district, type, rooms)
-    || private.tr_vector(description, 'C')) stored,
+    guard.tr_vector(title, 'A')
+    || guard.listing_public_vector(district, type, rooms)
+    || guard.tr_vector(description, 'C')) stored,
   created_at timestamptz not null default now(),
   updated_at timestamptz not null default now(),
   -- flats and villas always have a room count; land and shops may have none
@@ -249,10 +249,10 @@ create table public.requests (
   status text not null default 'new'
     constraint requests_status_check check (status in ('new', 'assigned', 'closed')),
   source_session_id uuid,
-  crit_districts text[] generated always as (private.criteria_keys(criteria, 'districts', true)) stored,
-  crit_types text[] generated always as (private.criteria_keys(criteria, 'types', false)) stored,
+  crit_districts text[] generated always as (guard.criteria_keys(criteria, 'districts', true)) stored,
+  crit_types text[] generated always as (guard.criteria_keys(criteria, 'types', false)) stored,
   crit_rooms text[] generated always as (
-    case when jsonb_typeof(criteria -> 'rooms') = 'array' then private.criteria_keys(criteria, 'rooms', false) end) stored,
+    case when jsonb_typeof(criteria -> 'rooms') = 'array' then guard.criteria_keys(criteria, 'rooms', false) end) stored,
   crit_currency text generated always as (coalesce(criteria ->> 'currency', 'TRY')) stored,
   crit_min_price bigint generated always as ((criteria ->> 'min_price')::bigint) stored,
   crit_max_price bigint generated always as ((criteria ->> 'max_price')::bigint) stored,

@@ -6,17 +6,17 @@
 -- then do triggers and RPCs check authority. service_role (the bot) and postgres (the dashboard) are
 -- trusted. Reads the `role` setting, not current_user, which a security definer function replaces
 -- with its owner.
-create or replace function private.is_api_user() returns boolean
+create or replace function guard.is_api_user() returns boolean
   language sql stable
   set search_path = ''
 as $$
   select current_setting('role') in ('anon', 'authenticated')
 $$;
-comment on function private.is_api_user() is 'True when the session acts as anon or authenticated (triggers then check authority).';
+comment on function guard.is_api_user() is 'True when the session acts as anon or authenticated (triggers then check authority).';
 
 -- The acting contact's authority: owner, admin, broker or agent (an active profile), customer (any other
 -- contact, inactive agents included), or NULL when the token names no contact.
-create or replace function private.authority() returns text
+create or replace function guard.authority() returns text
   language sql stable security definer
   set search_path = ''
 as $$
@@ -24,20 +24,20 @@ as $$
     (select p.role from public.agent_profiles p where p.contact_id = auth.uid() and p.active),
     (select 'customer' from public.contacts c where c.id = auth.uid()))
 $$;
-comment on function private.authority() is 'Authority of auth.uid(): owner, admin, broker, agent, customer, or NULL for no contact.';
+comment on function guard.authority() is 'Authority of auth.uid(): owner, admin, broker, agent, customer, or NULL for no contact.';
 
 -- Platform staff: an active admin or owner.
-create or replace function private.is_staff() returns boolean
+create or replace function guard.is_staff() returns boolean
   language sql stable security definer
   set search_path = ''
 as $$
-  select coalesce(private.authority() in ('admin', 'owner'), false)
+  select coalesce(guard.authority() in ('admin', 'owner'), false)
 $$;
-comment on function private.is_staff() is 'True when auth.uid() is an active admin or owner.';
+comment on function guard.is_staff() is 'True when auth.uid() is an active admin or owner.';
 
 -- The agents whose work the caller manages: the caller (an active agent or broker) and, for a broker,
 -- every agent of the same office.
-create or replace function private.managed_agent_ids() returns setof uuid
+create or replace function guard.managed_agent_ids() returns setof uuid
   language sql stable security definer
   rows 10  -- a planner estimate (not 1000): policies then use the indexes of what they join
   set search_path = ''
@@ -48,17 +48,17 @@ as $$
     on p.contact_id = me.contact_id or (me.role = 'broker' and p.office = me.office)
   where me.contact_id = auth.uid() and me.active and me.role in ('agent', 'broker')
 $$;
-comment on function private.managed_agent_ids() is 'Agents whose work auth.uid() manages: itself, and its office''s agents when a broker.';
+comment on function guard.managed_agent_ids() is 'Agents whose work auth.uid() manages: itself, and its office''s agents when a broker.';
 
 -- The contacts the caller works with as an agent: the managed agents and their own customers (of their
 -- requests, and of their deals and showings on the buying side or with no other agent). Never the other
 -- agent of a co-broking deal, nor that agent's customer: either could be gone around.
-create or replace function private.related_contact_ids() returns setof uuid
+create or replace function guard.related_contact_ids() returns setof uuid
   language sql stable security definer
   rows 100  -- a planner estimate (not 1000): policies then use the indexes of what they join
   set search_path = ''
 as $$
-  with m as (select private.managed_agent_ids() as id)
+  with m as (select guard.managed_agent_ids() as id)
   select id from m
   union
   select r.customer_id from public.requests r where r.assigned_agent in (select id from m)
@@ -69,49 +69,49 @@ as $$
   select s.customer_id from public.showings s
   where s.buying_agent_id in (select id from m) or (s.buying_agent_id is null and s.agent_id in (select id from m))
 $$;
-comment on function private.related_contact_ids() is 'Contacts auth.uid() works with as an agent: managed agents and their own customers (never a co-broker or its customer).';
+comment on function guard.related_contact_ids() is 'Contacts auth.uid() works with as an agent: managed agents and their own customers (never a co-broker or its customer).';
 
 -- Requests on which a match notified the caller (an active agent) to act.
-create or replace function private.notified_request_ids() returns setof uuid
+create or replace function guard.notified_request_ids() returns setof uuid
   language sql stable security definer
   rows 100  -- a planner estimate (not 1000): policies then use the indexes of what they join
   set search_path = ''
 as $$
   select m.request_id from public.portfolio_request_matches m
-  where m.notified_agent_id = auth.uid() and private.authority() in ('agent', 'broker', 'admin', 'owner')
+  where m.notified_agent_id = auth.uid() and guard.authority() in ('agent', 'broker', 'admin', 'owner')
 $$;
-comment on function private.notified_request_ids() is 'Requests whose match notified auth.uid() (an active agent).';
+comment on function guard.notified_request_ids() is 'Requests whose match notified auth.uid() (an active agent).';
 
 -- May the caller manage this listing (read and write it in full)? Its agent is managed, or staff.
-create or replace function private.can_manage_portfolio(p_portfolio_id text) returns boolean
+create or replace function guard.can_manage_portfolio(p_portfolio_id text) returns boolean
   language sql stable security definer
   set search_path = ''
 as $$
-  select private.is_staff()
+  select guard.is_staff()
       or exists (select 1 from public.portfolios p
-                 where p.id = p_portfolio_id and p.agent_id in (select private.managed_agent_ids()))
+                 where p.id = p_portfolio_id and p.agent_id in (select guard.managed_agent_ids()))
 $$;
-comment on function private.can_manage_portfolio(text) is 'True when auth.uid() manages the listing (its agent, a broker of its office, staff).';
+comment on function guard.can_manage_portfolio(text) is 'True when auth.uid() manages the listing (its agent, a broker of its office, staff).';
 
 -- Raise the error an RPC gives when a row is missing or not the caller's: staff and trusted sessions
 -- learn it is missing (VC003); anyone else gets 42501 without learning whether it exists.
-create or replace function private.deny_or_missing(p_what text) returns void
+create or replace function guard.deny_or_missing(p_what text) returns void
   language plpgsql stable
   set search_path = ''
 as $$
 begin
-  if not private.is_api_user() or private.is_staff() then
+  if not guard.is_api_user() or guard.is_staff() then
     raise exception using errcode = 'VC003', message = format('%s not found', p_what);
   end if;
   raise exception using errcode = '42501', message = format('%s: not found or not yours', p_what);
 end
 $$;
-comment on function private.deny_or_missing(text) is 'Raises VC003 (trusted callers) or 42501 (others) for a row that is missing or not the caller''s.';
+comment on function guard.deny_or_missing(text) is 'Raises VC003 (trusted callers) or 42501 (others) for a row that is missing or not the caller''s.';
 
-grant usage on schema private to authenticated, service_role;
-grant execute on function private.is_api_user(), private.authority(), private.is_staff(), private.managed_agent_ids(),
-  private.related_contact_ids(), private.notified_request_ids(), private.can_manage_portfolio(text),
-  private.deny_or_missing(text)
+grant usage on schema guard to authenticated, service_role;
+grant execute on function guard.is_api_user(), guard.authority(), guard.is_staff(), guard.managed_agent_ids(),
+  guard.related_contact_ids(), guard.notified_request_ids(), guard.can_manage_portfolio(text),
+  guard.deny_or_missing(text)
   to authenticated, service_role;
 
 -- Who is acting, with what authority and office (the API's "whoami").
@@ -122,8 +122,8 @@ create or replace function public.whoami()
 as $$
   select auth.uid(),
          case when current_setting('role') = 'service_role' then 'service_role'
-              when not private.is_api_user() then 'database'
-              else private.authority() end,
+              when not guard.is_api_user() then 'database'
+              else guard.authority() end,
          (select p.office from public.agent_profiles p where p.contact_id = auth.uid())
 $$;
 comment on function public.whoami() is 'The acting contact (auth.uid()), its authority (owner, admin, broker, agent, customer; service_role; database; NULL for a token naming no contact) and office.';

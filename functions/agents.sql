@@ -12,10 +12,10 @@ declare
   v_authority text;
   v_field text;
 begin
-  if not private.is_api_user() then
+  if not guard.is_api_user() then
     return new;
   end if;
-  v_authority := private.authority();
+  v_authority := guard.authority();
   v_field := case
     when tg_op = 'INSERT' then 'role'
     when new.role is distinct from old.role then 'role'
@@ -50,7 +50,7 @@ create or replace function public.set_agent_role(
   set search_path = ''
 as $$
 begin
-  if private.is_api_user() and not private.is_staff() then
+  if guard.is_api_user() and not guard.is_staff() then
     raise exception using errcode = '42501', message = 'only admins and owners may set agent roles';
   end if;
   if p_role is null or p_role not in ('agent', 'broker', 'admin', 'owner') then

@@ -50,7 +50,7 @@ begin
     raise exception using errcode = 'VC002', message = 'reminder_sent cannot move from true to false';
   end if;
   if new.confirmed and not old.confirmed then
-    if private.is_api_user() and auth.uid() is distinct from old.agent_id then
+    if guard.is_api_user() and auth.uid() is distinct from old.agent_id then
       raise exception using errcode = '42501', message = format('only the %s agent confirms the %s side', old.role, old.role);
     elsif v_deal.status <> 'closing' then
       raise exception using errcode = 'VC002',
@@ -141,14 +141,14 @@ create or replace function public.start_closing(p_deal_id uuid, p_closing_price 
 as $$
 begin
   if p_closing_price is not null then
-    perform private.check_amount(p_closing_price, 'closing_price');
+    perform guard.check_amount(p_closing_price, 'closing_price');
   end if;
   return query
     update public.deals d set status = 'closing', closing_price = p_closing_price
     where d.id = p_deal_id
     returning d.*;
   if not found then
-    perform private.deny_or_missing(format('deal %s', p_deal_id));
+    perform guard.deny_or_missing(format('deal %s', p_deal_id));
   end if;
 end
 $$;
@@ -170,7 +170,7 @@ begin
   -- lock first: a side confirming at the same instant waits here and then sees this one's result
   select d.status into v_status from public.deals d where d.id = p_deal_id for update;
   if not found then
-    perform private.deny_or_missing(format('deal %s', p_deal_id));
+    perform guard.deny_or_missing(format('deal %s', p_deal_id));
   end if;
   select c.role, case when v_status = 'closed' then 'already_closed' when c.confirmed then 'already_confirmed' end
   into v_role, v_outcome

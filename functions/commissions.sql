@@ -8,7 +8,7 @@
 -- rate of at most two decimals); round() on numeric rounds half away from zero, which for positive amounts is
 -- half up: 2% of 3.333.333 = 66.666,66 -> 66.667; 1% of 50 = 0,5 -> 1. NULL in, NULL out (a listing without a
 -- commission rate has no commission total).
-create or replace function private.commission_total(p_closing_price bigint, p_rate numeric) returns bigint
+create or replace function guard.commission_total(p_closing_price bigint, p_rate numeric) returns bigint
   language plpgsql immutable strict
   set search_path = ''
 as $$
@@ -21,13 +21,13 @@ begin
   return round(p_closing_price::numeric * p_rate / 100)::bigint;
 end
 $$;
-comment on function private.commission_total(bigint, numeric) is 'closing_price x rate / 100, rounded half up to whole units (VAT excluded); VC001 for a non-positive price or a rate outside 0-100.';
+comment on function guard.commission_total(bigint, numeric) is 'closing_price x rate / 100, rounded half up to whole units (VAT excluded); VC001 for a non-positive price or a rate outside 0-100.';
 
 -- Largest-remainder split of p_total by p_rates (percent, summing to 100): each share is the floor of its exact
 -- value total x rate / 100; the units left over (fewer than the number of shares) go one each to the shares with
 -- the largest remainder, ties to the earlier element. The result sums to p_total exactly, no share is negative,
 -- and each differs from its exact value by less than one unit. div/mod on numeric keep it exact.
-create or replace function private.split_commission(p_total bigint, p_rates numeric[]) returns bigint[]
+create or replace function guard.split_commission(p_total bigint, p_rates numeric[]) returns bigint[]
   language plpgsql immutable
   set search_path = ''
 as $$
@@ -60,13 +60,13 @@ begin
   return v_result;
 end
 $$;
-comment on function private.split_commission(bigint, numeric[]) is 'Largest-remainder split of p_total by percent rates summing to 100: sums to p_total exactly, no share negative, each within one unit of its exact value; VC001 for bad input.';
+comment on function guard.split_commission(bigint, numeric[]) is 'Largest-remainder split of p_total by percent rates summing to 100: sums to p_total exactly, no share negative, each within one unit of its exact value; VC001 for bad input.';
 
 -- Section - The legal cap on commission_rate
 
 -- Taşınmaz Ticareti Hakkında Yönetmelik (RG 05.06.2018, 30442) md. 20: at most 4% of the sale price for a sale (VAT excluded); for a rental
 -- at most one month's rent, i.e. 100 (the percent is of one month's rent), which the column's own check keeps.
-create or replace function private.check_commission_cap(p_listing_type text, p_commission_rate numeric) returns void
+create or replace function guard.check_commission_cap(p_listing_type text, p_commission_rate numeric) returns void
   language plpgsql immutable
   set search_path = ''
 as $$
@@ -79,7 +79,7 @@ begin
   end if;
 end
 $$;
-comment on function private.check_commission_cap(text, numeric) is 'Raises VC001 naming commission_rate when it exceeds the legal cap: 4% of the sale price for a sale, one month''s rent (100%) for a rental.';
+comment on function guard.check_commission_cap(text, numeric) is 'Raises VC001 naming commission_rate when it exceeds the legal cap: 4% of the sale price for a sale, one month''s rent (100%) for a rental.';
 
 -- Security definer: reads the listing whatever the writer may see. for share: a concurrent change of the
 -- listing_type waits, so a rate and a type cannot both pass against the other's old value.
@@ -89,10 +89,10 @@ create or replace function private.tg_portfolio_confidential__commission_cap() r
 as $$
 begin
   -- Someone who may not write this row learns nothing here: row-level security rejects it next.
-  if new.commission_rate is null or (private.is_api_user() and not private.can_manage_portfolio(new.portfolio_id)) then
+  if new.commission_rate is null or (guard.is_api_user() and not guard.can_manage_portfolio(new.portfolio_id)) then
     return new;
   end if;
-  perform private.check_commission_cap(
+  perform guard.check_commission_cap(
     (select p.listing_type from public.portfolios p where p.id = new.portfolio_id for share), new.commission_rate);
   return new;
 end
@@ -105,7 +105,7 @@ create or replace function private.tg_portfolios__commission_cap() returns trigg
   set search_path = ''
 as $$
 begin
-  perform private.check_commission_cap(
+  perform guard.check_commission_cap(
     new.listing_type,
     (select c.commission_rate from public.portfolio_confidential c where c.portfolio_id = new.id for share));
   return new;
@@ -193,10 +193,10 @@ declare
 begin
   select * into v_deal from public.deals d where d.id = p_deal_id for share;
   if v_deal.id is null
-     or (private.is_api_user() and not private.is_staff()
-         and not exists (select 1 from private.managed_agent_ids() m (id)
+     or (guard.is_api_user() and not guard.is_staff()
+         and not exists (select 1 from guard.managed_agent_ids() m (id)
                          where m.id in (v_deal.listing_agent_id, v_deal.buying_agent_id))) then
-    perform private.deny_or_missing(format('deal %s', p_deal_id));
+    perform guard.deny_or_missing(format('deal %s', p_deal_id));
   end if;
   if v_deal.status <> 'closed' then
     raise exception using errcode = 'VC002',
@@ -208,7 +208,7 @@ begin
   end if;
   select * into v_split from private.commission_split s
   where s.deal_kind = case when v_deal.is_cross_agent then 'cross' else 'single' end;
-  v_amounts := private.split_commission(v_deal.commission_total,
+  v_amounts := guard.split_commission(v_deal.commission_total,
                                         array[v_split.listing_rate, v_split.buying_rate, v_split.platform_rate]);
   insert into public.platform_commissions (deal_id, contact_id, role, rate, amount)
   select v_deal.id, r.contact_id, r.role, r.rate, r.amount
@@ -226,7 +226,7 @@ comment on function private.write_commissions(uuid) is 'Writes a closed deal''s 
 -- The split settings, single and cross; any signed-in caller (what an agent keeps is no secret).
 create or replace function public.commission_split()
   returns table (deal_kind text, listing_rate numeric, buying_rate numeric, platform_rate numeric, updated_at timestamptz)
-  language sql stable
+  language sql stable security definer
   set search_path = ''
 as $$
   select s.deal_kind, s.listing_rate, s.buying_rate, s.platform_rate, s.updated_at
@@ -248,7 +248,7 @@ declare
   v_field text;
   v_rate numeric;
 begin
-  if private.is_api_user() and not private.is_staff() then
+  if guard.is_api_user() and not guard.is_staff() then
     raise exception using errcode = '42501', message = 'only admins and owners may set the commission split';
   end if;
   if p_deal_kind is null or p_deal_kind not in ('single', 'cross') then
@@ -285,7 +285,7 @@ comment on function private.set_commission_split(text, numeric, numeric, numeric
 create or replace function public.set_commission_split(
   p_deal_kind text, p_listing_rate numeric, p_buying_rate numeric, p_platform_rate numeric
 ) returns table (deal_kind text, listing_rate numeric, buying_rate numeric, platform_rate numeric, updated_at timestamptz)
-  language sql
+  language sql security definer
   set search_path = ''
 as $$
   select s.deal_kind, s.listing_rate, s.buying_rate, s.platform_rate, s.updated_at
@@ -301,7 +301,7 @@ create or replace function public.set_commission_status(p_commission_id uuid, p_
   set search_path = ''
 as $$
 begin
-  if private.is_api_user() and not private.is_staff() then
+  if guard.is_api_user() and not guard.is_staff() then
     raise exception using errcode = '42501', message = 'only admins and owners may set a commission''s status';
   end if;
   if p_status is null or p_status not in ('pending', 'invoiced', 'paid') then
@@ -314,21 +314,17 @@ begin
     where c.id = p_commission_id
     returning c.*;
   if not found then
-    perform private.deny_or_missing(format('commission %s', p_commission_id));
+    perform guard.deny_or_missing(format('commission %s', p_commission_id));
   end if;
 end
 $$;
 comment on function public.set_commission_status(uuid, text) is 'Move a commission row pending -> invoiced -> paid (VC002 for any other move; the same status changes nothing). Admins, owners, the bot.';
 
-revoke execute on function private.commission_total(bigint, numeric), private.split_commission(bigint, numeric[]),
-  private.check_commission_cap(text, numeric), private.write_commissions(uuid),
-  private.set_commission_split(text, numeric, numeric, numeric) from public, anon;
+revoke execute on function guard.commission_total(bigint, numeric), guard.split_commission(bigint, numeric[]),
+  guard.check_commission_cap(text, numeric) from public, anon;
 revoke execute on function public.commission_split(), public.set_commission_split(text, numeric, numeric, numeric),
   public.set_commission_status(uuid, text) from public, anon;
 grant execute on function public.commission_split(), public.set_commission_split(text, numeric, numeric, numeric),
   public.set_commission_status(uuid, text) to authenticated, service_role;
--- write_commissions for the closing trigger, which runs as whoever confirms last.
-grant execute on function private.commission_total(bigint, numeric), private.split_commission(bigint, numeric[]),
-  private.check_commission_cap(text, numeric), private.write_commissions(uuid),
-  private.set_commission_split(text, numeric, numeric, numeric) to authenticated, service_role;
-grant select on table private.commission_split to authenticated, service_role;
+grant execute on function guard.commission_total(bigint, numeric), guard.split_commission(bigint, numeric[]),
+  guard.check_commission_cap(text, numeric) to authenticated, service_role;

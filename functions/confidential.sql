@@ -8,7 +8,7 @@ create or replace function private.tg_portfolio_confidential__floor() returns tr
 as $$
 begin
   -- Someone who may not write this row learns nothing here: row-level security rejects it next.
-  if private.is_api_user() and not private.can_manage_portfolio(new.portfolio_id) then
+  if guard.is_api_user() and not guard.can_manage_portfolio(new.portfolio_id) then
     return new;
   end if;
   if new.min_price > (select p.listed_price from public.portfolios p where p.id = new.portfolio_id for share) then

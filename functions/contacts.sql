@@ -10,7 +10,7 @@ create or replace function private.tg_contacts__authority() returns trigger
   set search_path = ''
 as $$
 begin
-  if private.is_api_user() and not private.is_staff() then
+  if guard.is_api_user() and not guard.is_staff() then
     if new.contact_type is distinct from old.contact_type then
       raise exception using errcode = '42501', message = 'only admins and owners may change contacts.contact_type';
     end if;
@@ -24,7 +24,7 @@ $$;
 comment on function private.tg_contacts__authority() is 'Trigger: only staff (or trusted sessions) change contact_type and onboarding_status.';
 
 -- new -> consent_pending -> profiling -> active; any -> opted_out or blocked; opted_out -> consent_pending.
-create or replace function private.onboarding_transition_allowed(p_from text, p_to text) returns boolean
+create or replace function guard.onboarding_transition_allowed(p_from text, p_to text) returns boolean
   language sql immutable
   set search_path = ''
 as $$
@@ -33,14 +33,14 @@ as $$
       or (p_from, p_to) in (('new', 'consent_pending'), ('consent_pending', 'profiling'),
                             ('profiling', 'active'), ('opted_out', 'consent_pending'))
 $$;
-comment on function private.onboarding_transition_allowed(text, text) is 'The onboarding state machine: may a contact move from p_from to p_to?';
+comment on function guard.onboarding_transition_allowed(text, text) is 'The onboarding state machine: may a contact move from p_from to p_to?';
 
 create or replace function private.tg_contacts__onboarding() returns trigger
   language plpgsql
   set search_path = ''
 as $$
 begin
-  if not private.onboarding_transition_allowed(old.onboarding_status, new.onboarding_status) then
+  if not guard.onboarding_transition_allowed(old.onboarding_status, new.onboarding_status) then
     raise exception using
       errcode = 'VC002',
       message = format('onboarding_status cannot move from %s to %s', old.onboarding_status, new.onboarding_status),
@@ -95,7 +95,7 @@ declare
   v_by_bsuid public.contacts;
   v_id uuid;
 begin
-  if private.is_api_user() and not private.is_staff() then
+  if guard.is_api_user() and not guard.is_staff() then
     raise exception using errcode = '42501', message = 'only admins, owners and the bot may register contacts';
   end if;
   if p_phone is null and p_bsuid is null then
@@ -165,7 +165,7 @@ begin
     where c.id = v_id
     returning c.*;
   if not found then
-    perform private.deny_or_missing(format('contact %s', v_id));
+    perform guard.deny_or_missing(format('contact %s', v_id));
   end if;
 end
 $$;
@@ -185,7 +185,7 @@ begin
   return query
     update public.contacts c set onboarding_status = p_status where c.id = p_contact_id returning c.*;
   if not found then
-    perform private.deny_or_missing(format('contact %s', p_contact_id));
+    perform guard.deny_or_missing(format('contact %s', p_contact_id));
   end if;
 end
 $$;
@@ -195,4 +195,4 @@ revoke execute on function public.upsert_contact(text, text, text, text), public
   public.set_onboarding_status(uuid, text) from public, anon;
 grant execute on function public.upsert_contact(text, text, text, text), public.record_consent(text, boolean, uuid),
   public.set_onboarding_status(uuid, text) to authenticated, service_role;
-grant execute on function private.onboarding_transition_allowed(text, text) to authenticated, service_role;
+grant execute on function guard.onboarding_transition_allowed(text, text) to authenticated, service_role;

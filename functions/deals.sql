@@ -6,17 +6,17 @@
 
 -- True for trusted sessions (service_role, postgres), staff, and whoever manages the deal's listing or
 -- buying agent. The customer reads a deal but does not act on it.
-create or replace function private.can_act_on_deal(p_deal_id uuid) returns boolean
+create or replace function guard.can_act_on_deal(p_deal_id uuid) returns boolean
   language sql stable security definer
   set search_path = ''
 as $$
-  select not private.is_api_user() or private.is_staff()
+  select not guard.is_api_user() or guard.is_staff()
       or exists (select 1 from public.deals d
                  where d.id = p_deal_id
-                   and (d.listing_agent_id in (select private.managed_agent_ids())
-                        or d.buying_agent_id in (select private.managed_agent_ids())))
+                   and (d.listing_agent_id in (select guard.managed_agent_ids())
+                        or d.buying_agent_id in (select guard.managed_agent_ids())))
 $$;
-comment on function private.can_act_on_deal(uuid) is 'True when the caller may act on the deal: trusted sessions, staff, and managers of its listing or buying agent.';
+comment on function guard.can_act_on_deal(uuid) is 'True when the caller may act on the deal: trusted sessions, staff, and managers of its listing or buying agent.';
 
 -- Showings, offers and confirmations move last_activity_at (security definer: the customer's offer moves it too).
 create or replace function private.touch_deal(p_deal_id uuid) returns void
@@ -37,7 +37,7 @@ begin
   insert into public.agent_visibility as v (portfolio_id, agent_id, visibility_level, deal_id)
   values (p_portfolio_id, p_agent_id, p_level, p_deal_id)
   on conflict (portfolio_id, agent_id) do update set visibility_level = excluded.visibility_level, deal_id = excluded.deal_id
-    where private.visibility_rank(excluded.visibility_level) > private.visibility_rank(v.visibility_level);
+    where guard.visibility_rank(excluded.visibility_level) > guard.visibility_rank(v.visibility_level);
 end
 $$;
 comment on function private.raise_visibility(text, uuid, text, uuid) is 'Raises an agent''s visibility of a listing to the level, naming the deal that gave it; never lowers it.';
@@ -159,7 +159,7 @@ begin
         hint = 'confirm_closing';
     end if;
     v_rate := (select c.commission_rate from public.portfolio_confidential c where c.portfolio_id = new.portfolio_id);
-    new.commission_total := private.commission_total(new.closing_price, v_rate);
+    new.commission_total := guard.commission_total(new.closing_price, v_rate);
     new.closed_at := now();
   else
     null;
@@ -221,19 +221,19 @@ begin
     v_customer := v_request.customer_id;
     v_buying := v_request.assigned_agent;
   end if;
-  if v_buying is null and private.is_api_user() and auth.uid() <> v_listing.agent_id
-     and private.authority() in ('agent', 'broker') then
+  if v_buying is null and guard.is_api_user() and auth.uid() <> v_listing.agent_id
+     and guard.authority() in ('agent', 'broker') then
     v_buying := auth.uid();  -- another agent brings its own customer
   end if;
   if v_customer is null then
     raise exception using errcode = 'VC001', message = 'customer_id (or request_id, match_id) is required';
   end if;
-  if private.is_api_user() and not private.is_staff() and not (
-       (private.can_manage_portfolio(p_portfolio_id)
-        and (p_match_id is not null or v_customer in (select private.related_contact_ids())))
-    or (v_buying in (select private.managed_agent_ids())
-        and private.visibility_of(p_portfolio_id, v_buying) in ('partial', 'full')
-        and v_customer in (select private.related_contact_ids()))) then
+  if guard.is_api_user() and not guard.is_staff() and not (
+       (guard.can_manage_portfolio(p_portfolio_id)
+        and (p_match_id is not null or v_customer in (select guard.related_contact_ids())))
+    or (v_buying in (select guard.managed_agent_ids())
+        and guard.visibility_of(p_portfolio_id, v_buying) in ('partial', 'full')
+        and v_customer in (select guard.related_contact_ids()))) then
     raise exception using errcode = '42501',
       message = format('listing %s: not found, or not yours to open a deal on for this customer', p_portfolio_id);
   end if;
@@ -265,7 +265,7 @@ create or replace function public.open_deal(
   p_customer_id uuid default null,
   p_request_id uuid default null
 ) returns setof public.deals
-  language plpgsql
+  language plpgsql security definer
   set search_path = ''
 as $$
 declare
@@ -277,7 +277,7 @@ begin
     select m.portfolio_id, m.request_id into v_portfolio, v_request
     from public.portfolio_request_matches m where m.id = p_match_id;
     if not found then
-      perform private.deny_or_missing(format('match %s', p_match_id));
+      perform guard.deny_or_missing(format('match %s', p_match_id));
     elsif v_portfolio <> coalesce(p_portfolio_id, v_portfolio) or v_request <> coalesce(p_request_id, v_request) then
       raise exception using errcode = 'VC001', message = 'portfolio_id and request_id must be the match''s when given';
     end if;
@@ -302,7 +302,7 @@ begin
     where d.id = p_deal_id
     returning d.*;
   if not found then
-    perform private.deny_or_missing(format('deal %s', p_deal_id));
+    perform guard.deny_or_missing(format('deal %s', p_deal_id));
   end if;
 end
 $$;
@@ -310,5 +310,4 @@ comment on function public.cancel_deal(uuid, text) is 'Cancel an open deal, givi
 
 revoke execute on function public.open_deal(uuid, text, uuid, uuid), public.cancel_deal(uuid, text) from public, anon;
 grant execute on function public.open_deal(uuid, text, uuid, uuid), public.cancel_deal(uuid, text) to authenticated, service_role;
-grant execute on function private.can_act_on_deal(uuid), private.touch_deal(uuid),
-  private.open_deal(text, uuid, uuid, uuid) to authenticated, service_role;
+grant execute on function guard.can_act_on_deal(uuid) to authenticated, service_role;

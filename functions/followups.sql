@@ -77,7 +77,7 @@ declare
   v_deals uuid[];
   v_confirmations uuid[];
 begin
-  if private.is_api_user() and not private.is_staff() then
+  if guard.is_api_user() and not guard.is_staff() then
     raise exception using errcode = '42501', message = 'only staff and the bot open follow-up tasks';
   end if;
   if p_idle is null or p_idle <= interval '0' then
@@ -138,7 +138,7 @@ $$;
 comment on function public.open_followups(interval, interval) is 'Open one follow-up task (for the listing agent) per open deal idle longer than p_idle that has none since its last activity, and one reminder task per unconfirmed side of a closing deal older than p_remind_after (marking reminder_sent); never twice, also when many workers run it at once. Returns the tasks created. Staff and the bot.';
 
 -- Move a task the caller manages (its agent, the agent's broker, staff, the bot) out of pending.
-create or replace function private.set_task_status(p_task_id uuid, p_status text) returns setof public.tasks
+create or replace function guard.set_task_status(p_task_id uuid, p_status text) returns setof public.tasks
   language plpgsql
   set search_path = ''
 as $$
@@ -147,7 +147,7 @@ declare
 begin
   select t.status into v_status from public.tasks t where t.id = p_task_id for update;
   if not found then
-    perform private.deny_or_missing(format('task %s', p_task_id));
+    perform guard.deny_or_missing(format('task %s', p_task_id));
   end if;
   if v_status <> 'pending' then
     raise exception using errcode = 'VC002', message = format('task status cannot move from %s to %s', v_status, p_status),
@@ -156,13 +156,13 @@ begin
   return query update public.tasks t set status = p_status where t.id = p_task_id returning t.*;
 end
 $$;
-comment on function private.set_task_status(uuid, text) is 'Moves a task the caller manages from pending to done or cancelled (row-level security and the status trigger apply).';
+comment on function guard.set_task_status(uuid, text) is 'Moves a task the caller manages from pending to done or cancelled (row-level security and the status trigger apply).';
 
 create or replace function public.complete_task(p_task_id uuid) returns setof public.tasks
   language sql
   set search_path = ''
 as $$
-  select * from private.set_task_status(p_task_id, 'done')
+  select * from guard.set_task_status(p_task_id, 'done')
 $$;
 comment on function public.complete_task(uuid) is 'Mark a pending task done (completed_at = now). Its agent, the agent''s broker, staff, bot.';
 
@@ -170,7 +170,7 @@ create or replace function public.cancel_task(p_task_id uuid) returns setof publ
   language sql
   set search_path = ''
 as $$
-  select * from private.set_task_status(p_task_id, 'cancelled')
+  select * from guard.set_task_status(p_task_id, 'cancelled')
 $$;
 comment on function public.cancel_task(uuid) is 'Cancel a pending task (completed_at = now). Its agent, the agent''s broker, staff, bot.';
 
@@ -178,5 +178,5 @@ revoke execute on function public.stale_deals(interval), public.open_followups(i
   public.complete_task(uuid), public.cancel_task(uuid) from public, anon;
 grant execute on function public.stale_deals(interval), public.open_followups(interval, interval),
   public.complete_task(uuid), public.cancel_task(uuid) to authenticated, service_role;
-revoke execute on function private.set_task_status(uuid, text) from public, anon;
-grant execute on function private.set_task_status(uuid, text) to authenticated, service_role;
+revoke execute on function guard.set_task_status(uuid, text) from public, anon;
+grant execute on function guard.set_task_status(uuid, text) to authenticated, service_role;

@@ -20,7 +20,7 @@ begin
     on conflict (year) do update set last_number = c.last_number + 1
     returning c.last_number into v_number;
     new.id := v_year || '-' || lpad(v_number::text, greatest(3, length(v_number::text)), '0');
-  elsif private.is_api_user() then
+  elsif guard.is_api_user() then
     -- through the API the database numbers listings (explicit ids are for imports and the seed)
     raise exception using errcode = 'VC001', message = 'id is allocated by the database; leave it out';
   elsif new.id ~ '^[0-9]{4}-[0-9]{3,9}$' then
@@ -40,7 +40,7 @@ create or replace function private.tg_portfolios__status() returns trigger
 as $$
 begin
   if tg_op = 'INSERT' then
-    if new.status = 'sold' and private.is_api_user() then
+    if new.status = 'sold' and guard.is_api_user() then
       raise exception using errcode = 'VC002', message = 'a listing becomes sold only through a closed deal';
     end if;
     return new;
@@ -69,7 +69,7 @@ create or replace trigger _210_status before insert or update of status on publi
 -- Section - RPCs
 
 -- Validate the listing fields an RPC was given (NULL = not given), naming the field.
-create or replace function private.check_listing_fields(
+create or replace function guard.check_listing_fields(
   p_type text, p_listing_type text, p_title text, p_district text, p_listed_price bigint, p_currency text,
   p_rooms text, p_owner_phone text, p_min_price bigint, p_commission_rate numeric
 ) returns void
@@ -100,10 +100,10 @@ begin
   end if;
 end
 $$;
-comment on function private.check_listing_fields(text, text, text, text, bigint, text, text, text, bigint, numeric) is 'Raises VC001 naming the first invalid listing field.';
+comment on function guard.check_listing_fields(text, text, text, text, bigint, text, text, text, bigint, numeric) is 'Raises VC001 naming the first invalid listing field.';
 
 -- Write (or complete) the confidential row of a listing when any confidential field is given.
-create or replace function private.upsert_confidential(
+create or replace function guard.upsert_confidential(
   p_portfolio_id text, p_owner_name text, p_owner_phone text, p_min_price bigint, p_commission_rate numeric,
   p_private_notes text
 ) returns void
@@ -120,7 +120,7 @@ as $$
         commission_rate = coalesce(excluded.commission_rate, c.commission_rate),
         private_notes = coalesce(excluded.private_notes, c.private_notes)
 $$;
-comment on function private.upsert_confidential(text, text, text, bigint, numeric, text) is 'Writes the given confidential fields of a listing (as the caller, under row-level security).';
+comment on function guard.upsert_confidential(text, text, text, bigint, numeric, text) is 'Writes the given confidential fields of a listing (as the caller, under row-level security).';
 
 -- A new listing of the caller (or, for a broker or staff, of p_agent_id), with its confidential row.
 create or replace function public.create_listing(
@@ -150,15 +150,15 @@ begin
   if num_nulls(p_type, p_listing_type, p_title, p_district, p_listed_price, p_currency) > 0 then
     raise exception using errcode = 'VC001', message = 'type, listing_type, title, district, listed_price and currency are required';
   end if;
-  perform private.check_listing_fields(p_type, p_listing_type, p_title, p_district, p_listed_price, p_currency,
+  perform guard.check_listing_fields(p_type, p_listing_type, p_title, p_district, p_listed_price, p_currency,
                                        p_rooms, p_owner_phone, p_min_price, p_commission_rate);
-  if private.is_api_user() and not (private.is_staff() or v_agent in (select private.managed_agent_ids())) then
+  if guard.is_api_user() and not (guard.is_staff() or v_agent in (select guard.managed_agent_ids())) then
     raise exception using errcode = '42501', message = 'only an active agent (for itself), its broker or staff may create listings';
   end if;
   if p_min_price > p_listed_price then
     raise exception using errcode = 'VC001', message = 'min_price cannot be above the listing''s listed_price';
   end if;
-  if v_agent is null or not private.is_active_agent(v_agent) then
+  if v_agent is null or not guard.is_active_agent(v_agent) then
     raise exception using errcode = 'VC001', message = 'agent_id must be an active agent';
   end if;
   -- match_floor now, not when the confidential row is written: the listing is matched once, with its floor
@@ -167,7 +167,7 @@ begin
   values (v_agent, p_type, p_listing_type, btrim(p_title), p_description, coalesce(p_city, 'İstanbul'), btrim(p_district),
           p_rooms, p_listed_price, p_currency, p_min_price)
   returning id into v_id;
-  perform private.upsert_confidential(v_id, p_owner_name, p_owner_phone, p_min_price, p_commission_rate, p_private_notes);
+  perform guard.upsert_confidential(v_id, p_owner_name, p_owner_phone, p_min_price, p_commission_rate, p_private_notes);
   return query select * from public.portfolios where id = v_id;
 end
 $$;
@@ -194,11 +194,11 @@ as $$
 declare
   v_step text;
 begin
-  perform private.check_listing_fields(null, null, p_title, p_district, p_listed_price, p_currency,
+  perform guard.check_listing_fields(null, null, p_title, p_district, p_listed_price, p_currency,
                                        p_rooms, p_owner_phone, p_min_price, p_commission_rate);
-  if (private.is_api_user() and not private.can_manage_portfolio(p_portfolio_id))
+  if (guard.is_api_user() and not guard.can_manage_portfolio(p_portfolio_id))
      or not exists (select 1 from public.portfolios where id = p_portfolio_id) then
-    perform private.deny_or_missing(format('listing %s', p_portfolio_id));
+    perform guard.deny_or_missing(format('listing %s', p_portfolio_id));
   end if;
   -- Each row is written once, in the order the floor rule allows (the floor never exceeds the price
   -- at any moment): the listing first when the new floor is above today's price, else the floor first.
@@ -207,7 +207,7 @@ begin
                        then array['listing', 'confidential'] else array['confidential', 'listing'] end)
   loop
     if v_step = 'confidential' then
-      perform private.upsert_confidential(p_portfolio_id, p_owner_name, p_owner_phone, p_min_price, p_commission_rate, p_private_notes);
+      perform guard.upsert_confidential(p_portfolio_id, p_owner_name, p_owner_phone, p_min_price, p_commission_rate, p_private_notes);
     else
       update public.portfolios p
       set title = coalesce(btrim(p_title), p.title),
@@ -225,24 +225,24 @@ $$;
 comment on function public.update_listing(text, text, text, text, text, bigint, text, text, text, bigint, numeric, text) is 'Change a listing''s title, description, district, rooms, price, currency and its confidential owner, floor, commission and notes; NULL keeps a value. Listing managers.';
 
 -- Set a listing's status (the trigger decides what is allowed).
-create or replace function private.set_listing_status(p_portfolio_id text, p_status text) returns setof public.portfolios
+create or replace function guard.set_listing_status(p_portfolio_id text, p_status text) returns setof public.portfolios
   language plpgsql
   set search_path = ''
 as $$
 begin
   return query update public.portfolios p set status = p_status where p.id = p_portfolio_id returning p.*;
   if not found then
-    perform private.deny_or_missing(format('listing %s', p_portfolio_id));
+    perform guard.deny_or_missing(format('listing %s', p_portfolio_id));
   end if;
 end
 $$;
-comment on function private.set_listing_status(text, text) is 'Sets a listing''s status as the caller (row-level security and the status trigger apply).';
+comment on function guard.set_listing_status(text, text) is 'Sets a listing''s status as the caller (row-level security and the status trigger apply).';
 
 create or replace function public.deactivate_listing(p_portfolio_id text) returns setof public.portfolios
   language sql
   set search_path = ''
 as $$
-  select * from private.set_listing_status(p_portfolio_id, 'inactive')
+  select * from guard.set_listing_status(p_portfolio_id, 'inactive')
 $$;
 comment on function public.deactivate_listing(text) is 'Take a listing off the market (active -> inactive); it leaves every match. Listing managers.';
 
@@ -250,7 +250,7 @@ create or replace function public.reactivate_listing(p_portfolio_id text) return
   language sql
   set search_path = ''
 as $$
-  select * from private.set_listing_status(p_portfolio_id, 'active')
+  select * from guard.set_listing_status(p_portfolio_id, 'active')
 $$;
 comment on function public.reactivate_listing(text) is 'Put an inactive listing back on the market (inactive -> active); it is matched again. Listing managers.';
 
@@ -270,7 +270,7 @@ begin
   -- lock the listing: concurrent appends take positions one after the other
   perform 1 from public.portfolios where id = p_portfolio_id for update;
   if not found then
-    perform private.deny_or_missing(format('listing %s', p_portfolio_id));
+    perform guard.deny_or_missing(format('listing %s', p_portfolio_id));
   end if;
   return query
     insert into public.portfolio_media (portfolio_id, media_type, storage_path, sort_order, uploaded_by)
@@ -291,7 +291,7 @@ as $$
 begin
   perform 1 from public.portfolios where id = p_portfolio_id for update;
   if not found then
-    perform private.deny_or_missing(format('listing %s', p_portfolio_id));
+    perform guard.deny_or_missing(format('listing %s', p_portfolio_id));
   end if;
   if p_media_ids is null or cardinality(p_media_ids) <> (select count(distinct x) from unnest(p_media_ids) x)
      or array(select m.id from public.portfolio_media m where m.portfolio_id = p_portfolio_id order by m.id)
@@ -318,6 +318,6 @@ grant execute on function
   public.deactivate_listing(text), public.reactivate_listing(text), public.add_media(text, text, text),
   public.reorder_media(text, uuid[]) to authenticated, service_role;
 grant execute on function
-  private.check_listing_fields(text, text, text, text, bigint, text, text, text, bigint, numeric),
-  private.upsert_confidential(text, text, text, bigint, numeric, text), private.set_listing_status(text, text)
+  guard.check_listing_fields(text, text, text, text, bigint, text, text, text, bigint, numeric),
+  guard.upsert_confidential(text, text, text, bigint, numeric, text), guard.set_listing_status(text, text)
   to authenticated, service_role;

@@ -294,11 +294,11 @@ create or replace function private.explain_match(p_portfolio_id text, p_request_
   set search_path = ''
 as $$
 begin
-  if private.is_api_user() and not private.can_manage_portfolio(p_portfolio_id)
+  if guard.is_api_user() and not guard.can_manage_portfolio(p_portfolio_id)
      and not (exists (select 1 from public.portfolio_request_matches m
                       where m.portfolio_id = p_portfolio_id and m.request_id = p_request_id)
               and exists (select 1 from public.requests r
-                          where r.id = p_request_id and r.assigned_agent in (select private.managed_agent_ids()))) then
+                          where r.id = p_request_id and r.assigned_agent in (select guard.managed_agent_ids()))) then
     raise exception using errcode = '42501', message = format('match of listing %s and request %s: not found or not yours', p_portfolio_id, p_request_id);
   end if;
   return query
@@ -319,7 +319,7 @@ comment on function private.explain_match(text, uuid) is 'The criteria of a pair
 
 create or replace function public.explain_match(p_portfolio_id text, p_request_id uuid)
   returns table (criterion text, passed boolean, points integer)
-  language sql stable
+  language sql stable security definer
   set search_path = ''
 as $$
   select * from private.explain_match(p_portfolio_id, p_request_id)
@@ -328,4 +328,3 @@ comment on function public.explain_match(text, uuid) is 'Explain a match: each c
 
 revoke execute on function public.explain_match(text, uuid) from public, anon;
 grant execute on function public.explain_match(text, uuid) to authenticated, service_role;
-grant execute on function private.explain_match(text, uuid) to authenticated, service_role;

@@ -43,7 +43,7 @@ begin
     if old.status <> 'pending' then
       raise exception using errcode = 'VC002', message = format('offer status cannot move from %s to %s', old.status, new.status),
         hint = 'pending -> countered, accepted or rejected';
-    elsif private.is_api_user() and auth.uid() is distinct from old.to_contact_id then
+    elsif guard.is_api_user() and auth.uid() is distinct from old.to_contact_id then
       raise exception using errcode = '42501',
         message = format('only the addressee answers an offer: nobody %s their own offer',
                          case new.status when 'accepted' then 'accepts' when 'rejected' then 'rejects' else 'counters' end);
@@ -79,8 +79,8 @@ create or replace trigger _300_deal after insert or update of status on public.d
 
 -- Section - RPCs
 
-drop function if exists private.check_amount(bigint);  -- now names its field
-create or replace function private.check_amount(p_amount bigint, p_field text default 'amount') returns void
+drop function if exists guard.check_amount(bigint);  -- now names its field
+create or replace function guard.check_amount(p_amount bigint, p_field text default 'amount') returns void
   language plpgsql immutable
   set search_path = ''
 as $$
@@ -90,10 +90,10 @@ begin
   end if;
 end
 $$;
-comment on function private.check_amount(bigint, text) is 'Raises VC001 naming the field unless the amount is a positive whole number.';
+comment on function guard.check_amount(bigint, text) is 'Raises VC001 naming the field unless the amount is a positive whole number.';
 
 -- Answer a pending offer as the caller (row-level security and the triggers apply).
-create or replace function private.answer_offer(p_offer_id uuid, p_status text) returns setof public.deal_negotiations
+create or replace function guard.answer_offer(p_offer_id uuid, p_status text) returns setof public.deal_negotiations
   language plpgsql
   set search_path = ''
 as $$
@@ -102,7 +102,7 @@ declare
 begin
   select n.status into v_status from public.deal_negotiations n where n.id = p_offer_id for update;
   if not found then
-    perform private.deny_or_missing(format('offer %s', p_offer_id));
+    perform guard.deny_or_missing(format('offer %s', p_offer_id));
   elsif v_status <> 'pending' then
     raise exception using errcode = 'VC002', message = format('offer status cannot move from %s to %s', v_status, p_status),
       hint = 'pending -> countered, accepted or rejected';
@@ -110,18 +110,18 @@ begin
   return query update public.deal_negotiations n set status = p_status where n.id = p_offer_id returning n.*;
 end
 $$;
-comment on function private.answer_offer(uuid, text) is 'Moves a pending offer to countered, accepted or rejected as the caller (row-level security and the triggers apply).';
+comment on function guard.answer_offer(uuid, text) is 'Moves a pending offer to countered, accepted or rejected as the caller (row-level security and the triggers apply).';
 
 create or replace function public.make_offer(p_deal_id uuid, p_amount bigint) returns setof public.deal_negotiations
   language plpgsql
   set search_path = ''
 as $$
 begin
-  perform private.check_amount(p_amount);
+  perform guard.check_amount(p_amount);
   if auth.uid() is null then
     raise exception using errcode = 'VC001', message = 'an offer is made by a party: act as the listing agent or the buyer''s side';
   elsif not exists (select 1 from public.deals d where d.id = p_deal_id) then
-    perform private.deny_or_missing(format('deal %s', p_deal_id));
+    perform guard.deny_or_missing(format('deal %s', p_deal_id));
   end if;
   return query
     insert into public.deal_negotiations as n (deal_id, from_contact_id, to_contact_id, amount)
@@ -140,8 +140,8 @@ as $$
 declare
   v_deal uuid;
 begin
-  perform private.check_amount(p_amount);
-  select n.deal_id into v_deal from private.answer_offer(p_offer_id, 'countered') n;
+  perform guard.check_amount(p_amount);
+  select n.deal_id into v_deal from guard.answer_offer(p_offer_id, 'countered') n;
   return query select * from public.make_offer(v_deal, p_amount);
 end
 $$;
@@ -151,7 +151,7 @@ create or replace function public.accept_offer(p_offer_id uuid) returns setof pu
   language sql
   set search_path = ''
 as $$
-  select * from private.answer_offer(p_offer_id, 'accepted')
+  select * from guard.answer_offer(p_offer_id, 'accepted')
 $$;
 comment on function public.accept_offer(uuid) is 'Accept a pending offer addressed to the caller: the deal becomes agreed at its amount (offer_price).';
 
@@ -159,7 +159,7 @@ create or replace function public.reject_offer(p_offer_id uuid) returns setof pu
   language sql
   set search_path = ''
 as $$
-  select * from private.answer_offer(p_offer_id, 'rejected')
+  select * from guard.answer_offer(p_offer_id, 'rejected')
 $$;
 comment on function public.reject_offer(uuid) is 'Reject a pending offer addressed to the caller; the deal stays negotiating.';
 
@@ -167,4 +167,4 @@ revoke execute on function public.make_offer(uuid, bigint), public.counter_offer
   public.reject_offer(uuid) from public, anon;
 grant execute on function public.make_offer(uuid, bigint), public.counter_offer(uuid, bigint), public.accept_offer(uuid),
   public.reject_offer(uuid) to authenticated, service_role;
-grant execute on function private.check_amount(bigint, text), private.answer_offer(uuid, text) to authenticated, service_role;
+grant execute on function guard.check_amount(bigint, text), guard.answer_offer(uuid, text) to authenticated, service_role;

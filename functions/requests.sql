@@ -5,7 +5,7 @@
 
 -- criteria holds exactly the keys districts, types, rooms, min_price, max_price, currency (each optional),
 -- each of its type; anything else is rejected naming the key.
-create or replace function private.check_criteria(p_criteria jsonb) returns void
+create or replace function guard.check_criteria(p_criteria jsonb) returns void
   language plpgsql immutable
   set search_path = ''
 as $$
@@ -46,14 +46,14 @@ begin
   end if;
 end
 $$;
-comment on function private.check_criteria(jsonb) is 'Raises VC001 naming the criteria key that is unknown, of the wrong type or out of range.';
+comment on function guard.check_criteria(jsonb) is 'Raises VC001 naming the criteria key that is unknown, of the wrong type or out of range.';
 
 create or replace function private.tg_requests__criteria() returns trigger
   language plpgsql
   set search_path = ''
 as $$
 begin
-  perform private.check_criteria(new.criteria);
+  perform guard.check_criteria(new.criteria);
   return new;
 end
 $$;
@@ -104,11 +104,11 @@ begin
   if p_request_type is null or p_request_type not in ('buy', 'rent') then
     raise exception using errcode = 'VC001', message = format('request_type %s is not one of buy, rent', coalesce(p_request_type, 'NULL'));
   end if;
-  perform private.check_criteria(p_criteria);
+  perform guard.check_criteria(p_criteria);
   if v_customer is null then
     raise exception using errcode = 'VC001', message = 'customer_id is required when not acting as a contact';
   end if;
-  if p_assigned_agent is not null and not private.is_active_agent(p_assigned_agent) then
+  if p_assigned_agent is not null and not guard.is_active_agent(p_assigned_agent) then
     raise exception using errcode = 'VC001', message = 'assigned_agent must be an active agent';
   end if;
   insert into public.requests (customer_id, assigned_agent, request_type, criteria, source_session_id)
@@ -120,7 +120,7 @@ $$;
 comment on function public.create_request(text, jsonb, uuid, uuid, uuid) is 'Create a buy or rent request with validated criteria (districts, types, rooms, min_price, max_price, currency) for the acting customer or p_customer_id; it is matched at once.';
 
 -- Update a request as the caller; NULL arguments keep values.
-create or replace function private.update_request(p_request_id uuid, p_criteria jsonb, p_status text)
+create or replace function guard.update_request(p_request_id uuid, p_criteria jsonb, p_status text)
   returns setof public.requests
   language plpgsql
   set search_path = ''
@@ -133,19 +133,19 @@ begin
     where r.id = p_request_id
     returning r.*;
   if not found then
-    perform private.deny_or_missing(format('request %s', p_request_id));
+    perform guard.deny_or_missing(format('request %s', p_request_id));
   end if;
 end
 $$;
-comment on function private.update_request(uuid, jsonb, text) is 'Updates a request as the caller (row-level security and the triggers apply).';
+comment on function guard.update_request(uuid, jsonb, text) is 'Updates a request as the caller (row-level security and the triggers apply).';
 
 create or replace function public.update_request_criteria(p_request_id uuid, p_criteria jsonb) returns setof public.requests
   language plpgsql
   set search_path = ''
 as $$
 begin
-  perform private.check_criteria(p_criteria);
-  return query select * from private.update_request(p_request_id, p_criteria, null);
+  perform guard.check_criteria(p_criteria);
+  return query select * from guard.update_request(p_request_id, p_criteria, null);
 end
 $$;
 comment on function public.update_request_criteria(uuid, jsonb) is 'Replace a request''s criteria (validated); its matches follow. The customer, its agent, staff, bot.';
@@ -160,14 +160,14 @@ create or replace function private.assign_request(p_request_id uuid, p_agent_id 
 as $$
 declare
   v_request public.requests;
-  v_authority text := private.authority();
+  v_authority text := guard.authority();
 begin
   select * into v_request from public.requests where id = p_request_id for update;
-  if private.is_api_user() and not private.is_staff() and not (
-       (v_authority = 'broker' and p_agent_id in (select private.managed_agent_ids())
-        and (v_request.assigned_agent is null or v_request.assigned_agent in (select private.managed_agent_ids())))
+  if guard.is_api_user() and not guard.is_staff() and not (
+       (v_authority = 'broker' and p_agent_id in (select guard.managed_agent_ids())
+        and (v_request.assigned_agent is null or v_request.assigned_agent in (select guard.managed_agent_ids())))
     or (v_authority = 'agent' and p_agent_id = auth.uid() and v_request.assigned_agent is null
-        and p_request_id in (select private.notified_request_ids()))) then
+        and p_request_id in (select guard.notified_request_ids()))) then
     raise exception using errcode = '42501', message = format('request %s: not found or not yours to assign', p_request_id);
   end if;
   if v_request.id is null then
@@ -181,13 +181,13 @@ $$;
 comment on function private.assign_request(uuid, uuid) is 'Assigns an open request after checking the caller (staff, bot, the office''s broker, or a notified agent taking it).';
 
 create or replace function public.assign_request(p_request_id uuid, p_agent_id uuid default null) returns setof public.requests
-  language plpgsql
+  language plpgsql security definer
   set search_path = ''
 as $$
 declare
   v_agent uuid := coalesce(p_agent_id, auth.uid());
 begin
-  if v_agent is null or not private.is_active_agent(v_agent) then
+  if v_agent is null or not guard.is_active_agent(v_agent) then
     raise exception using errcode = 'VC001', message = 'agent_id must be an active agent';
   end if;
   return query select * from private.assign_request(p_request_id, v_agent);
@@ -199,7 +199,7 @@ create or replace function public.close_request(p_request_id uuid) returns setof
   language sql
   set search_path = ''
 as $$
-  select * from private.update_request(p_request_id, null, 'closed')
+  select * from guard.update_request(p_request_id, null, 'closed')
 $$;
 comment on function public.close_request(uuid) is 'Close a request (new or assigned -> closed); it leaves every match. The customer, its agent, staff, bot.';
 
@@ -207,5 +207,4 @@ revoke execute on function public.create_request(text, jsonb, uuid, uuid, uuid),
   public.assign_request(uuid, uuid), public.close_request(uuid) from public, anon;
 grant execute on function public.create_request(text, jsonb, uuid, uuid, uuid), public.update_request_criteria(uuid, jsonb),
   public.assign_request(uuid, uuid), public.close_request(uuid) to authenticated, service_role;
-grant execute on function private.check_criteria(jsonb), private.update_request(uuid, jsonb, text),
-  private.assign_request(uuid, uuid) to authenticated, service_role;
+grant execute on function guard.check_criteria(jsonb), guard.update_request(uuid, jsonb, text) to authenticated, service_role;

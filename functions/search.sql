@@ -3,7 +3,7 @@
 
 -- A query as a tsquery: each word (Turkish-normalised) matches as a prefix of its simple form or of its
 -- turkish stem, all words required: 'daire' finds 'daireler', 'daireler' finds 'daire'. NULL for no words.
-create or replace function private.search_query(p_query text) returns tsquery
+create or replace function guard.search_query(p_query text) returns tsquery
   language plpgsql stable
   set search_path = ''
 as $$
@@ -12,7 +12,7 @@ declare
   v_stem text[];
   v_terms text[] := '{}';
 begin
-  for v_word in select w from regexp_split_to_table(private.tr_norm(coalesce(p_query, '')), '[^a-z0-9]+') as w where w <> '' loop
+  for v_word in select w from regexp_split_to_table(guard.tr_norm(coalesce(p_query, '')), '[^a-z0-9]+') as w where w <> '' loop
     v_stem := ts_lexize('pg_catalog.turkish_stem'::regdictionary, v_word);
     continue when cardinality(v_stem) = 0;  -- a stop word ('de' of "Kadıköy'de", 've') requires nothing
     -- a stem shorter than 4 letters ('deniz' -> 'de') would match nearly everything: the word alone then
@@ -25,14 +25,14 @@ begin
   return to_tsquery('pg_catalog.simple', array_to_string(v_terms, ' & '));
 end
 $$;
-comment on function private.search_query(text) is 'tsquery of a search text: every word as a prefix of its simple form or turkish stem.';
+comment on function guard.search_query(text) is 'tsquery of a search text: every word as a prefix of its simple form or turkish stem.';
 
 -- The cards the caller may see, each at its level (hidden fields NULL), filtered and ranked, with the
 -- total count of hits. Security definer: other agents' listings are read here, never as rows. What an
 -- anonymous card hides can neither match nor rank: at that level the text matches only district, type
 -- and rooms, and the price filters apply to the price band. Dynamic SQL: only the filters given are in
 -- the statement, so each call is planned with the indexes its filters can use.
-create or replace function private.listing_cards(
+create or replace function guard.listing_cards(
   p_portfolio_ids text[], p_query text, p_district text, p_type text, p_rooms text, p_min_price bigint,
   p_max_price bigint, p_currency text, p_listing_type text, p_limit integer, p_offset integer
 ) returns table (
@@ -44,7 +44,7 @@ create or replace function private.listing_cards(
   set search_path = ''
 as $$
 declare
-  v_query tsquery := private.search_query(p_query);
+  v_query tsquery := guard.search_query(p_query);
   v_filters text;
   v_narrow integer;
   v_sql text := 'select p.id, p.agent_id, p.status, p.listed_price, p.price_band_min, p.price_band_max,
@@ -54,19 +54,19 @@ declare
                  left join public.agent_visibility v on v.portfolio_id = p.id and v.agent_id = auth.uid()
                  where true';
 begin
-  if private.is_api_user() and not coalesce(private.authority() in ('agent', 'broker', 'admin', 'owner'), false) then
+  if guard.is_api_user() and not coalesce(guard.authority() in ('agent', 'broker', 'admin', 'owner'), false) then
     return;  -- only agents get cards
   end if;
   -- The price filters apply to the price or to the band (anonymous cards), so a listing that passes has a price
   -- in [band of min_price, band of max_price): stated on listed_price too, they narrow the filters index.
   v_filters := case when p_portfolio_ids is not null then ' and p.id = any ($3)' else '' end
-    || case when p_district is not null then ' and p.district_norm = private.tr_norm($5)' else '' end
+    || case when p_district is not null then ' and p.district_norm = guard.tr_norm($5)' else '' end
     || case when p_type is not null then ' and p.type = $6' else '' end
     || case when p_rooms is not null then ' and p.rooms = $7' else '' end
     || case when p_currency is not null then ' and p.currency = $8' else '' end
     || case when p_listing_type is not null then ' and p.listing_type = $9' else '' end
-    || case when p_min_price is not null then ' and p.listed_price >= (private.price_band($10)).band_min' else '' end
-    || case when p_max_price is not null then ' and p.listed_price < (private.price_band($11)).band_max' else '' end;
+    || case when p_min_price is not null then ' and p.listed_price >= (guard.price_band($10)).band_min' else '' end
+    || case when p_max_price is not null then ' and p.listed_price < (guard.price_band($11)).band_max' else '' end;
   -- Text and a district: a query word is a prefix ('deniz' -> deniz:*), and common words are in a tenth of all
   -- listings, which the text index returns before anything else can narrow them (the planner underestimates
   -- that). When the filters alone leave few listings (counted on their btree index, stopping at 10,000), find
@@ -122,13 +122,13 @@ begin
     join public.portfolios p on p.id = g.id
     join public.contacts a on a.id = p.agent_id
     order by g.score desc, left(p.id, 4), length(p.id), p.id $q$, v_sql)
-  using not private.is_api_user() or private.is_staff(), array(select private.managed_agent_ids()), p_portfolio_ids,
+  using not guard.is_api_user() or guard.is_staff(), array(select guard.managed_agent_ids()), p_portfolio_ids,
         v_query, p_district, p_type, p_rooms, p_currency, p_listing_type, p_min_price, p_max_price, p_limit, p_offset;
 end
 $$;
-comment on function private.listing_cards(text[], text, text, text, text, bigint, bigint, text, text, integer, integer) is 'Cards of the listings the caller may see, filtered, ranked and counted (see portfolio_cards, search_portfolios).';
+comment on function guard.listing_cards(text[], text, text, text, text, bigint, bigint, text, text, integer, integer) is 'Cards of the listings the caller may see, filtered, ranked and counted (see portfolio_cards, search_portfolios).';
 
-create or replace function private.check_page(p_limit integer, p_offset integer) returns void
+create or replace function guard.check_page(p_limit integer, p_offset integer) returns void
   language plpgsql immutable
   set search_path = ''
 as $$
@@ -141,7 +141,7 @@ begin
   end if;
 end
 $$;
-comment on function private.check_page(integer, integer) is 'Raises VC001 for a limit outside 1-500 or a negative offset.';
+comment on function guard.check_page(integer, integer) is 'Raises VC001 for a limit outside 1-500 or a negative offset.';
 
 -- Search listings: text and filters, ranked, as cards of the caller's level; records a market signal.
 create or replace function public.search_portfolios(
@@ -166,21 +166,21 @@ as $$
 declare
   v_total bigint;
 begin
-  perform private.check_page(p_limit, p_offset);
-  perform private.check_listing_fields(p_type, p_listing_type, null, p_district, null, p_currency, p_rooms, null, null, null);
+  perform guard.check_page(p_limit, p_offset);
+  perform guard.check_listing_fields(p_type, p_listing_type, null, p_district, null, p_currency, p_rooms, null, null, null);
   if p_min_price <= 0 or p_max_price <= 0 or p_min_price > p_max_price then
     raise exception using errcode = 'VC001', message = 'min_price and max_price must be positive, min_price at most max_price';
   end if;
   for id, type, listing_type, city, district, rooms, currency, status, price_band_min, price_band_max,
       visibility_level, listed_price, title, description, media, agent_name, agent_phone, rank, v_total in
-    select * from private.listing_cards(null, p_query, p_district, p_type, p_rooms, p_min_price, p_max_price,
+    select * from guard.listing_cards(null, p_query, p_district, p_type, p_rooms, p_min_price, p_max_price,
                                         p_currency, p_listing_type, p_limit, p_offset)
   loop
     return next;
   end loop;
   -- one signal per search (its first page); match_count is the number of hits on every page
   -- only a search that could see cards is demand (a customer's API call sees none: no signal)
-  if p_offset = 0 and (not private.is_api_user() or private.authority() in ('agent', 'broker', 'admin', 'owner')) then
+  if p_offset = 0 and (not guard.is_api_user() or guard.authority() in ('agent', 'broker', 'admin', 'owner')) then
     insert into public.market_signals (source_type, source_id, query_raw, parsed_criteria, match_count)
     values ('search', auth.uid(), p_query,
             jsonb_strip_nulls(jsonb_build_object(
@@ -199,9 +199,9 @@ revoke execute on function public.search_portfolios(text, text, text, text, bigi
   from public, anon;
 grant execute on function public.search_portfolios(text, text, text, text, bigint, bigint, text, text, integer, integer)
   to authenticated, service_role;
-grant execute on function private.search_query(text), private.check_page(integer, integer),
-  private.listing_cards(text[], text, text, text, text, bigint, bigint, text, text, integer, integer)
+grant execute on function guard.search_query(text), guard.check_page(integer, integer),
+  guard.listing_cards(text[], text, text, text, text, bigint, bigint, text, text, integer, integer)
   to authenticated, service_role;
 -- The normalisation behind generated columns runs as whoever writes a listing or request.
-grant execute on function private.tr_norm(text), private.tr_vector(text, "char"),
-  private.listing_public_vector(text, text, text), private.criteria_keys(jsonb, text, boolean) to authenticated, service_role;
+grant execute on function guard.tr_norm(text), guard.tr_vector(text, "char"),
+  guard.listing_public_vector(text, text, text), guard.criteria_keys(jsonb, text, boolean) to authenticated, service_role;

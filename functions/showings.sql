@@ -3,7 +3,7 @@
 -- cancel_showing, mark_shown (docs/deals.md). Triggers enforce every rule, so a direct write from the
 -- dashboard meets the same rules as the RPCs.
 
--- private.touch_deal and private.can_act_on_deal come from functions/deals.sql (applied before this file).
+-- private.touch_deal and guard.can_act_on_deal come from functions/deals.sql (applied before this file).
 
 -- Section - Triggers
 
@@ -185,7 +185,7 @@ create or replace trigger _600_certificate after update of status on public.show
 
 -- The caller's scheduled-or-not showing, locked, when the caller may act on it (the deal's agents, their
 -- brokers, staff, trusted sessions); else deny_or_missing. The customer only reads.
-create or replace function private.showing_to_act_on(p_showing_id uuid) returns public.showings
+create or replace function guard.showing_to_act_on(p_showing_id uuid) returns public.showings
   language plpgsql
   set search_path = ''
 as $$
@@ -194,19 +194,19 @@ declare
 begin
   select * into v_showing from public.showings s where s.id = p_showing_id for update;
   if v_showing.id is null
-     or (private.is_api_user() and not (
-           case when v_showing.deal_id is not null then private.can_act_on_deal(v_showing.deal_id)
-                else private.is_staff() or v_showing.agent_id in (select private.managed_agent_ids())
-                     or v_showing.buying_agent_id in (select private.managed_agent_ids()) end)) then
-    perform private.deny_or_missing(format('showing %s', p_showing_id));
+     or (guard.is_api_user() and not (
+           case when v_showing.deal_id is not null then guard.can_act_on_deal(v_showing.deal_id)
+                else guard.is_staff() or v_showing.agent_id in (select guard.managed_agent_ids())
+                     or v_showing.buying_agent_id in (select guard.managed_agent_ids()) end)) then
+    perform guard.deny_or_missing(format('showing %s', p_showing_id));
   end if;
   return v_showing;
 end
 $$;
-comment on function private.showing_to_act_on(uuid) is 'Locks and returns a showing the caller may act on (its deal''s agents, their brokers, staff, trusted sessions); else VC003 or 42501.';
+comment on function guard.showing_to_act_on(uuid) is 'Locks and returns a showing the caller may act on (its deal''s agents, their brokers, staff, trusted sessions); else VC003 or 42501.';
 
 -- VC001 for a slot start or duration an RPC was given.
-create or replace function private.check_slot(p_scheduled_at timestamptz, p_duration interval) returns void
+create or replace function guard.check_slot(p_scheduled_at timestamptz, p_duration interval) returns void
   language plpgsql stable
   set search_path = ''
 as $$
@@ -220,10 +220,10 @@ begin
   end if;
 end
 $$;
-comment on function private.check_slot(timestamptz, interval) is 'Raises VC001 for a missing or past scheduled_at, or a duration outside 15 minutes - 8 hours.';
+comment on function guard.check_slot(timestamptz, interval) is 'Raises VC001 for a missing or past scheduled_at, or a duration outside 15 minutes - 8 hours.';
 
 -- The VC004 an RPC raises for an overlapping slot (the exclusion constraint's 23P01 names no listing).
-create or replace function private.raise_slot_taken(p_portfolio_id text, p_scheduled_at timestamptz, p_ends_at timestamptz)
+create or replace function guard.raise_slot_taken(p_portfolio_id text, p_scheduled_at timestamptz, p_ends_at timestamptz)
   returns void
   language plpgsql immutable
   set search_path = ''
@@ -236,7 +236,7 @@ begin
     hint = 'choose a slot that does not overlap another showing of the listing (times in Europe/Istanbul)';
 end
 $$;
-comment on function private.raise_slot_taken(text, timestamptz, timestamptz) is 'Raises VC004 naming the listing and the slot that overlaps another showing.';
+comment on function guard.raise_slot_taken(text, timestamptz, timestamptz) is 'Raises VC004 naming the listing and the slot that overlaps another showing.';
 
 -- A showing for a deal: listing, customer, request and buying agent (cross-agent deals) come from the deal.
 create or replace function public.schedule_showing(
@@ -254,10 +254,10 @@ begin
   if p_duration is null then
     raise exception using errcode = 'VC001', message = 'duration must be between 15 minutes and 8 hours';
   end if;
-  perform private.check_slot(p_scheduled_at, p_duration);
+  perform guard.check_slot(p_scheduled_at, p_duration);
   select * into v_deal from public.deals d where d.id = p_deal_id;
-  if v_deal.id is null or (private.is_api_user() and not private.can_act_on_deal(p_deal_id)) then
-    perform private.deny_or_missing(format('deal %s', p_deal_id));
+  if v_deal.id is null or (guard.is_api_user() and not guard.can_act_on_deal(p_deal_id)) then
+    perform guard.deny_or_missing(format('deal %s', p_deal_id));
   end if;
   begin
     insert into public.showings (request_id, portfolio_id, agent_id, customer_id, buying_agent_id, deal_id,
@@ -267,7 +267,7 @@ begin
             p_scheduled_at, p_scheduled_at + p_duration)
     returning id into v_id;
   exception when exclusion_violation then
-    perform private.raise_slot_taken(v_deal.portfolio_id, p_scheduled_at, p_scheduled_at + p_duration);
+    perform guard.raise_slot_taken(v_deal.portfolio_id, p_scheduled_at, p_scheduled_at + p_duration);
   end;
   return query select * from public.showings s where s.id = v_id;
 end
@@ -287,8 +287,8 @@ declare
   v_showing public.showings;
   v_ends_at timestamptz;
 begin
-  perform private.check_slot(p_scheduled_at, p_duration);
-  v_showing := private.showing_to_act_on(p_showing_id);
+  perform guard.check_slot(p_scheduled_at, p_duration);
+  v_showing := guard.showing_to_act_on(p_showing_id);
   if v_showing.status <> 'scheduled' then
     raise exception using errcode = 'VC002',
       message = format('a %s showing cannot be rescheduled', v_showing.status), hint = 'only a scheduled showing is rescheduled';
@@ -297,7 +297,7 @@ begin
   begin
     update public.showings s set scheduled_at = p_scheduled_at, ends_at = v_ends_at where s.id = p_showing_id;
   exception when exclusion_violation then
-    perform private.raise_slot_taken(v_showing.portfolio_id, p_scheduled_at, v_ends_at);
+    perform guard.raise_slot_taken(v_showing.portfolio_id, p_scheduled_at, v_ends_at);
   end;
   return query select * from public.showings s where s.id = p_showing_id;
 end
@@ -306,12 +306,12 @@ comment on function public.reschedule_showing(uuid, timestamptz, interval) is 'M
 
 -- Set a showing's status through the RPCs: the same state twice is a VC002 too (the trigger lets an
 -- unchanged status pass, so that other columns can be edited).
-create or replace function private.set_showing_status(p_showing_id uuid, p_status text) returns void
+create or replace function guard.set_showing_status(p_showing_id uuid, p_status text) returns void
   language plpgsql
   set search_path = ''
 as $$
 declare
-  v_showing public.showings := private.showing_to_act_on(p_showing_id);
+  v_showing public.showings := guard.showing_to_act_on(p_showing_id);
 begin
   if v_showing.status <> 'scheduled' then
     raise exception using errcode = 'VC002',
@@ -321,14 +321,14 @@ begin
   update public.showings s set status = p_status where s.id = p_showing_id;
 end
 $$;
-comment on function private.set_showing_status(uuid, text) is 'Moves a showing the caller may act on to shown or cancelled (the status trigger decides what is allowed).';
+comment on function guard.set_showing_status(uuid, text) is 'Moves a showing the caller may act on to shown or cancelled (the status trigger decides what is allowed).';
 
 create or replace function public.cancel_showing(p_showing_id uuid) returns setof public.showings
   language plpgsql
   set search_path = ''
 as $$
 begin
-  perform private.set_showing_status(p_showing_id, 'cancelled');
+  perform guard.set_showing_status(p_showing_id, 'cancelled');
   return query select * from public.showings s where s.id = p_showing_id;
 end
 $$;
@@ -342,7 +342,7 @@ create or replace function public.mark_shown(p_showing_id uuid)
   set search_path = ''
 as $$
 begin
-  perform private.set_showing_status(p_showing_id, 'shown');
+  perform guard.set_showing_status(p_showing_id, 'shown');
   return query
     select s.id, s.deal_id, s.portfolio_id, s.agent_id, s.customer_id, s.buying_agent_id, s.request_id,
            s.scheduled_at, s.ends_at, s.status, s.created_at, s.updated_at,
@@ -358,8 +358,8 @@ revoke execute on function public.schedule_showing(uuid, timestamptz, interval),
 grant execute on function public.schedule_showing(uuid, timestamptz, interval),
   public.reschedule_showing(uuid, timestamptz, interval), public.cancel_showing(uuid), public.mark_shown(uuid)
   to authenticated, service_role;
-revoke execute on function private.showing_to_act_on(uuid), private.check_slot(timestamptz, interval),
-  private.raise_slot_taken(text, timestamptz, timestamptz), private.set_showing_status(uuid, text) from public, anon;
-grant execute on function private.showing_to_act_on(uuid), private.check_slot(timestamptz, interval),
-  private.raise_slot_taken(text, timestamptz, timestamptz), private.set_showing_status(uuid, text)
+revoke execute on function guard.showing_to_act_on(uuid), guard.check_slot(timestamptz, interval),
+  guard.raise_slot_taken(text, timestamptz, timestamptz), guard.set_showing_status(uuid, text) from public, anon;
+grant execute on function guard.showing_to_act_on(uuid), guard.check_slot(timestamptz, interval),
+  guard.raise_slot_taken(text, timestamptz, timestamptz), guard.set_showing_status(uuid, text)
   to authenticated, service_role;

@@ -18,9 +18,9 @@ begin
     from public.market_signals s
     cross join lateral jsonb_array_elements_text(coalesce(s.parsed_criteria -> 'districts', '["(any)"]')) as d (district)
     cross join lateral jsonb_array_elements_text(coalesce(s.parsed_criteria -> 'types', '["(any)"]')) as t (type)
-    left join lateral private.price_band((s.parsed_criteria ->> 'max_price')::bigint) b on true
+    left join lateral guard.price_band((s.parsed_criteria ->> 'max_price')::bigint) b on true
     where s.match_count = 0 and s.created_at >= p_since and s.created_at < p_until
-    group by private.tr_norm(d.district), 2, 3, 4, 5
+    group by guard.tr_norm(d.district), 2, 3, 4, 5
     order by count(*) desc, 1, 2, 3, 4;
 end
 $$;

@@ -4,35 +4,35 @@
 -- Section - Helpers
 
 -- anonymous < partial < full.
-create or replace function private.visibility_rank(p_level text) returns integer
+create or replace function guard.visibility_rank(p_level text) returns integer
   language sql immutable
   set search_path = ''
 as $$
   select array_position(array['anonymous', 'partial', 'full'], p_level)
 $$;
-comment on function private.visibility_rank(text) is 'Orders visibility levels: anonymous 1 < partial 2 < full 3.';
+comment on function guard.visibility_rank(text) is 'Orders visibility levels: anonymous 1 < partial 2 < full 3.';
 
 -- Is the contact an agent with an active profile (a possible grantee)?
-create or replace function private.is_active_agent(p_contact_id uuid) returns boolean
+create or replace function guard.is_active_agent(p_contact_id uuid) returns boolean
   language sql stable security definer
   set search_path = ''
 as $$
   select exists (select 1 from public.agent_profiles p where p.contact_id = p_contact_id and p.active)
 $$;
-comment on function private.is_active_agent(uuid) is 'True when the contact has an active agent profile.';
+comment on function guard.is_active_agent(uuid) is 'True when the contact has an active agent profile.';
 
 -- An agent's level on a listing: its grant, or anonymous (for policies: may a buying agent deal on it?).
 -- Answers only for agents the caller manages (anonymous otherwise), so it reveals no one else's grants.
-create or replace function private.visibility_of(p_portfolio_id text, p_agent_id uuid) returns text
+create or replace function guard.visibility_of(p_portfolio_id text, p_agent_id uuid) returns text
   language sql stable security definer
   set search_path = ''
 as $$
   select coalesce((select v.visibility_level from public.agent_visibility v
                    where v.portfolio_id = p_portfolio_id and v.agent_id = p_agent_id
-                     and (v.agent_id in (select private.managed_agent_ids()) or private.is_staff()
-                          or not private.is_api_user())), 'anonymous')
+                     and (v.agent_id in (select guard.managed_agent_ids()) or guard.is_staff()
+                          or not guard.is_api_user())), 'anonymous')
 $$;
-comment on function private.visibility_of(text, uuid) is 'The agent''s visibility level on the listing (anonymous when no grant).';
+comment on function guard.visibility_of(text, uuid) is 'The agent''s visibility level on the listing (anonymous when no grant).';
 
 -- Section - Triggers
 
@@ -42,7 +42,7 @@ create or replace function private.tg_agent_visibility__never_lower() returns tr
   set search_path = ''
 as $$
 begin
-  if private.visibility_rank(new.visibility_level) < private.visibility_rank(old.visibility_level) then
+  if guard.visibility_rank(new.visibility_level) < guard.visibility_rank(old.visibility_level) then
     raise exception using
       errcode = 'VC004',
       message = format('visibility of agent %s on listing %s cannot be lowered from %s to %s',
@@ -73,14 +73,14 @@ begin
   if p_level is null or p_level not in ('anonymous', 'partial', 'full') then
     raise exception using errcode = 'VC001', message = format('level %s is not one of anonymous, partial, full', coalesce(p_level, 'NULL'));
   end if;
-  if private.is_api_user() and not private.can_manage_portfolio(p_portfolio_id) then
+  if guard.is_api_user() and not guard.can_manage_portfolio(p_portfolio_id) then
     raise exception using errcode = '42501',
       message = format('only the listing agent, a broker of its office or an admin may grant visibility on listing %s', p_portfolio_id);
   end if;
   if not exists (select 1 from public.portfolios where id = p_portfolio_id) then
     raise exception using errcode = 'VC003', message = format('listing %s not found', p_portfolio_id);
   end if;
-  if p_agent_id is null or not private.is_active_agent(p_agent_id) then
+  if p_agent_id is null or not guard.is_active_agent(p_agent_id) then
     raise exception using errcode = 'VC001', message = format('agent_id %s is not an active agent', coalesce(p_agent_id::text, 'NULL'));
   end if;
   if exists (select 1 from public.portfolios where id = p_portfolio_id and agent_id = p_agent_id) then
@@ -91,7 +91,7 @@ begin
     values (p_portfolio_id, p_agent_id, p_level, p_deal_id, auth.uid())
     on conflict (portfolio_id, agent_id) do update
       set visibility_level = excluded.visibility_level, deal_id = excluded.deal_id, granted_by = excluded.granted_by
-      where private.visibility_rank(excluded.visibility_level) > private.visibility_rank(v.visibility_level)
+      where guard.visibility_rank(excluded.visibility_level) > guard.visibility_rank(v.visibility_level)
     returning v.*;
   if not found then  -- already at this level or higher: unchanged
     return query select * from public.agent_visibility where portfolio_id = p_portfolio_id and agent_id = p_agent_id;
@@ -113,13 +113,13 @@ create or replace function public.portfolio_cards(
   set search_path = ''
 as $$
 begin
-  perform private.check_page(p_limit, p_offset);
-  -- hidden fields NULL; own listings in full; only agents get cards (see private.listing_cards)
+  perform guard.check_page(p_limit, p_offset);
+  -- hidden fields NULL; own listings in full; only agents get cards (see guard.listing_cards)
   return query
     select c.id, c.type, c.listing_type, c.city, c.district, c.rooms, c.currency, c.status, c.price_band_min,
            c.price_band_max, c.visibility_level, c.listed_price, c.title, c.description, c.media, c.agent_name,
            c.agent_phone
-    from private.listing_cards(p_portfolio_ids, null, null, null, null, null, null, null, null, p_limit, p_offset) c;
+    from guard.listing_cards(p_portfolio_ids, null, null, null, null, null, null, null, null, p_limit, p_offset) c;
 end
 $$;
 comment on function public.portfolio_cards(text[], integer, integer) is 'Listing cards for agents: anonymous (type, listing type, district, rooms, price band), partial (+ price, title, description, media, agent name), full (+ agent phone), by the caller''s agent_visibility; own listings in full. Never confidential data.';
@@ -128,5 +128,5 @@ revoke execute on function public.grant_visibility(text, uuid, text, uuid), publ
   from public, anon;
 grant execute on function public.grant_visibility(text, uuid, text, uuid), public.portfolio_cards(text[], integer, integer)
   to authenticated, service_role;
-grant execute on function private.visibility_rank(text), private.price_band(bigint), private.is_active_agent(uuid),
-  private.visibility_of(text, uuid) to authenticated, service_role;
+grant execute on function guard.visibility_rank(text), guard.price_band(bigint), guard.is_active_agent(uuid),
+  guard.visibility_of(text, uuid) to authenticated, service_role;

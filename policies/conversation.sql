@@ -11,35 +11,35 @@ grant select, insert, update, delete on table public.sessions, public.message_lo
 -- Section - sessions
 drop policy if exists "Contacts read their own sessions; staff all" on public.sessions;
 create policy "Contacts read their own sessions; staff all" on public.sessions
-  for select to authenticated using (contact_id = (select auth.uid()) or (select private.is_staff()));
+  for select to authenticated using (contact_id = (select auth.uid()) or (select guard.is_staff()));
 drop policy if exists "Staff create sessions" on public.sessions;
 create policy "Staff create sessions" on public.sessions
-  for insert to authenticated with check ((select private.is_staff()));
+  for insert to authenticated with check ((select guard.is_staff()));
 drop policy if exists "Staff update sessions" on public.sessions;
 create policy "Staff update sessions" on public.sessions
-  for update to authenticated using ((select private.is_staff())) with check ((select private.is_staff()));
+  for update to authenticated using ((select guard.is_staff())) with check ((select guard.is_staff()));
 drop policy if exists "Staff delete sessions" on public.sessions;
 create policy "Staff delete sessions" on public.sessions
-  for delete to authenticated using ((select private.is_staff()));
+  for delete to authenticated using ((select guard.is_staff()));
 
 -- Section - message_log
 drop policy if exists "Contacts read their own messages; staff all" on public.message_log;
 create policy "Contacts read their own messages; staff all" on public.message_log
   for select to authenticated
-  using (from_contact = (select auth.uid()) or to_contact = (select auth.uid()) or (select private.is_staff()));
+  using (from_contact = (select auth.uid()) or to_contact = (select auth.uid()) or (select guard.is_staff()));
 drop policy if exists "Staff delete messages" on public.message_log;
 create policy "Staff delete messages" on public.message_log
-  for delete to authenticated using ((select private.is_staff()));
+  for delete to authenticated using ((select guard.is_staff()));
 
 -- Section - interaction_tracker
 drop policy if exists "Contacts read their own window; staff all" on public.interaction_tracker;
 create policy "Contacts read their own window; staff all" on public.interaction_tracker
-  for select to authenticated using (contact_id = (select auth.uid()) or (select private.is_staff()));
+  for select to authenticated using (contact_id = (select auth.uid()) or (select guard.is_staff()));
 
 -- Section - pending_notifications
 drop policy if exists "Contacts read their own notifications; staff all" on public.pending_notifications;
 create policy "Contacts read their own notifications; staff all" on public.pending_notifications
-  for select to authenticated using (contact_id = (select auth.uid()) or (select private.is_staff()));
+  for select to authenticated using (contact_id = (select auth.uid()) or (select guard.is_staff()));
 drop policy if exists "Staff delete notifications" on public.pending_notifications;
 create policy "Staff delete notifications" on public.pending_notifications
-  for delete to authenticated using ((select private.is_staff()));
+  for delete to authenticated using ((select guard.is_staff()));

@@ -3,8 +3,11 @@
 -- Supabase grants every public table to the API roles by default: revoke (service_role too), then grant exactly.
 -- service_role bypasses row-level security, as on every Supabase project; anon gets nothing.
 
--- Functions: anon calls nothing; nothing in private is callable unless functions/ grants it.
-revoke execute on all functions in schema private, public from public, anon;
+-- Functions: anon calls nothing; the API roles execute nothing in private (only triggers and security
+-- definer RPCs reach it) and only what functions/ grants in public and guard.
+revoke execute on all functions in schema private, public, guard from public, anon;
+revoke execute on all functions in schema private from authenticated, service_role;
+revoke usage on schema private from authenticated, service_role;
 
 revoke all on table public.contacts, public.agent_profiles, public.agent_visibility from anon, authenticated, service_role;
 grant select, insert, update, delete on table public.contacts, public.agent_profiles, public.agent_visibility
@@ -14,45 +17,45 @@ grant select, insert, update, delete on table public.contacts, public.agent_prof
 drop policy if exists "Contacts read themselves, their agents' customers and colleagues; staff all" on public.contacts;
 create policy "Contacts read themselves, their agents' customers and colleagues; staff all" on public.contacts
   for select to authenticated
-  using (id = (select auth.uid()) or (select private.is_staff()) or id in (select private.related_contact_ids()));
+  using (id = (select auth.uid()) or (select guard.is_staff()) or id in (select guard.related_contact_ids()));
 
 drop policy if exists "Staff register contacts" on public.contacts;
 create policy "Staff register contacts" on public.contacts
   for insert to authenticated
-  with check ((select private.is_staff()));
+  with check ((select guard.is_staff()));
 
 drop policy if exists "Contacts update themselves; staff all" on public.contacts;
 create policy "Contacts update themselves; staff all" on public.contacts
   for update to authenticated
-  using (id = (select auth.uid()) or (select private.is_staff()))
-  with check (id = (select auth.uid()) or (select private.is_staff()));
+  using (id = (select auth.uid()) or (select guard.is_staff()))
+  with check (id = (select auth.uid()) or (select guard.is_staff()));
 
 drop policy if exists "Staff delete contacts" on public.contacts;
 create policy "Staff delete contacts" on public.contacts
   for delete to authenticated
-  using ((select private.is_staff()));
+  using ((select guard.is_staff()));
 
 -- Section - agent_profiles
 drop policy if exists "Agents read their own profile, brokers their office's; staff all" on public.agent_profiles;
 create policy "Agents read their own profile, brokers their office's; staff all" on public.agent_profiles
   for select to authenticated
-  using (contact_id = (select auth.uid()) or contact_id in (select private.managed_agent_ids()) or (select private.is_staff()));
+  using (contact_id = (select auth.uid()) or contact_id in (select guard.managed_agent_ids()) or (select guard.is_staff()));
 
 drop policy if exists "Staff create agent profiles" on public.agent_profiles;
 create policy "Staff create agent profiles" on public.agent_profiles
   for insert to authenticated
-  with check ((select private.is_staff()));
+  with check ((select guard.is_staff()));
 
 drop policy if exists "Agents update their own profile; staff all" on public.agent_profiles;
 create policy "Agents update their own profile; staff all" on public.agent_profiles
   for update to authenticated
-  using (contact_id = (select auth.uid()) or (select private.is_staff()))
-  with check (contact_id = (select auth.uid()) or (select private.is_staff()));
+  using (contact_id = (select auth.uid()) or (select guard.is_staff()))
+  with check (contact_id = (select auth.uid()) or (select guard.is_staff()));
 
 drop policy if exists "Staff delete agent profiles" on public.agent_profiles;
 create policy "Staff delete agent profiles" on public.agent_profiles
   for delete to authenticated
-  using ((select private.is_staff()));
+  using ((select guard.is_staff()));
 
 -- Section - agent_visibility
 -- "A readable listing": the portfolios policy decides (its agent is managed by the caller, or staff). As a

@@ -6,37 +6,37 @@ grant select, insert, update, delete on table public.tasks, public.documents to 
 -- Section - tasks
 drop policy if exists "Agents read their tasks, brokers their office's" on public.tasks;
 create policy "Agents read their tasks, brokers their office's" on public.tasks
-  for select to authenticated using (agent_id in (select private.managed_agent_ids()) or (select private.is_staff()));
+  for select to authenticated using (agent_id in (select guard.managed_agent_ids()) or (select guard.is_staff()));
 drop policy if exists "Agents add their tasks, brokers their office's" on public.tasks;
 create policy "Agents add their tasks, brokers their office's" on public.tasks
-  for insert to authenticated with check (agent_id in (select private.managed_agent_ids()) or (select private.is_staff()));
+  for insert to authenticated with check (agent_id in (select guard.managed_agent_ids()) or (select guard.is_staff()));
 drop policy if exists "Agents update their tasks, brokers their office's" on public.tasks;
 create policy "Agents update their tasks, brokers their office's" on public.tasks
   for update to authenticated
-  using (agent_id in (select private.managed_agent_ids()) or (select private.is_staff()))
-  with check (agent_id in (select private.managed_agent_ids()) or (select private.is_staff()));
+  using (agent_id in (select guard.managed_agent_ids()) or (select guard.is_staff()))
+  with check (agent_id in (select guard.managed_agent_ids()) or (select guard.is_staff()));
 drop policy if exists "Agents delete their tasks, brokers their office's" on public.tasks;
 create policy "Agents delete their tasks, brokers their office's" on public.tasks
-  for delete to authenticated using (agent_id in (select private.managed_agent_ids()) or (select private.is_staff()));
+  for delete to authenticated using (agent_id in (select guard.managed_agent_ids()) or (select guard.is_staff()));
 
 -- Section - documents
 drop policy if exists "Customers, agents and the deal's agents read documents" on public.documents;
 create policy "Customers, agents and the deal's agents read documents" on public.documents
   for select to authenticated
   using (contact_id = (select auth.uid())
-         or agent_id in (select private.managed_agent_ids())
+         or agent_id in (select guard.managed_agent_ids())
          or deal_id in (select d.id from public.deals d
-                        where d.listing_agent_id in (select private.managed_agent_ids())
-                           or d.buying_agent_id in (select private.managed_agent_ids()))
-         or (select private.is_staff()));
+                        where d.listing_agent_id in (select guard.managed_agent_ids())
+                           or d.buying_agent_id in (select guard.managed_agent_ids()))
+         or (select guard.is_staff()));
 drop policy if exists "Agents create their documents" on public.documents;
 create policy "Agents create their documents" on public.documents
-  for insert to authenticated with check (agent_id in (select private.managed_agent_ids()) or (select private.is_staff()));
+  for insert to authenticated with check (agent_id in (select guard.managed_agent_ids()) or (select guard.is_staff()));
 drop policy if exists "Agents update their documents" on public.documents;
 create policy "Agents update their documents" on public.documents
   for update to authenticated
-  using (agent_id in (select private.managed_agent_ids()) or (select private.is_staff()))
-  with check (agent_id in (select private.managed_agent_ids()) or (select private.is_staff()));
+  using (agent_id in (select guard.managed_agent_ids()) or (select guard.is_staff()))
+  with check (agent_id in (select guard.managed_agent_ids()) or (select guard.is_staff()));
 drop policy if exists "Staff delete documents" on public.documents;
 create policy "Staff delete documents" on public.documents
-  for delete to authenticated using ((select private.is_staff()));
+  for delete to authenticated using ((select guard.is_staff()));

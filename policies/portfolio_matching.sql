@@ -14,23 +14,23 @@ grant select, insert, update, delete on table public.market_signals, public.port
 drop policy if exists "Listing managers read listings" on public.portfolios;
 create policy "Listing managers read listings" on public.portfolios
   for select to authenticated
-  using (agent_id in (select private.managed_agent_ids()) or (select private.is_staff()));
+  using (agent_id in (select guard.managed_agent_ids()) or (select guard.is_staff()));
 
 drop policy if exists "Agents list for themselves, brokers for their office" on public.portfolios;
 create policy "Agents list for themselves, brokers for their office" on public.portfolios
   for insert to authenticated
-  with check (agent_id in (select private.managed_agent_ids()) or (select private.is_staff()));
+  with check (agent_id in (select guard.managed_agent_ids()) or (select guard.is_staff()));
 
 drop policy if exists "Listing managers update listings" on public.portfolios;
 create policy "Listing managers update listings" on public.portfolios
   for update to authenticated
-  using (agent_id in (select private.managed_agent_ids()) or (select private.is_staff()))
-  with check (agent_id in (select private.managed_agent_ids()) or (select private.is_staff()));
+  using (agent_id in (select guard.managed_agent_ids()) or (select guard.is_staff()))
+  with check (agent_id in (select guard.managed_agent_ids()) or (select guard.is_staff()));
 
 drop policy if exists "Staff delete listings" on public.portfolios;
 create policy "Staff delete listings" on public.portfolios
   for delete to authenticated
-  using ((select private.is_staff()));
+  using ((select guard.is_staff()));
 
 -- Section - portfolio_confidential, portfolio_media: whoever reads the listing in full, and nobody else
 drop policy if exists "Listing managers read confidential data" on public.portfolio_confidential;
@@ -74,47 +74,47 @@ drop policy if exists "Customers, their agents and brokers read requests" on pub
 create policy "Customers, their agents and brokers read requests" on public.requests
   for select to authenticated
   using (customer_id = (select auth.uid())
-         or assigned_agent in (select private.managed_agent_ids())
-         or (select private.is_staff())
-         or (assigned_agent is null and (select private.authority()) = 'broker')
-         or id in (select private.notified_request_ids()));
+         or assigned_agent in (select guard.managed_agent_ids())
+         or (select guard.is_staff())
+         or (assigned_agent is null and (select guard.authority()) = 'broker')
+         or id in (select guard.notified_request_ids()));
 
 -- An agent files requests only for a customer it already sees (not for any contact id it can name).
 drop policy if exists "Customers and their agents create requests" on public.requests;
 create policy "Customers and their agents create requests" on public.requests
   for insert to authenticated
   with check (customer_id = (select auth.uid())
-              or (assigned_agent in (select private.managed_agent_ids()) and exists (select 1 from public.contacts c where c.id = customer_id))
-              or (select private.is_staff()));
+              or (assigned_agent in (select guard.managed_agent_ids()) and exists (select 1 from public.contacts c where c.id = customer_id))
+              or (select guard.is_staff()));
 
 drop policy if exists "Customers and their agents update requests" on public.requests;
 create policy "Customers and their agents update requests" on public.requests
   for update to authenticated
-  using (customer_id = (select auth.uid()) or assigned_agent in (select private.managed_agent_ids())
-         or (select private.is_staff()))
+  using (customer_id = (select auth.uid()) or assigned_agent in (select guard.managed_agent_ids())
+         or (select guard.is_staff()))
   with check (customer_id = (select auth.uid())
-              or (assigned_agent in (select private.managed_agent_ids()) and exists (select 1 from public.contacts c where c.id = customer_id))
-              or (select private.is_staff()));
+              or (assigned_agent in (select guard.managed_agent_ids()) and exists (select 1 from public.contacts c where c.id = customer_id))
+              or (select guard.is_staff()));
 
 drop policy if exists "Staff delete requests" on public.requests;
 create policy "Staff delete requests" on public.requests
-  for delete to authenticated using ((select private.is_staff()));
+  for delete to authenticated using ((select guard.is_staff()));
 
 -- Section - market_signals
 drop policy if exists "Staff and brokers read market signals" on public.market_signals;
 create policy "Staff and brokers read market signals" on public.market_signals
-  for select to authenticated using ((select private.authority()) in ('broker', 'admin', 'owner'));
+  for select to authenticated using ((select guard.authority()) in ('broker', 'admin', 'owner'));
 drop policy if exists "Contacts record their own signals" on public.market_signals;
 create policy "Contacts record their own signals" on public.market_signals
   for insert to authenticated with check (source_id = (select auth.uid()));
 drop policy if exists "Staff delete market signals" on public.market_signals;
 create policy "Staff delete market signals" on public.market_signals
-  for delete to authenticated using ((select private.is_staff()));
+  for delete to authenticated using ((select guard.is_staff()));
 
 -- Section - portfolio_request_matches
 drop policy if exists "Agents read the matches they act on" on public.portfolio_request_matches;
 create policy "Agents read the matches they act on" on public.portfolio_request_matches
   for select to authenticated
-  using ((notified_agent_id = (select auth.uid()) and (select private.authority()) in ('agent', 'broker', 'admin', 'owner'))
+  using ((notified_agent_id = (select auth.uid()) and (select guard.authority()) in ('agent', 'broker', 'admin', 'owner'))
          or exists (select 1 from public.portfolios p where p.id = portfolio_id)
-         or request_id in (select r.id from public.requests r where r.assigned_agent in (select private.managed_agent_ids())));
+         or request_id in (select r.id from public.requests r where r.assigned_agent in (select guard.managed_agent_ids())));

@@ -3,9 +3,9 @@
 Over closing prices (1 .. 10^12), commission rates (0.01 .. 4.00 for a sale, up to 100 for a rental) and split
 settings (random non-negative numeric(5,2) rates adding up to 100, single and cross):
 
-1. the total: `private.commission_total` equals an independent Python Decimal model (price x rate / 100,
+1. the total: `guard.commission_total` equals an independent Python Decimal model (price x rate / 100,
    rounded half up to whole units);
-2. the split: `private.split_commission` of that total sums to it exactly, no amount is negative, each amount
+2. the split: `guard.split_commission` of that total sums to it exactly, no amount is negative, each amount
    is within one unit of its exact share (total x rate / 100), and it equals a Python largest-remainder model
    (floors, then the leftover units to the largest remainders, ties to the earlier share);
 3. end to end: a deal closed at that price on a listing with that rate, after `set_commission_split`, gets
@@ -117,11 +117,11 @@ def conn(module_db_url: str) -> Iterator[psycopg.Connection]:
 
 
 def sql_total(c: psycopg.Connection, price: int, rate: Decimal) -> int:
-    return c.execute("select private.commission_total(%s, %s)", (price, rate)).fetchone()[0]
+    return c.execute("select guard.commission_total(%s, %s)", (price, rate)).fetchone()[0]
 
 
 def sql_split(c: psycopg.Connection, total: int, rates: list[Decimal]) -> list[int]:
-    return c.execute("select private.split_commission(%s, %s::numeric[])", (total, rates)).fetchone()[0]
+    return c.execute("select guard.split_commission(%s, %s::numeric[])", (total, rates)).fetchone()[0]
 
 
 # ------------------------------------------------------------------------------------------ properties

@@ -17,12 +17,13 @@ from __future__ import annotations
 
 import re
 from collections.abc import Callable
+from pathlib import Path
 
 import psycopg
 import pytest
 
 EXPOSED = ["public"]  # the schemas PostgREST serves
-OURS = ["public", "private"]  # the schemas whose objects this project owns
+OURS = ["public", "private", "guard"]  # the schemas whose objects this project owns
 API_ROLES = ["anon", "authenticated", "service_role"]
 
 
@@ -86,8 +87,8 @@ def rls_enabled_without_policy(conn):
 
 
 # Calls that must be evaluated once per statement, not once per row: `(select auth.uid())`.
-# auth.uid/jwt/role, and any argument-less helper of schema private (private.is_staff(), …).
-WRAP_ME = re.compile(r"\b(auth\s*\.\s*(?:uid|jwt|role)|private\s*\.\s*\w+)\s*\(\s*\)", re.IGNORECASE)
+# auth.uid/jwt/role, and any argument-less helper of schema private (guard.is_staff(), …).
+WRAP_ME = re.compile(r"\b(auth\s*\.\s*(?:uid|jwt|role)|(?:private|guard)\s*\.\s*\w+)\s*\(\s*\)", re.IGNORECASE)
 SELECT_HEAD = re.compile(r"^\s*select\b", re.IGNORECASE)
 FROM_WORD = re.compile(r"\bfrom\b", re.IGNORECASE)
 
@@ -294,14 +295,60 @@ def function_search_path_mutable(conn):
         order by 1""")
 
 
+# The doors: public functions that must cross row-level security (docs/access.md lists each with the
+# check it makes first), and the direct writes the API roles hold.
+ACCESS_DOC = Path(__file__).resolve().parent.parent / "docs" / "access.md"
+
+
+def _doc_section(marker: str) -> str:
+    text = ACCESS_DOC.read_text(encoding="utf-8")
+    start, end = f"<!-- {marker}:start -->", f"<!-- {marker}:end -->"
+    return text[text.index(start) + len(start):text.index(end)]
+
+
+def definer_doors() -> list[str]:
+    """The `public.f(args)` signatures that docs/access.md lists as security definer doors."""
+    # as regprocedure prints them (public is on the search path: no schema)
+    return re.findall(r"`public\.(\w+\([^`]*\))`", _doc_section("definer-doors"))
+
+
 @lint
 def security_definer_function_in_exposed_schema(conn):
-    """Security definer functions live only in private, never in an exposed schema."""
+    """A security definer function in an exposed schema is a door docs/access.md lists (it checks the
+    caller first); any other lives in private."""
     return _rows(conn, f"""
-        select format('%s: security definer in an exposed schema', p.oid::regprocedure)
+        select format('%s: security definer in an exposed schema, not a door docs/access.md lists', p.oid::regprocedure)
         from pg_proc p join pg_namespace n on n.oid = p.pronamespace
         where n.nspname = any(%(exposed)s) and p.prosecdef
+          and not p.oid::regprocedure::text = any({_array(definer_doors())})
           and {_not_extension_member('pg_proc', 'p.oid')}
+        order by 1""")
+
+
+@lint
+def private_function_executable_by_api(conn):
+    """Nothing in private is executable by anon, authenticated or service_role (only triggers and the
+    security definer doors reach it), and they have no USAGE on private."""
+    return _rows(conn, f"""
+        select format('%s: %s may execute it', p.oid::regprocedure, r.rolname)
+        from pg_proc p cross join unnest(%(api_roles)s) r(rolname)
+        where p.pronamespace = 'private'::regnamespace
+          and has_function_privilege(r.rolname, p.oid, 'EXECUTE')
+        union all
+        select format('schema private: %s has USAGE', r.rolname)
+        from unnest(%(api_roles)s) r(rolname)
+        where has_schema_privilege(r.rolname, 'private', 'USAGE')
+        order by 1""")
+
+
+@lint
+def guard_function_writes_across_rls(conn):
+    """guard holds what the API roles run as themselves: no function there is both security definer and
+    volatile (one that could write across row-level security)."""
+    return _rows(conn, """
+        select format('%s: security definer and volatile in guard', p.oid::regprocedure)
+        from pg_proc p
+        where p.pronamespace = 'guard'::regnamespace and p.prosecdef and p.provolatile = 'v'
         order by 1""")
 
 
@@ -521,6 +568,14 @@ OFFENDERS: list[tuple[str, str, str, str]] = [
     ("function_search_path_mutable", "other setting only",
      """create function private.lint_probe_cfg() returns int language sql set work_mem = '64kB'
         as 'select 1'""", "private.lint_probe_cfg()"),
+    ("private_function_executable_by_api", "private helper granted to authenticated",
+     """create function private.lint_probe_grant() returns int language sql set search_path = '' as 'select 1';
+        grant execute on function private.lint_probe_grant() to authenticated""", "private.lint_probe_grant()"),
+    ("private_function_executable_by_api", "usage on private",
+     "grant usage on schema private to authenticated", "schema private: authenticated has USAGE"),
+    ("guard_function_writes_across_rls", "volatile definer in guard",
+     """create function guard.lint_probe_write() returns void language sql security definer set search_path = ''
+        as 'select'""", "guard.lint_probe_write()"),
     ("security_definer_function_in_exposed_schema", "definer in public",
      """create function public.lint_probe_definer() returns int language sql security definer
         set search_path = '' as 'select 1'""", "lint_probe_definer()"),
@@ -590,15 +645,15 @@ def test_every_lint_can_fail() -> None:
 # The parser of the auth-call lint, on expressions as PostgreSQL deparses them.
 @pytest.mark.parametrize(("expr", "bad"), [
     ("(owner = ( SELECT auth.uid() AS uid))", []),
-    ("(agent_id IN ( SELECT private.managed_agent_ids() AS managed_agent_ids))", []),
-    ("(( SELECT private.is_staff() AS is_staff) OR (id = ( SELECT auth.uid() AS uid)))", []),
+    ("(agent_id IN ( SELECT guard.managed_agent_ids() AS managed_agent_ids))", []),
+    ("(( SELECT guard.is_staff() AS is_staff) OR (id = ( SELECT auth.uid() AS uid)))", []),
     ("(( SELECT (auth.jwt() ->> 'role'::text)) = 'service_role'::text)", []),
     ("(portfolio_id IN ( SELECT portfolios.id FROM portfolios))", []),
     ("(deal_id IN ( SELECT d.id FROM deals d WHERE (d.listing_agent_id IN "
-     "( SELECT private.managed_agent_ids() AS managed_agent_ids))))", []),
+     "( SELECT guard.managed_agent_ids() AS managed_agent_ids))))", []),
     ("(note = 'auth.uid() (select'::text)", []),
     ("(owner = auth.uid())", ["auth.uid()"]),
-    ("(private.is_staff() OR (owner = ( SELECT auth.uid() AS uid)))", ["private.is_staff()"]),
+    ("(guard.is_staff() OR (owner = ( SELECT auth.uid() AS uid)))", ["guard.is_staff()"]),
     ("(id IN ( SELECT c.id FROM contacts c WHERE (c.id = auth.uid())))", ["auth.uid()"]),
     ("((auth.jwt() ->> 'sub'::text) = (id)::text)", ["auth.jwt()"]),
     ("(( SELECT 1 FROM t WHERE (t.a = auth.role())) = 1)", ["auth.role()"]),

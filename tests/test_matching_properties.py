@@ -344,7 +344,7 @@ def _run(c: psycopg.Connection, listing: Listing, request: Request, *, listing_l
             budget_max = request.criteria.get("max_price")
             legit = {listing.price, budget_max, None if budget_max is None else budget_max + 1,
                      request.criteria.get("min_price")}
-            band = c.execute("select band_min, band_max from private.price_band(%s)", (listing.price,)).fetchone()
+            band = c.execute("select band_min, band_max from guard.price_band(%s)", (listing.price,)).fetchone()
             legit |= set(band)
             if listing.floor not in legit:
                 floor = str(listing.floor)

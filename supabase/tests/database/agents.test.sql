@@ -38,7 +38,7 @@ reset role;
 
 -- A broker manages the office's work but not roles.
 select pg_temp.act_as('00000000-0000-0000-0000-0000000000b1');
-select results_eq($$select private.managed_agent_ids() order by 1$$,
+select results_eq($$select guard.managed_agent_ids() order by 1$$,
   $$values ('00000000-0000-0000-0000-0000000000a1'::uuid), ('00000000-0000-0000-0000-0000000000b1'::uuid)$$,
   'a broker manages itself and its office''s agents');
 select throws_ok($$select public.set_agent_role('00000000-0000-0000-0000-0000000000a1', 'broker')$$, '42501',

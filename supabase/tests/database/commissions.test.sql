@@ -3,7 +3,7 @@
 begin;
 create extension if not exists pgtap with schema extensions;
 set local search_path = extensions, public;
-select plan(110);
+select plan(111);
 \ir fixtures/helpers.psql
 
 -- Cast: a1 lists everything (Moda Emlak), b1 is its broker, a2 an agent of another office who brings c1 to
@@ -41,46 +41,46 @@ end
 $$;
 create function pg_temp.split() returns setof text language sql as $$
   select format('%s %s/%s/%s', deal_kind, listing_rate, buying_rate, platform_rate)
-  from private.commission_split order by deal_kind
+  from public.commission_split() order by deal_kind
 $$;
 
 -- Section - commission_total: closing_price x rate / 100, half up, whole units
-select is(private.commission_total(3333333, 2), 66667::bigint, '2% of 3.333.333 = 66.666,66 -> 66.667');
-select is(private.commission_total(50, 1), 1::bigint, '0,5 rounds up to 1');
-select is(private.commission_total(250, 1), 3::bigint, '2,5 rounds up to 3 (not to the even 2)');
-select is(private.commission_total(49, 1), 0::bigint, '0,49 rounds down to 0');
-select is(private.commission_total(12500000, 2.5), 312500::bigint, '2,5% of 12.500.000 = 312.500');
-select is(private.commission_total(40000, 100), 40000::bigint, '100% of a month''s rent is the rent');
-select is(private.commission_total(1000000000000, 4), 40000000000::bigint, '4% of 10^12 is exact');
-select is(private.commission_total(null, 2), null, 'no price, no total');
-select is(private.commission_total(1000, null), null, 'no rate, no total');
-select throws_ok($$select private.commission_total(0, 2)$$, 'VC001', 'closing_price 0 must be a positive whole amount',
+select is(guard.commission_total(3333333, 2), 66667::bigint, '2% of 3.333.333 = 66.666,66 -> 66.667');
+select is(guard.commission_total(50, 1), 1::bigint, '0,5 rounds up to 1');
+select is(guard.commission_total(250, 1), 3::bigint, '2,5 rounds up to 3 (not to the even 2)');
+select is(guard.commission_total(49, 1), 0::bigint, '0,49 rounds down to 0');
+select is(guard.commission_total(12500000, 2.5), 312500::bigint, '2,5% of 12.500.000 = 312.500');
+select is(guard.commission_total(40000, 100), 40000::bigint, '100% of a month''s rent is the rent');
+select is(guard.commission_total(1000000000000, 4), 40000000000::bigint, '4% of 10^12 is exact');
+select is(guard.commission_total(null, 2), null, 'no price, no total');
+select is(guard.commission_total(1000, null), null, 'no rate, no total');
+select throws_ok($$select guard.commission_total(0, 2)$$, 'VC001', 'closing_price 0 must be a positive whole amount',
   'a zero closing price is rejected naming closing_price');
-select throws_ok($$select private.commission_total(1000, 100.01)$$, 'VC001',
+select throws_ok($$select guard.commission_total(1000, 100.01)$$, 'VC001',
   'commission rate 100.01 must be a percentage from 0 to 100', 'a rate above 100 is rejected');
 
 -- Section - split_commission: largest remainder, sums to the total exactly
-select is(private.split_commission(100, array[45, 45, 10]), array[45, 45, 10]::bigint[], 'cross 45/45/10 of 100');
-select is(private.split_commission(1, array[45, 45, 10]), array[1, 0, 0]::bigint[],
+select is(guard.split_commission(100, array[45, 45, 10]), array[45, 45, 10]::bigint[], 'cross 45/45/10 of 100');
+select is(guard.split_commission(1, array[45, 45, 10]), array[1, 0, 0]::bigint[],
   'cross of 1: the unit goes to the largest remainder, listing and buying tie, the earlier (listing) wins');
-select is(private.split_commission(1, array[90, 0, 10]), array[1, 0, 0]::bigint[], 'single of 1: the listing share');
-select is(private.split_commission(66667, array[45, 45, 10]), array[30000, 30000, 6667]::bigint[],
+select is(guard.split_commission(1, array[90, 0, 10]), array[1, 0, 0]::bigint[], 'single of 1: the listing share');
+select is(guard.split_commission(66667, array[45, 45, 10]), array[30000, 30000, 6667]::bigint[],
   '66.667: shares 30.000,15 / 30.000,15 / 6.666,7 -> the leftover unit to the platform''s ,7');
-select is(private.split_commission(7, array[33.33, 33.33, 33.34]), array[2, 2, 3]::bigint[],
+select is(guard.split_commission(7, array[33.33, 33.33, 33.34]), array[2, 2, 3]::bigint[],
   'thirds of 7: 2,3331 / 2,3331 / 2,3338 -> the last has the largest remainder');
-select is(private.split_commission(3, array[50, 50]), array[2, 1]::bigint[], 'a tie of remainders goes to the earlier share');
-select is(private.split_commission(0, array[90, 0, 10]), array[0, 0, 0]::bigint[], 'nothing to split gives zeros');
-select is(private.split_commission(10, array[100]), array[10]::bigint[], 'one share takes everything');
-select is(private.split_commission(5, array[0, 100, 0]), array[0, 5, 0]::bigint[], 'a zero rate never gets a unit');
-select throws_ok($$select private.split_commission(100, array[45, 45, 9])$$, 'VC001', 'rates must add up to 100, not 99',
+select is(guard.split_commission(3, array[50, 50]), array[2, 1]::bigint[], 'a tie of remainders goes to the earlier share');
+select is(guard.split_commission(0, array[90, 0, 10]), array[0, 0, 0]::bigint[], 'nothing to split gives zeros');
+select is(guard.split_commission(10, array[100]), array[10]::bigint[], 'one share takes everything');
+select is(guard.split_commission(5, array[0, 100, 0]), array[0, 5, 0]::bigint[], 'a zero rate never gets a unit');
+select throws_ok($$select guard.split_commission(100, array[45, 45, 9])$$, 'VC001', 'rates must add up to 100, not 99',
   'rates not adding up to 100 are rejected');
-select throws_ok($$select private.split_commission(100, array[110, -10])$$, 'VC001', 'rates cannot be negative',
+select throws_ok($$select guard.split_commission(100, array[110, -10])$$, 'VC001', 'rates cannot be negative',
   'a negative rate is rejected');
-select throws_ok($$select private.split_commission(-1, array[100])$$, 'VC001', 'total -1 must be a whole amount of at least 0',
+select throws_ok($$select guard.split_commission(-1, array[100])$$, 'VC001', 'total -1 must be a whole amount of at least 0',
   'a negative total is rejected naming total');
-select throws_ok($$select private.split_commission(100, array[50, null, 50])$$, 'VC001',
+select throws_ok($$select guard.split_commission(100, array[50, null, 50])$$, 'VC001',
   'rates must be a non-empty array without NULL', 'a NULL rate is rejected');
-select throws_ok($$select private.split_commission(100, array[]::numeric[])$$, 'VC001',
+select throws_ok($$select guard.split_commission(100, array[]::numeric[])$$, 'VC001',
   'rates must be a non-empty array without NULL', 'no rates at all are rejected');
 
 -- Section - the legal cap: 4% of the sale price for a sale, one month's rent (100) for a rental
@@ -194,10 +194,10 @@ select is((select commission_total from public.deals where id = '00000000-0000-0
 create temp table d2_closed as select id from public.platform_commissions where deal_id = '00000000-0000-0000-0000-0000000000d2';
 select pg_temp.act_as('00000000-0000-0000-0000-0000000000a2');
 select throws_ok($$select private.write_commissions('00000000-0000-0000-0000-0000000000d2')$$, '42501',
-  'deal 00000000-0000-0000-0000-0000000000d2: not found or not yours', 'another office''s agent cannot write them');
+  'permission denied for schema private', 'another office''s agent cannot call the closing''s helper');
 select pg_temp.act_as('00000000-0000-0000-0000-0000000000c2');
 select throws_ok($$select private.write_commissions('00000000-0000-0000-0000-0000000000d2')$$, '42501',
-  'deal 00000000-0000-0000-0000-0000000000d2: not found or not yours', 'nor can the deal''s customer');
+  'permission denied for schema private', 'nor can the deal''s customer');
 select pg_temp.act_as_anon();
 select throws_ok($$select private.write_commissions('00000000-0000-0000-0000-0000000000d2')$$, '42501',
   'permission denied for schema private', 'nor anon');
@@ -205,10 +205,12 @@ reset role;
 select set_eq($$select id from public.platform_commissions where deal_id = '00000000-0000-0000-0000-0000000000d2'$$,
   $$select id from d2_closed$$, 'the refused calls wrote nothing');
 
--- The deal's own agent (the last to confirm, in the closing) writes them.
+-- Nor the deal's own agent: only the closing (a trigger, as the definer) reaches it.
 select pg_temp.act_as('00000000-0000-0000-0000-0000000000a1');
-select lives_ok($$select private.write_commissions('00000000-0000-0000-0000-0000000000d2')$$, 'the listing agent''s closing writes them');
+select throws_ok($$select private.write_commissions('00000000-0000-0000-0000-0000000000d2')$$, '42501',
+  'permission denied for schema private', 'the deal''s own agent cannot call it either');
 reset role;
+select lives_ok($$select private.write_commissions('00000000-0000-0000-0000-0000000000d2')$$, 'the closing wrote them (a repeat is harmless)');
 select results_eq($$select role, contact_id, rate, amount, status from public.platform_commissions
                     where deal_id = '00000000-0000-0000-0000-0000000000d2' order by role$$,
   $$values ('listing', '00000000-0000-0000-0000-0000000000a1'::uuid, 90.00::numeric, 60000::bigint, 'pending'),
@@ -227,9 +229,7 @@ select lives_ok($$select public.set_commission_split('single', 80, 0, 20)$$, 'an
 select set_eq($$select id, role, amount from public.platform_commissions where deal_id = '00000000-0000-0000-0000-0000000000d2'$$,
   $$select * from d2_rows$$, 'the deal closed before keeps its rows');
 select pg_temp.close_deal('00000000-0000-0000-0000-0000000000d3', 10000001);
-select pg_temp.act_as('00000000-0000-0000-0000-0000000000a2');
-select lives_ok($$select private.write_commissions('00000000-0000-0000-0000-0000000000d3')$$, 'the buying agent''s closing writes a cross deal''s rows');
-reset role;
+select lives_ok($$select private.write_commissions('00000000-0000-0000-0000-0000000000d3')$$, 'the closing wrote a cross deal''s rows (a repeat is harmless)');
 select results_eq($$select role, contact_id, rate, amount from public.platform_commissions
                     where deal_id = '00000000-0000-0000-0000-0000000000d3' order by role$$,
   $$values ('buying', '00000000-0000-0000-0000-0000000000a2'::uuid, 40.00::numeric, 120000::bigint),
@@ -259,7 +259,7 @@ select pg_temp.act_as('00000000-0000-0000-0000-0000000000a1');
 select throws_ok($$select public.set_commission_split('cross', 50, 40, 10)$$, '42501',
   'only admins and owners may set the commission split', 'an agent cannot set the split');
 select throws_ok($$update private.commission_split set listing_rate = 50, buying_rate = 40 where deal_kind = 'cross'$$, '42501',
-  'permission denied for table commission_split', 'nor write the settings directly');
+  'permission denied for schema private', 'nor write the settings directly');
 select pg_temp.act_as('00000000-0000-0000-0000-0000000000b1');
 select throws_ok($$select public.set_commission_split('cross', 50, 40, 10)$$, '42501',
   'only admins and owners may set the commission split', 'a broker cannot set the split');

@@ -26,7 +26,7 @@ values ('2026-001', 'photo', 'portfolios/2026-001/salon.jpg', 0);
 
 -- Price bands.
 select results_eq($$select b.band_min, b.band_max from unnest(array[12500000, 32000, 100, 999, 7500000, 950000]::bigint[]) p,
-                    lateral private.price_band(p) b$$,
+                    lateral guard.price_band(p) b$$,
   $$values (10000000::bigint, 15000000::bigint), (30000, 50000), (100, 150), (750, 1000), (7500000, 10000000), (750000, 1000000)$$,
   'price bands step 1-1.5-2-3-5-7.5 x 10^n');
 
