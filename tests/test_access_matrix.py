@@ -22,6 +22,7 @@ from pathlib import Path
 import psycopg
 import pytest
 
+from tests.access_doc import WRITE_ACTIONS, doors
 from tests.world import ACTORS, TARGETS, load, outcome
 
 HERE = Path(__file__).resolve().parent
@@ -114,6 +115,19 @@ def test_matrix_covers_every_table_actor_and_action(matrix_db: psycopg.Connectio
             problems.append(f"missing cell {t}-{a}-{x}")
     assert not problems, "\n".join(problems)
     assert n_cells == len(tables) * len(ACTORS) * len(ACTIONS)
+
+
+def test_matrix_refuses_every_write_the_doors_close() -> None:
+    """docs/access.md's doors: where a table's write is `RPC` only or `—`, every signed-in actor's cell
+    for it is `denied` (no privilege), and every table has its row."""
+    listed = doors()
+    problems = [f"docs/access.md doors: no row for {t}" for t in sorted({c.table for c in CELLS})
+                if any((t, a) not in listed for a in WRITE_ACTIONS)]
+    for c in CELLS:
+        door = listed.get((c.table, c.action))
+        if door and door.kind in ("rpc", "none") and c.actor not in ("anon", "service_role") and c.expected != "denied":
+            problems.append(f"line {c.line}: {c.id} expects {c.expected}, but the door is {door.text!r}")
+    assert not problems, "\n".join(problems)
 
 
 # ---------------------------------------------------------------------------------------- README

@@ -17,10 +17,11 @@ from __future__ import annotations
 
 import re
 from collections.abc import Callable
-from pathlib import Path
 
 import psycopg
 import pytest
+
+from tests.access_doc import definer_doors, doors
 
 EXPOSED = ["public"]  # the schemas PostgREST serves
 OURS = ["public", "private", "guard"]  # the schemas whose objects this project owns
@@ -295,21 +296,8 @@ def function_search_path_mutable(conn):
         order by 1""")
 
 
-# The doors: public functions that must cross row-level security (docs/access.md lists each with the
-# check it makes first), and the direct writes the API roles hold.
-ACCESS_DOC = Path(__file__).resolve().parent.parent / "docs" / "access.md"
-
-
-def _doc_section(marker: str) -> str:
-    text = ACCESS_DOC.read_text(encoding="utf-8")
-    start, end = f"<!-- {marker}:start -->", f"<!-- {marker}:end -->"
-    return text[text.index(start) + len(start):text.index(end)]
-
-
-def definer_doors() -> list[str]:
-    """The `public.f(args)` signatures that docs/access.md lists as security definer doors."""
-    # as regprocedure prints them (public is on the search path: no schema)
-    return re.findall(r"`public\.(\w+\([^`]*\))`", _doc_section("definer-doors"))
+# The doors: public functions that must cross row-level security, and the direct writes the API roles
+# hold, as docs/access.md lists them (tests/access_doc.py reads it).
 
 
 @lint
@@ -350,6 +338,39 @@ def guard_function_writes_across_rls(conn):
         from pg_proc p
         where p.pronamespace = 'guard'::regnamespace and p.prosecdef and p.provolatile = 'v'
         order by 1""")
+
+
+@lint
+def table_write_not_in_doors(conn):
+    """authenticated holds exactly the writes docs/access.md's doors table lists: a table privilege
+    where it says `direct`, those columns only where it says `direct (…)`, nothing where the door is an
+    RPC or none; every table of an exposed schema has its row."""
+    listed = doors()
+    found = []
+    for table, action, has_table, cols in conn.execute(f"""
+            select c.relname, a.action, has_table_privilege('authenticated', c.oid, a.action),
+                   coalesce(array_agg(att.attname order by att.attname)
+                            filter (where has_column_privilege('authenticated', c.oid, att.attname, a.action)
+                                      and not has_table_privilege('authenticated', c.oid, a.action)), '{{}}')
+            from pg_class c join pg_namespace n on n.oid = c.relnamespace
+            cross join unnest(array['insert', 'update', 'delete']) a(action)
+            left join pg_attribute att on att.attrelid = c.oid and att.attnum > 0 and not att.attisdropped
+                 and a.action <> 'delete'
+            where n.nspname = any({_array(EXPOSED)}) and c.relkind in ('r', 'p')
+            group by c.relname, a.action, c.oid
+            order by 1, 2""".encode()):
+        door = listed.get((table, action))
+        if door is None:
+            found.append(f"{table} {action}: no door in docs/access.md")
+        elif door.kind == "direct" and not has_table:
+            found.append(f"{table} {action}: docs/access.md says direct, authenticated holds no such privilege")
+        elif door.kind == "columns" and (has_table or set(cols) != door.columns):
+            held = "the whole table" if has_table else ", ".join(cols) or "nothing"
+            found.append(f"{table} {action}: docs/access.md says columns {', '.join(sorted(door.columns))}, "
+                         f"authenticated holds {held}")
+        elif door.kind in ("rpc", "none") and (has_table or cols):
+            found.append(f"{table} {action}: authenticated holds a write docs/access.md does not list ({door.text})")
+    return found
 
 
 # ---------------------------------------------------------------------------------------- views
@@ -573,6 +594,10 @@ OFFENDERS: list[tuple[str, str, str, str]] = [
         grant execute on function private.lint_probe_grant() to authenticated""", "private.lint_probe_grant()"),
     ("private_function_executable_by_api", "usage on private",
      "grant usage on schema private to authenticated", "schema private: authenticated has USAGE"),
+    ("table_write_not_in_doors", "a write the document does not list",
+     "grant insert on table public.portfolio_history to authenticated", "portfolio_history insert"),
+    ("table_write_not_in_doors", "a table the document does not list",
+     PROBE, "lint_probe insert: no door"),
     ("guard_function_writes_across_rls", "volatile definer in guard",
      """create function guard.lint_probe_write() returns void language sql security definer set search_path = ''
         as 'select'""", "guard.lint_probe_write()"),
