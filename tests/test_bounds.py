@@ -45,3 +45,15 @@ def test_every_text_column_of_a_public_table_is_bounded(db):
 def test_the_lint_names_an_unbounded_column(db):
     db.execute("create table public.probe_unbounded (id int primary key, note text, ok text check (length(ok) <= 5))")
     assert [r[0] for r in db.execute(UNBOUNDED_TEXT_COLUMNS)] == ["probe_unbounded.note"]
+
+
+def test_the_district_list_is_the_pinned_packages(db):
+    n = db.execute("select count(distinct province), count(*) from private.districts").fetchone()
+    assert n == (81, 973)
+    assert db.execute("select province from private.districts where district = 'Kadıköy'").fetchone() == ("İstanbul",)
+    if not shutil.which("npm"):
+        pytest.skip("npm not installed")
+    r = subprocess.run([sys.executable, str(ROOT / "tools" / "districts.py"), "--check"], capture_output=True, timeout=180)
+    if r.returncode not in (0, 1):
+        pytest.skip(f"npm registry not reachable: {r.stderr[-200:]!r}")
+    assert r.returncode == 0, "functions/districts.sql differs from tools/districts.py's rendering of the package"

@@ -55,7 +55,11 @@ def section(text: str) -> str:
 
 def main(argv: list[str]) -> int:
     text = TARGET.read_text()
-    fresh = render(fetch())
+    try:
+        fresh = render(fetch())
+    except (OSError, subprocess.SubprocessError) as e:
+        print(f"cannot fetch {PACKAGE}: {e}", file=sys.stderr)
+        return 2
     if "--check" in argv:
         return 0 if section(text) == fresh else 1
     TARGET.write_text(text.replace(section(text), fresh))
