@@ -60,6 +60,24 @@ comment on table private.portfolio_id_counters is 'Last listing number per year;
 comment on column private.portfolio_id_counters.year is 'Calendar year (Europe/Istanbul).';
 comment on column private.portfolio_id_counters.last_number is 'The highest listing number given in that year.';
 
+-- Section - Districts: Turkey's provinces and districts, the reference spellings (rows: functions/districts.sql).
+create table private.districts (
+  province text not null
+    constraint districts_province_check check (length(province) between 1 and 100),
+  district text not null
+    constraint districts_district_check check (length(district) between 1 and 100),
+  norm text generated always as (guard.tr_norm(district)) stored,
+  province_norm text generated always as (guard.tr_norm(province)) stored,
+  primary key (province, district)
+);
+create index districts_norm_idx on private.districts (norm);
+create index districts_province_norm_idx on private.districts (province_norm);
+comment on table private.districts is 'Turkey''s provinces (il) and districts (ilçe): the reference spellings; rows written by functions/districts.sql (tools/districts.py).';
+comment on column private.districts.province is 'Province (il), e.g. İstanbul.';
+comment on column private.districts.district is 'District (ilçe) of the province, e.g. Kadıköy.';
+comment on column private.districts.norm is 'guard.tr_norm(district): the form names are looked up and matched by.';
+comment on column private.districts.province_norm is 'guard.tr_norm(province).';
+
 -- A criteria array as matching keys (used by requests' generated columns).
 create function guard.criteria_keys(p_criteria jsonb, p_key text, p_normalise boolean) returns text[]
   language sql immutable parallel safe
@@ -92,7 +110,8 @@ create table public.portfolios (
   rooms text
     constraint portfolios_rooms_check check (rooms ~ '^[1-9][0-9]?\+[0-9]$'),
   listed_price bigint not null
-    constraint portfolios_listed_price_check check (listed_price > 0),
+    constraint portfolios_listed_price_check check (listed_price > 0)
+    constraint portfolios_listed_price_max_check check (listed_price <= 1000000000000),
   currency text not null default 'TRY'
     constraint portfolios_currency_check check (currency in ('TRY', 'USD', 'EUR', 'GBP')),
   status text not null default 'active'
@@ -163,7 +182,8 @@ create table public.portfolio_confidential (
     constraint portfolio_confidential_min_price_check check (min_price > 0),
   commission_rate numeric(5, 2)
     constraint portfolio_confidential_commission_rate_check check (commission_rate > 0 and commission_rate <= 100),
-  private_notes text,
+  private_notes text
+    constraint portfolio_confidential_private_notes_length_check check (length(private_notes) <= 5000),
   created_at timestamptz not null default now(),
   updated_at timestamptz not null default now()
 );
@@ -216,8 +236,10 @@ create table public.portfolio_history (
   event_type text not null
     constraint portfolio_history_event_type_check
       check (event_type in ('create', 'update', 'deactivate', 'reactivate', 'sold')),
-  old_value jsonb,
-  new_value jsonb,
+  old_value jsonb
+    constraint portfolio_history_old_value_length_check check (octet_length(old_value::text) <= 65536),
+  new_value jsonb
+    constraint portfolio_history_new_value_length_check check (octet_length(new_value::text) <= 65536),
   changed_by uuid references public.contacts (id) on delete set null,
   is_confidential boolean not null default false,
   created_at timestamptz not null default now()
@@ -245,7 +267,8 @@ create table public.requests (
   request_type text not null
     constraint requests_request_type_check check (request_type in ('buy', 'rent')),
   criteria jsonb not null default '{}'
-    constraint requests_criteria_check check (jsonb_typeof(criteria) = 'object'),
+    constraint requests_criteria_check check (jsonb_typeof(criteria) = 'object')
+    constraint requests_criteria_length_check check (octet_length(criteria::text) <= 8000),
   status text not null default 'new'
     constraint requests_status_check check (status in ('new', 'assigned', 'closed')),
   source_session_id uuid,
@@ -291,8 +314,10 @@ create table public.market_signals (
   source_type text not null
     constraint market_signals_source_type_check check (source_type in ('request', 'search', 'session')),
   source_id uuid references public.contacts (id) on delete set null,
-  query_raw text,
-  parsed_criteria jsonb,
+  query_raw text
+    constraint market_signals_query_raw_length_check check (length(query_raw) <= 4096),
+  parsed_criteria jsonb
+    constraint market_signals_parsed_criteria_length_check check (octet_length(parsed_criteria::text) <= 8000),
   match_count integer not null default 0
     constraint market_signals_match_count_check check (match_count >= 0),
   created_at timestamptz not null default now()

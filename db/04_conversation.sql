@@ -57,15 +57,18 @@ create table public.message_log (
     constraint message_log_message_type_check
       check (message_type in ('text', 'image', 'video', 'audio', 'document', 'location', 'contacts',
                               'sticker', 'reaction', 'button', 'interactive', 'template')),
-  content text,
+  content text
+    constraint message_log_content_length_check check (length(content) <= 10000),
   wa_message_id text unique
     constraint message_log_wa_message_id_check check (length(wa_message_id) between 1 and 256),
   session_id uuid references public.sessions (id) on delete set null,
   processed_at timestamptz,
-  claimed_by text,
+  claimed_by text
+    constraint message_log_claimed_by_length_check check (length(claimed_by) <= 200),
   claim_attempts integer not null default 0
     constraint message_log_claim_attempts_check check (claim_attempts >= 0),
-  interactive_payload jsonb,
+  interactive_payload jsonb
+    constraint message_log_interactive_payload_length_check check (octet_length(interactive_payload::text) <= 20000),
   created_at timestamptz not null default now(),
   -- an inbound message always has a sender and WhatsApp's id; an outbound one a recipient
   constraint message_log_direction_parties_check check (
@@ -125,7 +128,8 @@ create table public.pending_notifications (
   body text not null
     constraint pending_notifications_body_check check (length(btrim(body)) between 1 and 4096),
   buttons jsonb
-    constraint pending_notifications_buttons_check check (jsonb_typeof(buttons) = 'array'),
+    constraint pending_notifications_buttons_check check (jsonb_typeof(buttons) = 'array')
+    constraint pending_notifications_buttons_length_check check (octet_length(buttons::text) <= 4000),
   delivered_at timestamptz,
   created_at timestamptz not null default now()
 );

@@ -49,8 +49,10 @@ create table public.documents (
   showing_id uuid references public.showings (id),
   deal_id uuid references public.deals (id),
   template_data jsonb not null default '{}'
-    constraint documents_template_data_check check (jsonb_typeof(template_data) = 'object'),
-  file_url text,
+    constraint documents_template_data_check check (jsonb_typeof(template_data) = 'object')
+    constraint documents_template_data_length_check check (octet_length(template_data::text) <= 20000),
+  file_url text
+    constraint documents_file_url_length_check check (length(file_url) <= 1000),
   created_at timestamptz not null default now(),
   updated_at timestamptz not null default now()
 );

@@ -85,16 +85,18 @@ begin
     raise exception using errcode = 'VC001', message = 'title must be 1-200 characters';
   elsif length(btrim(p_district)) not between 1 and 100 then
     raise exception using errcode = 'VC001', message = 'district must be 1-100 characters';
-  elsif p_listed_price <= 0 then
-    raise exception using errcode = 'VC001', message = 'listed_price must be a positive whole amount';
+  elsif length(p_district) > 100 then
+    raise exception using errcode = 'VC001', message = 'district must be 1-100 characters';
+  elsif p_listed_price <= 0 or p_listed_price > 1000000000000 then
+    raise exception using errcode = 'VC001', message = 'listed_price must be a positive whole amount of at most 1000000000000';
   elsif p_currency not in ('TRY', 'USD', 'EUR', 'GBP') then
     raise exception using errcode = 'VC001', message = format('currency %s is not one of TRY, USD, EUR, GBP', p_currency);
   elsif p_rooms !~ '^[1-9][0-9]?\+[0-9]$' then
     raise exception using errcode = 'VC001', message = format('rooms %s is not in the form 3+1 (1+0 for a studio)', p_rooms);
   elsif p_owner_phone !~ '^\+[1-9][0-9]{6,14}$' then
     raise exception using errcode = 'VC001', message = 'owner_phone must be in E.164 form', hint = 'e.g. +905321234567';
-  elsif p_min_price <= 0 then
-    raise exception using errcode = 'VC001', message = 'min_price must be a positive whole amount';
+  elsif p_min_price <= 0 or p_min_price > 1000000000000 then
+    raise exception using errcode = 'VC001', message = 'min_price must be a positive whole amount of at most 1000000000000';
   elsif p_commission_rate <= 0 or p_commission_rate > 100 then
     raise exception using errcode = 'VC001', message = 'commission_rate must be a percentage above 0 and at most 100';
   end if;

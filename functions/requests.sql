@@ -21,8 +21,15 @@ begin
       raise exception using errcode = 'VC001', message = format('criteria.%s is not a known key', v_key),
         hint = 'keys: districts, types, rooms, min_price, max_price, currency';
     elsif v_key in ('districts', 'types', 'rooms')
-          and (jsonb_typeof(v_value) <> 'array' or jsonb_array_length(v_value) = 0
-               or exists (select 1 from jsonb_array_elements(v_value) e where jsonb_typeof(e) <> 'string')) then
+          and (jsonb_typeof(v_value) <> 'array' or jsonb_array_length(v_value) = 0) then
+      raise exception using errcode = 'VC001', message = format('criteria.%s must be a non-empty array of text', v_key);
+    -- the count first, before any element is read: 20,000 districts are refused at once
+    elsif v_key in ('districts', 'types', 'rooms')
+          and jsonb_array_length(v_value) > (jsonb_build_object('districts', 20, 'types', 4, 'rooms', 10) ->> v_key)::integer then
+      raise exception using errcode = 'VC001', message = format('criteria.%s may hold at most %s values', v_key,
+        jsonb_build_object('districts', 20, 'types', 4, 'rooms', 10) ->> v_key);
+    elsif v_key in ('districts', 'types', 'rooms')
+          and exists (select 1 from jsonb_array_elements(v_value) e where jsonb_typeof(e) <> 'string') then
       raise exception using errcode = 'VC001', message = format('criteria.%s must be a non-empty array of text', v_key);
     elsif v_key = 'districts'
           and exists (select 1 from jsonb_array_elements_text(v_value) e
@@ -35,8 +42,8 @@ begin
           and exists (select 1 from jsonb_array_elements_text(v_value) e where e !~ '^[1-9][0-9]?\+[0-9]$') then
       raise exception using errcode = 'VC001', message = 'criteria.rooms must hold rooms in the form 3+1 (1+0 for a studio)';
     elsif v_key in ('min_price', 'max_price')
-          and (jsonb_typeof(v_value) <> 'number' or v_value::text !~ '^[1-9][0-9]{0,17}$') then
-      raise exception using errcode = 'VC001', message = format('criteria.%s must be a positive whole number', v_key);
+          and (jsonb_typeof(v_value) <> 'number' or v_value::text !~ '^([1-9][0-9]{0,11}|1000000000000)$') then
+      raise exception using errcode = 'VC001', message = format('criteria.%s must be a positive whole number of at most 1000000000000', v_key);
     elsif v_key = 'currency' and (jsonb_typeof(v_value) <> 'string' or v_value #>> '{}' not in ('TRY', 'USD', 'EUR', 'GBP')) then
       raise exception using errcode = 'VC001', message = 'criteria.currency must be one of TRY, USD, EUR, GBP';
     end if;
@@ -46,18 +53,18 @@ begin
   end if;
 end
 $$;
-comment on function guard.check_criteria(jsonb) is 'Raises VC001 naming the criteria key that is unknown, of the wrong type or out of range.';
+comment on function guard.check_criteria(jsonb) is 'Raises VC001 naming the criteria key that is unknown, of the wrong type or out of range (at most 20 districts, 4 types, 10 rooms; prices up to 10^12).';
 
 create or replace function private.tg_requests__criteria() returns trigger
   language plpgsql
   set search_path = ''
 as $$
 begin
-  perform guard.check_criteria(new.criteria);
+  new.criteria := guard.canonical_criteria(new.criteria);
   return new;
 end
 $$;
-comment on function private.tg_requests__criteria() is 'Trigger: validates requests.criteria on every write.';
+comment on function private.tg_requests__criteria() is 'Trigger: validates requests.criteria on every write and stores its districts in their reference spelling (functions/districts.sql).';
 
 -- new -> assigned -> closed, new -> closed; an agent given to a new request assigns it.
 create or replace function private.tg_requests__status() returns trigger

@@ -167,7 +167,16 @@ declare
   v_total bigint;
 begin
   perform guard.check_page(p_limit, p_offset);
+  -- the text first, by its length, before any parsing: a 5 MB text or 20,000 words are refused at once
+  if length(p_query) > 200 then
+    raise exception using errcode = 'VC001', message = 'query must be at most 200 characters';
+  elsif array_length(regexp_split_to_array(btrim(p_query), '\s+'), 1) > 20 then
+    raise exception using errcode = 'VC001', message = 'query must be at most 20 words';
+  end if;
   perform guard.check_listing_fields(p_type, p_listing_type, null, p_district, null, p_currency, p_rooms, null, null, null);
+  if p_district is not null then
+    p_district := guard.canonical_district(p_district, 'district');
+  end if;
   if p_min_price <= 0 or p_max_price <= 0 or p_min_price > p_max_price then
     raise exception using errcode = 'VC001', message = 'min_price and max_price must be positive, min_price at most max_price';
   end if;

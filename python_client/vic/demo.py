@@ -195,7 +195,9 @@ def _story_listing(conn: psycopg.Connection, url: str, console: Console) -> str:
 def _story_request(conn: psycopg.Connection, url: str, console: Console) -> str:
     """The other office's agent records her customer's buy request, assigned to herself, once."""
     found = conn.execute(
-        "select id from public.requests where customer_id = %s and request_type = 'buy' and criteria = %s",
+        # criteria are stored with districts in their reference spelling (kadikoy -> Kadıköy)
+        "select id from public.requests where customer_id = %s and request_type = 'buy'"
+        " and criteria = guard.canonical_criteria(%s)",
         (CUSTOMER, Jsonb(STORY_CRITERIA)),
     ).fetchone()
     with VicClient.connect(url, acting_as=OTHER_OFFICE_AGENT) as vic:

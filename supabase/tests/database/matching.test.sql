@@ -167,7 +167,7 @@ select is(pg_temp.pair('Kadıköy', 'daire', '3+1', 99000000, null, '{"rooms": [
 insert into t_req values ('r1', gen_random_uuid());
 insert into public.requests (id, customer_id, assigned_agent, request_type, criteria)
 values (pg_temp.r('r1'), '00000000-0000-0000-0000-0000000000c2', '00000000-0000-0000-0000-0000000000a2', 'buy',
-        '{"districts": ["Moda", "Kadıköy"], "types": ["daire"], "rooms": ["3+1"], "max_price": 13000000}');
+        '{"districts": ["Beşiktaş", "Kadıköy"], "types": ["daire"], "rooms": ["3+1"], "max_price": 13000000}');
 select pg_temp.act_as('00000000-0000-0000-0000-0000000000a1');
 insert into t_l select 'one', id from public.create_listing(p_type => 'daire', p_listing_type => 'sale', p_title => 'Moda 3+1',
   p_district => 'Kadıköy', p_listed_price => 12500000, p_rooms => '3+1', p_min_price => 11800000);
@@ -209,7 +209,7 @@ select row_eq($$select match_score, notified, notified_agent_id, id from pg_temp
   row(4::smallint, true, '00000000-0000-0000-0000-0000000000a2'::uuid, (select id from t_m)),
   'the score drops to 4 in the same row, still notified');
 select pg_temp.act_as('00000000-0000-0000-0000-0000000000a2');
-select lives_ok($$select public.update_request_criteria(pg_temp.r('r1'), '{"districts": ["Moda", "Kadıköy"], "types": ["daire"], "rooms": ["2+1", "3+1"], "max_price": 12000000}')$$,
+select lives_ok($$select public.update_request_criteria(pg_temp.r('r1'), '{"districts": ["Beşiktaş", "Kadıköy"], "types": ["daire"], "rooms": ["2+1", "3+1"], "max_price": 12000000}')$$,
   'a2 accepts 2+1 and lowers the budget below the listed price (above the floor)');
 reset role;
 select row_eq($$select match_score, id from pg_temp.m(pg_temp.l('one'), 'r1')$$, row(4::smallint, (select id from t_m)),

@@ -125,10 +125,10 @@ select matches(pg_temp.err($$update public.requests set criteria = '{"types": ["
   '^VC001: .*types', 'the customer updating the table directly is validated');
 select matches(pg_temp.err($$select public.update_request_criteria(pg_temp.r('full'), '{"rooms": ["3+1"], "floor": 3}')$$),
   '^VC001: .*floor', 'update_request_criteria is validated');
-select is((select criteria -> 'districts' from public.update_request_criteria(pg_temp.r('full'), '{"districts": ["Moda", "Kadıköy"]}')),
-  '["Moda", "Kadıköy"]'::jsonb, 'update_request_criteria replaces the criteria');
+select is((select criteria -> 'districts' from public.update_request_criteria(pg_temp.r('full'), '{"districts": ["Beşiktaş", "Kadıköy"]}')),
+  '["Beşiktaş", "Kadıköy"]'::jsonb, 'update_request_criteria replaces the criteria');
 reset role;
-select is((select criteria from public.requests where id = pg_temp.r('full')), '{"districts": ["Moda", "Kadıköy"]}'::jsonb,
+select is((select criteria from public.requests where id = pg_temp.r('full')), '{"districts": ["Beşiktaş", "Kadıköy"]}'::jsonb,
   'the rejected updates changed nothing');
 
 -- ===================================================================================== status machine
@@ -196,7 +196,7 @@ select row_eq($$select * from pg_temp.status_of('c1')$$, row('assigned'::text, '
 select pg_temp.act_as('00000000-0000-0000-0000-0000000000a3');
 select is((select criteria from public.update_request_criteria(pg_temp.r('c1'), '{"districts": ["Kadıköy"], "types": ["daire"], "max_price": 9000000}')),
   '{"districts": ["Kadıköy"], "types": ["daire"], "max_price": 9000000}'::jsonb, 'the assigned agent changes the criteria');
-select row_eq($$select customer_id, status from public.create_request(p_request_type => 'rent', p_criteria => '{"districts": ["Moda"]}',
+select row_eq($$select customer_id, status from public.create_request(p_request_type => 'rent', p_criteria => '{"districts": ["Beşiktaş"]}',
                   p_customer_id => '00000000-0000-0000-0000-0000000000c1', p_assigned_agent => '00000000-0000-0000-0000-0000000000a3')$$,
   row('00000000-0000-0000-0000-0000000000c1'::uuid, 'assigned'::text), 'and files another request for its customer');
 reset role;

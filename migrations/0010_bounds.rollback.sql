@@ -1,0 +1,20 @@
+-- Undo 0010.
+alter table public.portfolios drop constraint portfolios_listed_price_max_check;
+alter table public.documents drop constraint documents_file_url_length_check;
+alter table public.documents drop constraint documents_template_data_length_check;
+alter table public.pending_notifications drop constraint pending_notifications_buttons_length_check;
+alter table public.message_log drop constraint message_log_interactive_payload_length_check;
+alter table public.message_log drop constraint message_log_claimed_by_length_check;
+alter table public.message_log drop constraint message_log_content_length_check;
+alter table public.market_signals drop constraint market_signals_parsed_criteria_length_check;
+alter table public.market_signals drop constraint market_signals_query_raw_length_check;
+alter table public.requests drop constraint requests_criteria_length_check;
+alter table public.portfolio_history drop constraint portfolio_history_new_value_length_check;
+alter table public.portfolio_history drop constraint portfolio_history_old_value_length_check;
+alter table public.portfolio_confidential drop constraint portfolio_confidential_private_notes_length_check;
+drop trigger if exists _140_district on public.portfolios;
+drop function if exists private.tg_portfolios__district();
+drop function if exists guard.canonical_criteria(jsonb);
+drop function if exists guard.canonical_district(text, text, text);
+drop function if exists guard.canonical_province(text, text);
+drop table private.districts;
