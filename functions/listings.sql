@@ -85,8 +85,6 @@ begin
     raise exception using errcode = 'VC001', message = 'title must be 1-200 characters';
   elsif length(btrim(p_district)) not between 1 and 100 then
     raise exception using errcode = 'VC001', message = 'district must be 1-100 characters';
-  elsif length(p_district) > 100 then
-    raise exception using errcode = 'VC001', message = 'district must be 1-100 characters';
   elsif p_listed_price <= 0 or p_listed_price > 1000000000000 then
     raise exception using errcode = 'VC001', message = 'listed_price must be a positive whole amount of at most 1000000000000';
   elsif p_currency not in ('TRY', 'USD', 'EUR', 'GBP') then
