@@ -36,6 +36,7 @@ create table private.request_budget_changes (
 );
 create index request_budget_changes_request_id_changed_at_idx on private.request_budget_changes (request_id, changed_at);
 create index request_budget_changes_changed_at_idx on private.request_budget_changes (changed_at);
+create index request_budget_changes_changed_by_idx on private.request_budget_changes (changed_by);
 comment on table private.request_budget_changes is 'Every change of a request''s min_price or max_price, written by a trigger only: the daily limit counts them, public.budget_churn reports them.';
 comment on column private.request_budget_changes.id is 'Change id.';
 comment on column private.request_budget_changes.request_id is 'The request whose budget moved.';
