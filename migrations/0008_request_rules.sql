@@ -12,7 +12,8 @@ create function guard.floor_band(p_floor bigint, p_listed_price bigint) returns 
   language sql immutable parallel safe
   set search_path = ''
 as $$
-  select least(floor(p_floor / (p_listed_price * 0.02)) * (p_listed_price * 0.02), p_listed_price)::bigint
+  -- exact: the band index div(floor * 50, listed price), times the step listed price / 50, rounded down
+  select least(floor(div(p_floor * 50::numeric, p_listed_price) * p_listed_price / 50), p_listed_price)::bigint
 $$;
 comment on function guard.floor_band(bigint, bigint) is 'The floor the matcher uses: the listing''s floor rounded down to a step of 2% of its listed price (11800000 of 12500000 -> 11750000), so a budget search learns at most the band.';
 

@@ -91,7 +91,7 @@ def test_a_no_request_of_ones_own(world: psycopg.Connection) -> None:
 
 # ------------------------------------------------------------------------------------------- (b)
 def _band(floor: int) -> int:
-    return min(math.floor(floor / STEP) * STEP, LISTED)
+    return min((floor * 50 // LISTED) * LISTED // 50, LISTED)
 
 
 def test_b_budget_search_learns_at_most_the_band(world: psycopg.Connection) -> None:
