@@ -50,6 +50,16 @@ as $$
 $$;
 comment on function guard.price_band(bigint) is 'Price band of a price (12500000 -> 10000000..15000000), shown on anonymous cards.';
 
+-- The floor the matcher uses (issue 11): rounded down to a step of 2% of the listed price.
+create function guard.floor_band(p_floor bigint, p_listed_price bigint) returns bigint
+  language sql immutable parallel safe
+  set search_path = ''
+as $$
+  -- exact: the band index div(floor * 50, listed price), times the step listed price / 50, rounded down
+  select least(floor(div(p_floor * 50::numeric, p_listed_price) * p_listed_price / 50), p_listed_price)::bigint
+$$;
+comment on function guard.floor_band(bigint, bigint) is 'The floor the matcher uses: the listing''s floor rounded down to a step of 2% of its listed price (11800000 of 12500000 -> 11750000), so a budget search learns at most the band.';
+
 -- Section - Listing ids: YYYY-NNN per calendar year in Europe/Istanbul, allocated in the inserting transaction.
 create table private.portfolio_id_counters (
   year integer primary key,
@@ -123,7 +133,7 @@ create table public.portfolios (
   match_floor bigint
     constraint portfolios_match_floor_check check (match_floor > 0),
   price_reach int8range
-    generated always as (int8range(coalesce(match_floor, listed_price), listed_price, '[]')) stored,
+    generated always as (int8range(coalesce(guard.floor_band(match_floor, listed_price), listed_price), listed_price, '[]')) stored,
   price_band_min bigint generated always as ((guard.price_band(listed_price)).band_min) stored,
   price_band_max bigint generated always as ((guard.price_band(listed_price)).band_max) stored,
   public_vector tsvector generated always as (guard.listing_public_vector(district, type, rooms)) stored,
@@ -163,7 +173,7 @@ comment on column public.portfolios.district_norm is 'The district, Turkish-norm
 comment on column public.portfolios.district_keys is 'Matching keys: the normalised district and *; a request''s districts overlap them; generated.';
 comment on column public.portfolios.type_keys is 'Matching keys: the type and *; generated.';
 comment on column public.portfolios.match_floor is 'Copy of portfolio_confidential.min_price kept by a trigger, for matching only. Confidential: never shown.';
-comment on column public.portfolios.price_reach is 'Prices the listing can close at: [floor (or listed price), listed price]; matches when it overlaps a request''s budget. Confidential.';
+comment on column public.portfolios.price_reach is 'Prices the listing can close at for matching: [floor rounded down to a step of 2% of the listed price (guard.floor_band), listed price]; matches when it overlaps a request''s budget. Confidential.';
 comment on column public.portfolios.created_at is 'When the row was created.';
 comment on column public.portfolios.updated_at is 'When the row last changed (kept by a trigger).';
 
@@ -307,6 +317,30 @@ comment on column public.requests.crit_max_price is 'criteria.max_price; generat
 comment on column public.requests.crit_budget is 'Budget [min_price, max_price] (open ends when not named); generated.';
 comment on column public.requests.created_at is 'When the row was created.';
 comment on column public.requests.updated_at is 'When the row last changed (kept by a trigger).';
+
+-- Section - request_budget_changes: written by a trigger only (functions/requests.sql)
+create table private.request_budget_changes (
+  id bigint generated always as identity primary key,
+  request_id uuid not null references public.requests (id) on delete cascade,
+  old_min_price bigint,
+  old_max_price bigint,
+  new_min_price bigint,
+  new_max_price bigint,
+  changed_by uuid references public.contacts (id) on delete set null,
+  changed_at timestamptz not null default now()
+);
+create index request_budget_changes_request_id_changed_at_idx on private.request_budget_changes (request_id, changed_at);
+create index request_budget_changes_changed_at_idx on private.request_budget_changes (changed_at);
+create index request_budget_changes_changed_by_idx on private.request_budget_changes (changed_by);
+comment on table private.request_budget_changes is 'Every change of a request''s min_price or max_price, written by a trigger only: the daily limit counts them, public.budget_churn reports them.';
+comment on column private.request_budget_changes.id is 'Change id.';
+comment on column private.request_budget_changes.request_id is 'The request whose budget moved.';
+comment on column private.request_budget_changes.old_min_price is 'criteria.min_price before (NULL: not named).';
+comment on column private.request_budget_changes.old_max_price is 'criteria.max_price before (NULL: not named).';
+comment on column private.request_budget_changes.new_min_price is 'criteria.min_price after (NULL: not named).';
+comment on column private.request_budget_changes.new_max_price is 'criteria.max_price after (NULL: not named).';
+comment on column private.request_budget_changes.changed_by is 'The acting contact (auth.uid()); NULL for the bot or the dashboard.';
+comment on column private.request_budget_changes.changed_at is 'When the budget changed.';
 
 -- Section - market_signals
 create table public.market_signals (

@@ -71,16 +71,23 @@ as $$
 $$;
 comment on function guard.related_contact_ids() is 'Contacts auth.uid() works with as an agent: managed agents and their own customers (never a co-broker or its customer).';
 
--- Requests on which a match notified the caller (an active agent) to act.
-create or replace function guard.notified_request_ids() returns setof uuid
+-- May the caller read the match of this listing and request (and explain it)? The request's current side:
+-- its assigned agent and that agent's brokers; the listing side only while the request is unassigned (or
+-- assigned within the caller's managed agents); staff. Never a listing agent against another office's
+-- assigned request: moving its own listed price it would learn that request's budget.
+create or replace function guard.can_read_match(p_portfolio_id text, p_request_id uuid) returns boolean
   language sql stable security definer
-  rows 100  -- a planner estimate (not 1000): policies then use the indexes of what they join
   set search_path = ''
 as $$
-  select m.request_id from public.portfolio_request_matches m
-  where m.notified_agent_id = auth.uid() and guard.authority() in ('agent', 'broker', 'admin', 'owner')
+  select guard.is_staff()
+      or exists (select 1 from public.requests r
+                 where r.id = p_request_id
+                   and (r.assigned_agent in (select guard.managed_agent_ids())
+                        or (r.assigned_agent is null
+                            and exists (select 1 from public.portfolios p
+                                        where p.id = p_portfolio_id and p.agent_id in (select guard.managed_agent_ids())))))
 $$;
-comment on function guard.notified_request_ids() is 'Requests whose match notified auth.uid() (an active agent).';
+comment on function guard.can_read_match(text, uuid) is 'True when auth.uid() is a party to the pair: the request''s agent or its broker, the listing''s managers while the request is unassigned, or staff.';
 
 -- May the caller manage this listing (read and write it in full)? Its agent is managed, or staff.
 create or replace function guard.can_manage_portfolio(p_portfolio_id text) returns boolean
@@ -110,7 +117,7 @@ comment on function guard.deny_or_missing(text) is 'Raises VC003 (trusted caller
 
 grant usage on schema guard to authenticated, service_role;
 grant execute on function guard.is_api_user(), guard.authority(), guard.is_staff(), guard.managed_agent_ids(),
-  guard.related_contact_ids(), guard.notified_request_ids(), guard.can_manage_portfolio(text),
+  guard.related_contact_ids(), guard.can_read_match(text, uuid), guard.can_manage_portfolio(text),
   guard.deny_or_missing(text)
   to authenticated, service_role;
 

@@ -6,6 +6,10 @@
 -- active listing has one key per district x type it stands for ('*' for "any"), beside its price range,
 -- in a GiST (key, range) index, so finding a new row's partners is one index probe per key whatever the
 -- size of the rest. Triggers run once per statement over its transition table.
+--
+-- The floor a listing is matched with is coarse: portfolios.price_reach starts at guard.floor_band, the
+-- confidential floor rounded DOWN to a step of 2% of the listed price. A buyer a little below the floor is
+-- still offered, and a search over a request's budget learns at most the band, never the floor.
 
 -- Every criterion of every (listing, request) pair; the hard filters are the first six.
 create or replace view private.pair_criteria with (security_invoker = true) as
@@ -258,7 +262,8 @@ end
 $$;
 comment on function private.tg_requests__match() is 'Statement trigger: matches new or changed requests against active listings; records a demand signal per new request.';
 
--- The matcher reads the floor from portfolios.match_floor (a copy of the confidential min_price).
+-- The matcher reads the floor from portfolios.match_floor (a copy of the confidential min_price), through
+-- price_reach, which bands it (guard.floor_band).
 create or replace function private.tg_portfolio_confidential__match_floor() returns trigger
   language plpgsql security definer
   set search_path = ''
@@ -286,19 +291,19 @@ create or replace trigger _850_match_floor after insert or update of min_price o
 
 -- Section - RPCs
 
--- Every criterion of a pair with pass/fail and its points; never a price. Listing managers; the request's
--- managers once the pair matches (they know no more than the match told them); staff and the bot.
+-- Every criterion of a pair with pass/fail and its points; never a price. Only for a pair the caller is a
+-- party to (guard.can_read_match) and that matches; staff and the bot any pair. Permission is checked
+-- first and a refusal reads the same whether the listing, the request or the match exists or not.
 create or replace function private.explain_match(p_portfolio_id text, p_request_id uuid)
   returns table (criterion text, passed boolean, points integer)
   language plpgsql stable security definer
   set search_path = ''
 as $$
 begin
-  if guard.is_api_user() and not guard.can_manage_portfolio(p_portfolio_id)
-     and not (exists (select 1 from public.portfolio_request_matches m
-                      where m.portfolio_id = p_portfolio_id and m.request_id = p_request_id)
-              and exists (select 1 from public.requests r
-                          where r.id = p_request_id and r.assigned_agent in (select guard.managed_agent_ids()))) then
+  if guard.is_api_user() and not guard.is_staff()
+     and not (guard.can_read_match(p_portfolio_id, p_request_id)
+              and exists (select 1 from public.portfolio_request_matches m
+                          where m.portfolio_id = p_portfolio_id and m.request_id = p_request_id)) then
     raise exception using errcode = '42501', message = format('match of listing %s and request %s: not found or not yours', p_portfolio_id, p_request_id);
   end if;
   return query
@@ -311,11 +316,11 @@ begin
     ) as x (criterion, passed, scored)
     where c.portfolio_id = p_portfolio_id and c.request_id = p_request_id;
   if not found then
-    raise exception using errcode = 'VC003', message = format('listing %s or request %s not found', p_portfolio_id, p_request_id);
+    perform guard.deny_or_missing(format('match of listing %s and request %s', p_portfolio_id, p_request_id));
   end if;
 end
 $$;
-comment on function private.explain_match(text, uuid) is 'The criteria of a pair with pass/fail and points, after checking the caller.';
+comment on function private.explain_match(text, uuid) is 'The criteria of a pair with pass/fail and points, after checking the caller (a party to the match, staff, bot).';
 
 create or replace function public.explain_match(p_portfolio_id text, p_request_id uuid)
   returns table (criterion text, passed boolean, points integer)
@@ -324,7 +329,8 @@ create or replace function public.explain_match(p_portfolio_id text, p_request_i
 as $$
   select * from private.explain_match(p_portfolio_id, p_request_id)
 $$;
-comment on function public.explain_match(text, uuid) is 'Explain a match: each criterion (open, listing_type, currency, district, type, rooms, reachable_within_budget, within_budget_without_negotiation) with pass/fail and points (the score is their sum); never a price. Listing managers, the request''s agents once matched, staff, bot.';
+comment on function public.explain_match(text, uuid) is 'Explain a match: each criterion (open, listing_type, currency, district, type, rooms, reachable_within_budget, within_budget_without_negotiation) with pass/fail and points (the score is their sum); never a price. Only a matching pair the caller is a party to: the request''s agent and its broker, the listing''s managers while the request is unassigned; staff and the bot any pair. A refusal (42501) is the same whether the pair exists or not.';
 
 revoke execute on function public.explain_match(text, uuid) from public, anon;
+grant execute on function guard.floor_band(bigint, bigint) to authenticated, service_role;
 grant execute on function public.explain_match(text, uuid) to authenticated, service_role;

@@ -1,17 +1,22 @@
--- Market signals: every search, request and session extraction leaves one (search.sql, matching.sql);
--- unmet_demand reports the ones no listing matched.
+-- Market signals: every search, request and session extraction leaves one (search.sql, matching.sql),
+-- written by the database only; staff read the rows. unmet_demand reports the ones no listing matched,
+-- platform-wide, as counts without identities (no source_id, no single criteria).
 
 -- Zero-match demand in [p_since, p_until), by district, type, currency and price band of the budget.
 create or replace function public.unmet_demand(p_since timestamptz, p_until timestamptz)
   returns table (district text, type text, currency text, price_band_min bigint, price_band_max bigint, signals integer)
-  language plpgsql stable
+  language plpgsql stable security definer
   set search_path = ''
 as $$
 begin
+  -- security definer (brokers no longer read the rows): the caller is checked first
+  if guard.is_api_user() and coalesce(guard.authority(), '') not in ('broker', 'admin', 'owner') then
+    raise exception using errcode = '42501', message = 'unmet_demand: brokers and staff only';
+  end if;
   if p_since is null or p_until is null or p_since >= p_until then
     raise exception using errcode = 'VC001', message = 'since must be before until';
   end if;
-  -- market_signals' policy decides whose signals the caller reads (brokers, staff, the bot)
+  -- every office's signals, aggregated: the groups carry no contact and no single request's criteria
   return query
     select min(d.district), t.type, coalesce(s.parsed_criteria ->> 'currency', 'TRY'), b.band_min, b.band_max,
            count(*)::integer

@@ -7,7 +7,8 @@ grant select, insert, update, delete on table public.portfolios, public.portfoli
 -- History is written by triggers only, the bot included; matches by the matcher (and the bot's delivery
 -- flags); signals are recorded, never edited.
 grant select on table public.portfolio_history, public.portfolio_request_matches to authenticated, service_role;
-grant select, insert, delete on table public.market_signals to authenticated;
+-- market_signals: written by the database only (request trigger, search_portfolios as definer)
+grant select, delete on table public.market_signals to authenticated;
 grant select, insert, update, delete on table public.market_signals, public.portfolio_request_matches to service_role;
 
 -- Section - portfolios
@@ -70,16 +71,17 @@ create policy "Listing managers read history" on public.portfolio_history
   for select to authenticated using (exists (select 1 from public.portfolios p where p.id = portfolio_id));
 
 -- Section - requests
+-- Access follows the current assignment: a match that once notified an agent opens nothing.
 drop policy if exists "Customers, their agents and brokers read requests" on public.requests;
 create policy "Customers, their agents and brokers read requests" on public.requests
   for select to authenticated
   using (customer_id = (select auth.uid())
          or assigned_agent in (select guard.managed_agent_ids())
          or (select guard.is_staff())
-         or (assigned_agent is null and (select guard.authority()) = 'broker')
-         or id in (select guard.notified_request_ids()));
+         or (assigned_agent is null and (select guard.authority()) = 'broker'));
 
--- An agent files requests only for a customer it already sees (not for any contact id it can name).
+-- An agent files requests only for a customer it already sees (not for any contact id it can name); the
+-- parties trigger (functions/requests.sql) then requires a customer it serves and judges assigned_agent.
 drop policy if exists "Customers and their agents create requests" on public.requests;
 create policy "Customers and their agents create requests" on public.requests
   for insert to authenticated
@@ -100,21 +102,24 @@ drop policy if exists "Staff delete requests" on public.requests;
 create policy "Staff delete requests" on public.requests
   for delete to authenticated using ((select guard.is_staff()));
 
--- Section - market_signals
+-- Section - market_signals: raw rows (customer ids, criteria of every office) for staff only; brokers read
+-- aggregates through unmet_demand. Nobody inserts: the database records them.
 drop policy if exists "Staff and brokers read market signals" on public.market_signals;
-create policy "Staff and brokers read market signals" on public.market_signals
-  for select to authenticated using ((select guard.authority()) in ('broker', 'admin', 'owner'));
+drop policy if exists "Staff read market signals" on public.market_signals;
+create policy "Staff read market signals" on public.market_signals
+  for select to authenticated using ((select guard.is_staff()));
 drop policy if exists "Contacts record their own signals" on public.market_signals;
-create policy "Contacts record their own signals" on public.market_signals
-  for insert to authenticated with check (source_id = (select auth.uid()));
 drop policy if exists "Staff delete market signals" on public.market_signals;
 create policy "Staff delete market signals" on public.market_signals
   for delete to authenticated using ((select guard.is_staff()));
 
--- Section - portfolio_request_matches
+-- Section - portfolio_request_matches: a pair the caller is a party to (guard.can_read_match): the request's
+-- current agent and its brokers, the listing side while the request is unassigned, staff.
 drop policy if exists "Agents read the matches they act on" on public.portfolio_request_matches;
-create policy "Agents read the matches they act on" on public.portfolio_request_matches
+drop policy if exists "Parties read their matches" on public.portfolio_request_matches;
+create policy "Parties read their matches" on public.portfolio_request_matches
   for select to authenticated
-  using ((notified_agent_id = (select auth.uid()) and (select guard.authority()) in ('agent', 'broker', 'admin', 'owner'))
-         or exists (select 1 from public.portfolios p where p.id = portfolio_id)
-         or request_id in (select r.id from public.requests r where r.assigned_agent in (select guard.managed_agent_ids())));
+  using ((select guard.is_staff())
+         or request_id in (select r.id from public.requests r where r.assigned_agent in (select guard.managed_agent_ids()))
+         or (portfolio_id in (select p.id from public.portfolios p where p.agent_id in (select guard.managed_agent_ids()))
+             and guard.can_read_match(portfolio_id, request_id)));

@@ -233,8 +233,14 @@ def test_create_request_takes_a_dict_and_matches(db_url: str, db: psycopg.Connec
     assert match_row(db, pid, request["id"]) == (4, True, uuid.UUID(AGENT))
     assert db.execute("select count(*) from public.pending_notifications where contact_id = %s and kind = 'match'",
                       (AGENT,)).fetchone() == (1,)
-    with as_(db_url, OTHER_AGENT) as vic:  # the other office's agent files one for itself: assigned
-        mine = vic.create_request(request_type="rent", criteria={}, customer_id=OTHER_AGENT,
+    with as_(db_url, OTHER_AGENT) as vic:  # an agent never files for itself, nor for a customer it does not serve
+        for customer in (OTHER_AGENT, OTHER_CUSTOMER):
+            with pytest.raises(errors.AccessDenied, match="assigned_agent"):
+                vic.create_request(request_type="rent", criteria={}, customer_id=customer, assigned_agent=OTHER_AGENT)
+    with as_(db_url, service_role=True) as bot:  # the bot gives the other office's agent a customer
+        bot.create_request(request_type="rent", criteria={}, customer_id=OTHER_CUSTOMER, assigned_agent=OTHER_AGENT)
+    with as_(db_url, OTHER_AGENT) as vic:  # a customer it serves: it files that customer's next request
+        mine = vic.create_request(request_type="buy", criteria={}, customer_id=OTHER_CUSTOMER,
                                   assigned_agent=OTHER_AGENT)
         assert (mine["status"], mine["assigned_agent"]) == ("assigned", uuid.UUID(OTHER_AGENT))
 
@@ -288,13 +294,13 @@ def test_assign_request(db_url: str, db: psycopg.Connection) -> None:
     with as_(db_url, CUSTOMER) as vic:
         first = vic.create_request(request_type="buy", criteria=WANTS_FLAT)["id"]
         second = vic.create_request(request_type="buy", criteria={"districts": ["Beşiktaş"]})["id"]
-    with as_(db_url, OTHER_AGENT) as vic, pytest.raises(errors.AccessDenied):  # no match told it about this one
-        vic.assign_request(request_id=first)
-    with as_(db_url, AGENT) as vic:  # the agent the match notified takes it
-        assert match_row(db, pid, first)[2] == uuid.UUID(AGENT)
-        row = vic.assign_request(request_id=first)
-        assert (row["status"], row["assigned_agent"]) == ("assigned", uuid.UUID(AGENT))
+    for who in (OTHER_AGENT, AGENT):  # agents do not take requests, not even the one a match notified
+        with as_(db_url, who) as vic, pytest.raises(errors.AccessDenied):
+            vic.assign_request(request_id=first)
+    assert match_row(db, pid, first)[2] == uuid.UUID(AGENT)
     with as_(db_url, BROKER) as broker:  # a broker assigns an unassigned request to its office's agent
+        row = broker.assign_request(request_id=first, agent_id=AGENT)
+        assert (row["status"], row["assigned_agent"]) == ("assigned", uuid.UUID(AGENT))
         row = broker.assign_request(request_id=second, agent_id=COLLEAGUE)
         assert (row["status"], row["assigned_agent"]) == ("assigned", uuid.UUID(COLLEAGUE))
         with pytest.raises(errors.AccessDenied):
@@ -388,9 +394,9 @@ def test_unmet_demand(db_url: str) -> None:
         assert broker.unmet_demand(since=now - timedelta(days=2), until=now - timedelta(days=1)) == []
         with pytest.raises(errors.InvalidInput, match="since must be before until"):
             broker.unmet_demand(since=now, until=now - timedelta(hours=1))
-    for who in (CUSTOMER, AGENT):  # market_signals are for brokers, staff and the bot: others read none
-        with as_(db_url, who) as vic:
-            assert vic.unmet_demand(since=now - timedelta(hours=1), until=now + timedelta(minutes=1)) == []
+    for who in (CUSTOMER, AGENT):  # demand reports are for brokers, staff and the bot
+        with as_(db_url, who) as vic, pytest.raises(errors.AccessDenied):
+            vic.unmet_demand(since=now - timedelta(hours=1), until=now + timedelta(minutes=1))
     with as_(db_url, service_role=True) as bot:
         assert bot.unmet_demand(since=now - timedelta(hours=1), until=now + timedelta(minutes=1)) == rows
 

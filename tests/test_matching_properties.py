@@ -7,7 +7,7 @@ rooms, min/max budget, currency, buy or rent, open or closed):
 1. symmetry: the pair's match (and score) is the same whether the listing or the request was written last,
    each order in a fresh transaction of its own;
 2. the spec: that score equals an independent Python reimplementation of the hard filters and the score of
-   docs/matching.md (district compared Turkish-normalised, the floor deciding reachability);
+   docs/matching.md (district compared Turkish-normalised, the floor's 2% band deciding reachability);
 3. the row: notified to the request's agent, one notification for it, a partial grant, the trigger type of
    the side written last, and explain_match's points adding up to the score;
 4. idempotence: re-running the matching (no-op updates of both rows, by the table and by the RPCs) changes
@@ -76,6 +76,11 @@ class Request:
     open: bool
 
 
+def floor_band(floor: int, price: int) -> int:
+    """docs/matching.md "The floor band": the floor rounded down to a step of 2% of the listed price."""
+    return min((floor * 50 // price) * price // 50, price)
+
+
 def spec_score(listing: Listing, request: Request) -> int | None:
     """docs/matching.md "Matching": None when a hard filter fails, else the score 0-5."""
     c = request.criteria
@@ -89,7 +94,7 @@ def spec_score(listing: Listing, request: Request) -> int | None:
         return None
     if "types" in c and listing.type not in c["types"]:
         return None
-    reach = listing.floor if listing.floor is not None else listing.price
+    reach = floor_band(listing.floor, listing.price) if listing.floor is not None else listing.price
     if "max_price" in c and reach > c["max_price"]:
         return None
     if "min_price" in c and listing.price < c["min_price"]:
@@ -136,7 +141,7 @@ def pairs(draw) -> tuple[Listing, Request]:
         criteria["types"] = named_types
     if draw(st.booleans()):
         criteria["rooms"] = draw(st.lists(st.sampled_from(ROOMS), min_size=1, max_size=3, unique=True))
-    reach = floor if floor is not None else price
+    reach = floor_band(floor, price) if floor is not None else price
     max_price = draw(st.none() | st.sampled_from([reach, reach + 1, price - 1, price, price + 1, price * 2]))
     if max_price is not None and _rarely(draw):
         max_price = reach - 1  # just out of reach
@@ -367,7 +372,9 @@ def _run(c: psycopg.Connection, listing: Listing, request: Request, *, listing_l
 @example(pair=(Listing("Sarıyer", "villa", "4+1", "sale", 3_000_000, 2_500_000, "USD", True),
                Request("buy", {"districts": ["SARIYER"], "min_price": 3_000_000, "currency": "USD"}, True)))  # min = price: 5
 @example(pair=(Listing("Sarıyer", "villa", "4+1", "sale", 3_000_000, 2_500_000, "USD", True),
-               Request("buy", {"max_price": 2_499_999, "currency": "USD"}, True)))          # floor one above the budget: none
+               Request("buy", {"max_price": 2_499_999, "currency": "USD"}, True)))          # floor above, its band within: 4
+@example(pair=(Listing("Sarıyer", "villa", "4+1", "sale", 3_000_000, 2_500_000, "USD", True),
+               Request("buy", {"max_price": 2_459_999, "currency": "USD"}, True)))          # band one above the budget: none
 @example(pair=(Listing("Üsküdar", "arsa", None, "rent", 400_000, 350_000, "TRY", True),
                Request("rent", {"types": ["arsa", "dukkan"], "max_price": 360_000}, True)))  # rent, through the floor: 4
 def test_matching_properties(conn: psycopg.Connection, pair: tuple[Listing, Request]) -> None:

@@ -44,7 +44,7 @@ visibility = typer.Typer(no_args_is_help=True, help="Other agents' listings: vis
 app.add_typer(visibility, name="visibility")
 listing = typer.Typer(no_args_is_help=True, help="Listings (portföy): create, update, (de)activate, media, search.")
 app.add_typer(listing, name="listing")
-request = typer.Typer(no_args_is_help=True, help="Requests (talepler): create, criteria, assign, close.")
+request = typer.Typer(no_args_is_help=True, help="Requests (talepler): create, criteria, assign, close, churn.")
 app.add_typer(request, name="request")
 deal = typer.Typer(no_args_is_help=True, help="Deals: open, offers, dual-confirm closing, cancel.")
 app.add_typer(deal, name="deal")
@@ -768,14 +768,40 @@ def request_assign(
     ctx: typer.Context,
     request_id: RequestIdArg,
     agent_id: Annotated[
-        str | None, typer.Option(help="The agent (brokers, staff, bot); default: the acting agent takes it.")
+        str | None, typer.Option(help="The agent (brokers: of their office; staff, bot: any); default: the caller.")
     ] = None,
     database_url: DatabaseUrl = None,
 ) -> None:
-    """Give a request an agent: status assigned (assign_request)."""
+    """Give a request an agent: status assigned; brokers, staff and the bot only (assign_request)."""
     with _reported(), _client(ctx, database_url) as vic:
         row = vic.assign_request(request_id=request_id, agent_id=agent_id)
     _show_request(row)
+
+
+@request.command("churn")
+def request_churn(
+    ctx: typer.Context,
+    since_text: Annotated[
+        str | None,
+        typer.Option("--since", metavar="WHEN", help="From this date or time (Istanbul time unless an offset is given); "
+                     "default: 7 days ago.", show_default=False),
+    ] = None,
+    min_changes: Annotated[
+        int | None, typer.Option("--min-changes", help="At least this many budget changes; default: 3.",
+                                 show_default=False)
+    ] = None,
+    database_url: DatabaseUrl = None,
+) -> None:
+    """Requests whose budget moved unusually often: brokers their office's, staff all (budget_churn)."""
+    since = _moment(since_text, "--since")
+    with _reported(), _client(ctx, database_url) as vic:
+        rows = vic.budget_churn(since=since, min_changes=min_changes)
+    if not rows:
+        out.print("no request's budget moved that often")
+        return
+    _show_rows("Budget churn", {"request": "request_id", "agent": "assigned_agent", "changes": "changes",
+                                "first": "first_changed_at", "last": "last_changed_at"},
+               rows, right=("changes",))
 
 
 @request.command("close")

@@ -254,8 +254,10 @@ class VicClient:
         """Record a customer's `buy` or `rent` request. `criteria` is a dict with only the keys
         `districts`, `types`, `rooms` (lists), `min_price`, `max_price` (positive integers) and
         `currency` (TRY when missing); anything else raises InvalidInput naming the key. The customer
-        for itself (`customer_id` None = the caller), its agent, staff, the bot; an `assigned_agent`
-        makes it assigned. Matching runs at once. Returns the requests row."""
+        for itself (`customer_id` None = the caller; never with an `assigned_agent`), an agent for a
+        customer it already serves (assigned to itself), brokers (to their office's agents), staff, the
+        bot. The customer is a customer contact, never an agent or staff. Matching runs at once. Returns
+        the requests row."""
         return self._row(
             "create_request", request_type=request_type, criteria=criteria, customer_id=customer_id,
             assigned_agent=assigned_agent, source_session_id=source_session_id,
@@ -263,13 +265,21 @@ class VicClient:
 
     def update_request_criteria(self, *, request_id: Id, criteria: Mapping[str, Any]) -> Row:
         """Replace a request's `criteria` (validated as in create_request); its matches are
-        recomputed. The customer, its agent, staff, the bot. Returns the requests row."""
+        recomputed. The customer, its agent, staff, the bot; at most 3 budget (min_price/max_price)
+        changes a day (Conflict beyond), each recorded. Returns the requests row."""
         return self._row("update_request_criteria", request_id=request_id, criteria=criteria)
 
     def assign_request(self, *, request_id: Id, agent_id: Id | None = None) -> Row:
-        """Give a request an agent (status assigned): an active agent takes it (`agent_id` None = the
-        caller); brokers, staff and the bot assign it to anyone. Returns the requests row."""
+        """Give a request an active agent or broker (status assigned; `agent_id` None = the caller): a
+        broker an unassigned or its office's request to its office's agents, staff and the bot to anyone.
+        Agents do not take requests (AccessDenied). Returns the requests row."""
         return self._row("assign_request", request_id=request_id, agent_id=agent_id)
+
+    def budget_churn(self, *, since: Any = None, min_changes: int | None = None) -> list[Row]:
+        """Requests whose budget moved at least `min_changes` times (default 3) since `since` (default: 7
+        days ago): `request_id`, `assigned_agent`, `changes`, `first_changed_at`, `last_changed_at`.
+        Brokers (their office's requests), staff and the bot (all)."""
+        return self._rows("budget_churn", since=since, min_changes=min_changes)
 
     def close_request(self, *, request_id: Id) -> Row:
         """Close a request (new or assigned -> closed; closing a closed one raises InvalidTransition);
@@ -334,8 +344,9 @@ class VicClient:
     def explain_match(self, *, portfolio_id: str, request_id: Id) -> list[Row]:
         """Why a listing and a request match or not: one row per criterion (`criterion`, `passed`,
         `points`): active, listing_type, currency, district, type, rooms, reachable_within_budget,
-        within_budget_without_negotiation, min_price. Never a price. The listing's managers, the
-        request's managers when the match exists, staff, the bot."""
+        within_budget_without_negotiation. Never a price. Only a matching pair the caller is a party
+        to: the request's agent and its broker, the listing's managers while the request is unassigned;
+        staff and the bot any pair. AccessDenied otherwise, whether the pair exists or not."""
         return self._rows("explain_match", portfolio_id=portfolio_id, request_id=request_id)
 
     # ------------------------------------------------------------------------------- market

@@ -6,7 +6,7 @@
 begin;
 create extension if not exists pgtap with schema extensions;
 set local search_path = extensions, public;
-select plan(115);
+select plan(121);
 \ir fixtures/helpers.psql
 
 -- Moda Emlak: agents a1 (lists), a3, broker b1. Boğaziçi: agent a2. Admin. Customers c1, c2.
@@ -137,7 +137,9 @@ select is(pg_temp.pair('Kadıköy', 'daire', '3+1', 12500000, 11800000, '{"max_p
 select is(pg_temp.pair('Kadıköy', 'daire', '3+1', 12500000, 12000000, '{"max_price": 12000000}'),
   '4 / 4', 'a floor equal to the budget is within it');
 select is(pg_temp.pair('Kadıköy', 'daire', '3+1', 12500000, 12000001, '{"max_price": 12000000}'),
-  'none / none', 'a floor one above the budget: no match');
+  '4 / 4', 'a floor a little above the budget is rounded down to its band (a step of 2% of the listed price): a match');
+select is(pg_temp.pair('Kadıköy', 'daire', '3+1', 12500000, 12250000, '{"max_price": 12249999}'),
+  'none / none', 'a floor whose band is above the budget: no match');
 select is(pg_temp.pair('Kadıköy', 'daire', '3+1', 12000000, null, '{"max_price": 12000000}'),
   '5 / 5', 'a listed price equal to the budget is within it');
 select is(pg_temp.pair('Kadıköy', 'daire', '3+1', 12000000, 11000000, '{"max_price": 12500000}'),
@@ -226,7 +228,7 @@ select lives_ok($$select public.update_request_criteria(pg_temp.r('r1'), '{"dist
 reset role;
 select is((select match_score from pg_temp.m(pg_temp.l('one'), 'r1')), 4::smallint, 'reachable through the floor: 4');
 select pg_temp.act_as('00000000-0000-0000-0000-0000000000a1');
-select lives_ok($$select public.update_listing(p_portfolio_id => pg_temp.l('one'), p_min_price => 11950000)$$, 'a1 raises the floor above the budget');
+select lives_ok($$select public.update_listing(p_portfolio_id => pg_temp.l('one'), p_min_price => 12000000)$$, 'a1 raises the floor (and its band) above the budget');
 reset role;
 select is((select count(*) from pg_temp.m(pg_temp.l('one'), 'r1')), 0::bigint, 'a floor change that breaks the budget removes the match');
 select pg_temp.act_as('00000000-0000-0000-0000-0000000000a1');
@@ -240,19 +242,31 @@ select is((select match_score from pg_temp.m(pg_temp.l('one'), 'r1')), 4::smalli
 -- changes that break a hard filter remove the match, from either side
 select pg_temp.act_as('00000000-0000-0000-0000-0000000000a1');
 select lives_ok($$select public.update_listing(p_portfolio_id => pg_temp.l('one'), p_district => 'Üsküdar')$$, 'the listing moves to Üsküdar');
+reset role;  -- the matches of r1 (a2's request) are not the listing agent's to read
 select is((select count(*) from pg_temp.m(pg_temp.l('one'), 'r1')), 0::bigint, 'district broken: the match is gone');
+select pg_temp.act_as('00000000-0000-0000-0000-0000000000a1');
 select lives_ok($$select public.update_listing(p_portfolio_id => pg_temp.l('one'), p_district => 'Kadıköy')$$, 'back to Kadıköy');
+reset role;  -- the matches of r1 (a2's request) are not the listing agent's to read
 select is((select count(*) from pg_temp.m(pg_temp.l('one'), 'r1')), 1::bigint, 'matched again');
+select pg_temp.act_as('00000000-0000-0000-0000-0000000000a1');
 select lives_ok($$select public.update_listing(p_portfolio_id => pg_temp.l('one'), p_currency => 'USD', p_listed_price => 400000, p_min_price => 390000)$$,
   'priced in USD');
+reset role;  -- the matches of r1 (a2's request) are not the listing agent's to read
 select is((select count(*) from pg_temp.m(pg_temp.l('one'), 'r1')), 0::bigint, 'currency broken: gone');
+select pg_temp.act_as('00000000-0000-0000-0000-0000000000a1');
 select lives_ok($$select public.update_listing(p_portfolio_id => pg_temp.l('one'), p_currency => 'TRY', p_listed_price => 12000000, p_min_price => 11800000)$$,
   'back in TRY');
 select lives_ok($$select public.deactivate_listing(pg_temp.l('one'))$$, 'deactivated');
+reset role;  -- the matches of r1 (a2's request) are not the listing agent's to read
 select is((select count(*) from pg_temp.m(pg_temp.l('one'), 'r1')), 0::bigint, 'an inactive listing leaves its matches');
+select pg_temp.act_as('00000000-0000-0000-0000-0000000000a1');
 select lives_ok($$select public.reactivate_listing(pg_temp.l('one'))$$, 'reactivated');
+reset role;  -- the matches of r1 (a2's request) are not the listing agent's to read
 select is((select count(*) from pg_temp.m(pg_temp.l('one'), 'r1')), 1::bigint, 'and is matched again');
+select pg_temp.act_as('00000000-0000-0000-0000-0000000000a1');
 reset role;
+-- the next day: a2's daily budget changes start again
+delete from private.request_budget_changes where request_id = pg_temp.r('r1');
 select pg_temp.act_as('00000000-0000-0000-0000-0000000000a2');
 select lives_ok($$select public.update_request_criteria(pg_temp.r('r1'), '{"districts": ["Kadıköy"], "types": ["villa"]}')$$,
   'a2 asks for villas only');
@@ -342,7 +356,7 @@ values (pg_temp.r('x'), '00000000-0000-0000-0000-0000000000c2', '00000000-0000-0
         '{"districts": ["Beykoz"], "types": ["daire"], "rooms": ["3+1"], "max_price": 10000000}');
 -- B3: Beykoz daire 2+1 at 10.500.000, floor 9.500.000: reachable, not within budget, rooms off: 3
 select is((select match_score from pg_temp.m(pg_temp.l('beykoz3'), 'x')), 3::smallint, 'B3 x the request: score 3');
-select pg_temp.act_as('00000000-0000-0000-0000-0000000000a1');
+select pg_temp.act_as('00000000-0000-0000-0000-0000000000ad');
 select set_eq($$select criterion from public.explain_match(pg_temp.l('beykoz3'), pg_temp.r('x'))$$,
   array['open', 'listing_type', 'currency', 'district', 'type', 'rooms', 'reachable_within_budget',
         'within_budget_without_negotiation'], 'explain_match returns every criterion of the spec');
@@ -378,15 +392,27 @@ reset role;
 select pg_temp.act_as('00000000-0000-0000-0000-0000000000c2');
 select throws_ok($$select * from public.explain_match(pg_temp.l('beykoz3'), pg_temp.r('x'))$$, '42501', null, 'nor the customer');
 reset role;
-select pg_temp.act_as('00000000-0000-0000-0000-0000000000a1');
+select pg_temp.act_as('00000000-0000-0000-0000-0000000000ad');
 select results_eq($$select criterion, passed from public.explain_match('2026-200', pg_temp.r('x')) where not passed order by criterion$$,
   $$values ('district'::text, false), ('reachable_within_budget', false), ('rooms', false), ('type', false),
-           ('within_budget_without_negotiation', false)$$, 'the listing agent explains a pair that does not match: what failed');
+           ('within_budget_without_negotiation', false)$$, 'staff explain a pair that does not match: what failed');
+reset role;
+select pg_temp.act_as('00000000-0000-0000-0000-0000000000a1');
+select throws_ok($$select * from public.explain_match(pg_temp.l('beykoz3'), pg_temp.r('x'))$$, '42501',
+  format('match of listing %s and request %s: not found or not yours', pg_temp.l('beykoz3'), pg_temp.r('x')),
+  'the listing agent cannot explain its listing against another office''s assigned request');
+select throws_ok($$select * from public.explain_match(pg_temp.l('beykoz3'), '00000000-0000-0000-0000-00000000dead')$$, '42501',
+  format('match of listing %s and request %s: not found or not yours', pg_temp.l('beykoz3'), '00000000-0000-0000-0000-00000000dead'),
+  'the same error for a request that does not exist');
 reset role;
 insert into t_req values ('cheap', gen_random_uuid());
 insert into public.requests (id, customer_id, request_type, criteria)
 values (pg_temp.r('cheap'), '00000000-0000-0000-0000-0000000000c2', 'buy', '{"districts": ["Beykoz"], "min_price": 11000000, "currency": "USD"}');
 select pg_temp.act_as('00000000-0000-0000-0000-0000000000a1');
+select throws_ok($$select * from public.explain_match(pg_temp.l('beykoz3'), pg_temp.r('cheap'))$$, '42501', null,
+  'the listing agent explains an unassigned request only once it matches');
+reset role;
+select pg_temp.act_as('00000000-0000-0000-0000-0000000000ad');
 select results_eq($$select criterion, passed from public.explain_match(pg_temp.l('beykoz3'), pg_temp.r('cheap')) where not passed order by criterion$$,
   $$values ('currency'::text, false), ('reachable_within_budget', false)$$,
   'currency fails by name; a listed price below min_price is not reachable within the budget');
@@ -426,6 +452,11 @@ reset role;
 select pg_temp.act_as('00000000-0000-0000-0000-0000000000a1');
 select ok(coalesce(pg_temp.err($$select public.unmet_demand(now() - interval '30 days', now())$$) like '42501%', false)
           or (select count(*) = 0 from public.unmet_demand(now() - interval '30 days', now())), 'an agent does not');
+reset role;
+select pg_temp.act_as('00000000-0000-0000-0000-0000000000b1');
+select is((select count(*) from public.market_signals), 0::bigint, 'a broker reads no raw signal (customer ids, criteria): only the report');
+select matches(pg_temp.err($$insert into public.market_signals (source_type, source_id, match_count) values ('search', '00000000-0000-0000-0000-0000000000b1', 0)$$),
+  '^42501', 'and records none itself: only the database does');
 select matches(pg_temp.err($$select public.unmet_demand(now(), now() - interval '1 day')$$), '^VC001', 'from after to: VC001');
 reset role;
 

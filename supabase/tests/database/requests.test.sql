@@ -5,7 +5,7 @@
 begin;
 create extension if not exists pgtap with schema extensions;
 set local search_path = extensions, public;
-select plan(89);
+select plan(92);
 \ir fixtures/helpers.psql
 
 -- Moda Emlak: agents a1, a3, broker b1. Boğaziçi: agent a2. Admin. Customers c1, c2.
@@ -200,7 +200,7 @@ select row_eq($$select customer_id, status from public.create_request(p_request_
                   p_customer_id => '00000000-0000-0000-0000-0000000000c1', p_assigned_agent => '00000000-0000-0000-0000-0000000000a3')$$,
   row('00000000-0000-0000-0000-0000000000c1'::uuid, 'assigned'::text), 'and files another request for its customer');
 reset role;
--- brokers assign to their office; an agent takes an unassigned request only when a match notified it
+-- brokers assign to their office; agents never take requests, customers never give theirs an agent
 select pg_temp.act_as('00000000-0000-0000-0000-0000000000c2');
 insert into t_req select 'c2', id from public.create_request(p_request_type => 'buy', p_criteria => '{"districts": ["Beşiktaş"]}');
 reset role;
@@ -212,18 +212,29 @@ select row_eq($$select status, assigned_agent from public.assign_request(pg_temp
 reset role;
 select pg_temp.act_as('00000000-0000-0000-0000-0000000000c2');
 insert into t_req select 'c2b', id from public.create_request(p_request_type => 'buy', p_criteria => '{"districts": ["Kadıköy"], "types": ["daire"]}');
+select throws_ok($$select public.create_request(p_request_type => 'buy', p_criteria => '{}', p_assigned_agent => '00000000-0000-0000-0000-0000000000a1')$$,
+  '42501', null, 'a customer cannot give its request an agent');
+select throws_ok($$update public.requests set assigned_agent = '00000000-0000-0000-0000-0000000000a1' where id = pg_temp.r('c2b')$$,
+  '42501', null, 'not by a direct update either');
 reset role;
 select pg_temp.act_as('00000000-0000-0000-0000-0000000000a1');
-select throws_ok($$select public.assign_request(pg_temp.r('c2b'))$$, '42501', null,
-  'an agent cannot take an unassigned request nothing notified it about');
--- a1 lists a Kadıköy flat: the unassigned request matches and notifies a1, who may now take it
+-- a1 lists a Kadıköy flat: the unassigned request matches and notifies a1, who still may not take it
 select lives_ok($$select public.create_listing(p_type => 'daire', p_listing_type => 'sale', p_title => 'Moda 2+1', p_district => 'Kadıköy',
                                                p_listed_price => 7000000, p_rooms => '2+1')$$, 'a1 lists a matching flat');
-select row_eq($$select status, assigned_agent from public.assign_request(pg_temp.r('c2b'))$$,
-  row('assigned'::text, '00000000-0000-0000-0000-0000000000a1'::uuid), 'the notified agent takes the request');
+select throws_ok($$select public.assign_request(pg_temp.r('c2b'))$$, '42501', null,
+  'an agent cannot take an unassigned request, not even one a match notified it about');
+select throws_ok($$select public.create_request(p_request_type => 'buy', p_criteria => '{}', p_customer_id => '00000000-0000-0000-0000-0000000000a1',
+                                                p_assigned_agent => '00000000-0000-0000-0000-0000000000a1')$$,
+  '42501', null, 'an agent cannot file a request for itself');
 reset role;
 select pg_temp.act_as('00000000-0000-0000-0000-0000000000a3');
-select throws_ok($$select public.assign_request(pg_temp.r('c2b'))$$, '42501', null, 'another agent cannot take it from it');
+select throws_ok($$update public.requests set assigned_agent = '00000000-0000-0000-0000-0000000000a1' where id = pg_temp.r('c1')$$,
+  '42501', null, 'an agent cannot hand its request to another agent');
+reset role;
+select pg_temp.act_as_bot();
+select matches(pg_temp.err($$select public.create_request(p_request_type => 'rent', p_criteria => '{}',
+                  p_customer_id => '00000000-0000-0000-0000-0000000000a2', p_assigned_agent => '00000000-0000-0000-0000-0000000000a1')$$),
+  '^VC001: customer_id', 'not even the bot files a request with an agent as the customer');
 reset role;
 
 select * from finish();
