@@ -6,7 +6,7 @@ The doors table, between `<!-- doors:start -->` and `<!-- doors:end -->`, has on
 table and a cell per write action. A cell starts with one of:
 
 - `direct`: `authenticated` holds the table privilege (policies and the named triggers decide);
-- `direct (a, b)`: it holds the privilege on exactly those columns, not on the table;
+- `direct (columns a, b)`: it holds the privilege on exactly those columns, not on the table;
 - `RPC`: no privilege at all, the named functions are the only door;
 - `—`: no privilege, and no door for API users.
 """
@@ -50,7 +50,7 @@ def doors(text: str | None = None) -> dict[tuple[str, str], Door]:
             continue
         table = cells[0].strip("`")
         for action, cell in zip(WRITE_ACTIONS, cells[1:]):
-            m = re.match(r"direct\s*\(([^)]*)\)", cell)
+            m = re.match(r"direct\s*\(columns?\s+([^)]*)\)", cell)
             if m:
                 cols = frozenset(c.strip(" `") for c in m.group(1).split(","))
                 out[(table, action)] = Door(table, action, "columns", cols, cell)
