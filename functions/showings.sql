@@ -24,10 +24,21 @@ begin
     raise exception using errcode = 'VC001', message = 'scheduled_at cannot be in the past',
       hint = 'schedule the showing from now on';
   end if;
+  -- the RPCs' bound holds for every writer: no slot blocks a listing for longer than a visit
+  if (tg_op = 'INSERT' or (new.scheduled_at, new.ends_at) is distinct from (old.scheduled_at, old.ends_at))
+     and new.ends_at - new.scheduled_at not between interval '15 minutes' and interval '8 hours' then
+    raise exception using errcode = 'VC001', message = 'duration must be between 15 minutes and 8 hours';
+  end if;
+  -- through the API a showing always belongs to a deal (as schedule_showing makes it): _500_deal then holds
+  -- it to the deal's listing, customer, request and buying agent
+  if tg_op = 'INSERT' and new.deal_id is null and guard.is_api_user() then
+    raise exception using errcode = 'VC001', message = 'deal_id is required: a showing belongs to an open deal',
+      hint = 'schedule_showing';
+  end if;
   return new;
 end
 $$;
-comment on function private.tg_showings__slot() is 'Trigger: ends_at defaults to scheduled_at + 1 hour and moves with a reschedule (duration kept); no showing is scheduled in the past.';
+comment on function private.tg_showings__slot() is 'Trigger: ends_at defaults to scheduled_at + 1 hour and moves with a reschedule (duration kept); no showing is scheduled in the past; a slot lasts 15 minutes to 8 hours; through the API a showing names its deal.';
 
 -- scheduled -> shown | cancelled; shown and cancelled are final. A showing starts scheduled, is marked shown
 -- only once its slot has begun, and is rescheduled only while scheduled.
@@ -92,9 +103,10 @@ begin
      or (new.deal_id, new.portfolio_id, new.customer_id, new.buying_agent_id)
         is distinct from (old.deal_id, old.portfolio_id, old.customer_id, old.buying_agent_id) then
     if (new.portfolio_id, new.customer_id) is distinct from (v_deal.portfolio_id, v_deal.customer_id)
+       or (new.request_id is not null and new.request_id is distinct from v_deal.request_id)
        or new.buying_agent_id is distinct from (case when v_deal.is_cross_agent then v_deal.buying_agent_id end) then
       raise exception using errcode = 'VC001',
-        message = format('deal_id %s is not a deal of this showing''s listing, customer and buying agent', new.deal_id);
+        message = format('deal_id %s is not a deal of this showing''s listing, customer, request and buying agent', new.deal_id);
     end if;
   end if;
   if v_scheduling and new.status = 'scheduled' and v_deal.status in ('closing', 'closed', 'cancelled') then
@@ -248,14 +260,15 @@ create or replace function public.schedule_showing(
   set search_path = ''
 as $$
 declare
-  v_deal public.deals;
+  v_deal record;
   v_id uuid;
 begin
   if p_duration is null then
     raise exception using errcode = 'VC001', message = 'duration must be between 15 minutes and 8 hours';
   end if;
   perform guard.check_slot(p_scheduled_at, p_duration);
-  select * into v_deal from public.deals d where d.id = p_deal_id;
+  select d.id, d.request_id, d.portfolio_id, d.listing_agent_id, d.customer_id, d.is_cross_agent, d.buying_agent_id
+    into v_deal from public.deals d where d.id = p_deal_id;
   if v_deal.id is null or (guard.is_api_user() and not guard.can_act_on_deal(p_deal_id)) then
     perform guard.deny_or_missing(format('deal %s', p_deal_id));
   end if;
