@@ -248,6 +248,9 @@ declare
   v_listing_side boolean;
   v_id uuid;
 begin
+  if p_match_id is null and p_portfolio_id is null then  -- the input alone: says nothing about any row
+    raise exception using errcode = 'VC001', message = 'portfolio_id (or match_id) is required';
+  end if;
   if p_match_id is not null then
     select * into v_match from public.portfolio_request_matches m where m.id = p_match_id;
     v_portfolio := coalesce(v_match.portfolio_id, p_portfolio_id);
@@ -284,8 +287,6 @@ begin
 
   if p_match_id is not null and v_match.id is null then
     raise exception using errcode = 'VC003', message = format('match %s not found', p_match_id);
-  elsif v_portfolio is null then
-    raise exception using errcode = 'VC001', message = 'portfolio_id (or match_id) is required';
   elsif v_listing.id is null then
     raise exception using errcode = 'VC003', message = format('listing %s not found', v_portfolio);
   elsif v_request_id is not null and v_request.id is null then

@@ -40,6 +40,21 @@ end
 $$;
 comment on function private.tg_showings__slot() is 'Trigger: ends_at defaults to scheduled_at + 1 hour and moves with a reschedule (duration kept); no showing is scheduled in the past; a slot lasts 15 minutes to 8 hours; through the API a showing names its deal.';
 
+-- A showing of a deal serves the deal's request, whatever the writer sent (security definer: the listing side
+-- of a co-broking deal may not read the request).
+create or replace function private.tg_showings__request_from_deal() returns trigger
+  language plpgsql security definer
+  set search_path = ''
+as $$
+begin
+  if new.deal_id is not null then
+    new.request_id := (select d.request_id from public.deals d where d.id = new.deal_id);
+  end if;
+  return new;
+end
+$$;
+comment on function private.tg_showings__request_from_deal() is 'Trigger: a showing of a deal has the deal''s request_id.';
+
 -- scheduled -> shown | cancelled; shown and cancelled are final. A showing starts scheduled, is marked shown
 -- only once its slot has begun, and is rescheduled only while scheduled.
 create or replace function private.tg_showings__status() returns trigger
@@ -103,10 +118,9 @@ begin
      or (new.deal_id, new.portfolio_id, new.customer_id, new.buying_agent_id)
         is distinct from (old.deal_id, old.portfolio_id, old.customer_id, old.buying_agent_id) then
     if (new.portfolio_id, new.customer_id) is distinct from (v_deal.portfolio_id, v_deal.customer_id)
-       or (new.request_id is not null and new.request_id is distinct from v_deal.request_id)
        or new.buying_agent_id is distinct from (case when v_deal.is_cross_agent then v_deal.buying_agent_id end) then
       raise exception using errcode = 'VC001',
-        message = format('deal_id %s is not a deal of this showing''s listing, customer, request and buying agent', new.deal_id);
+        message = format('deal_id %s is not a deal of this showing''s listing, customer and buying agent', new.deal_id);
     end if;
   end if;
   if v_scheduling and new.status = 'scheduled' and v_deal.status in ('closing', 'closed', 'cancelled') then
@@ -182,6 +196,8 @@ comment on function private.tg_deals__free_slots() is 'Trigger: a cancelled or c
 
 create or replace trigger _150_slot before insert or update on public.showings
   for each row execute function private.tg_showings__slot();
+create or replace trigger _205_request before insert or update of deal_id, request_id on public.showings
+  for each row execute function private.tg_showings__request_from_deal();
 create or replace trigger _210_status before insert or update on public.showings
   for each row execute function private.tg_showings__status();
 create or replace trigger _500_deal after insert or update on public.showings

@@ -21,9 +21,9 @@ grant update (status, cancel_reason, closing_price) on table public.deals to aut
 grant delete on table public.deals to authenticated;
 grant select, insert, delete on table public.deals to service_role;
 -- showings: scheduled directly or by schedule_showing (the triggers hold every rule); afterwards only the slot
--- and the status change (who, what and which deal never do).
+-- and the status change (who, what and which deal never do; request_id is the deal's, a trigger sets it).
 grant select, insert, delete on table public.showings to authenticated, service_role;
-grant update (scheduled_at, ends_at, status) on table public.showings to authenticated, service_role;
+grant update (scheduled_at, ends_at, status, request_id) on table public.showings to authenticated, service_role;
 
 -- Section - deals
 drop policy if exists "Customers and the deal's agents read deals" on public.deals;
