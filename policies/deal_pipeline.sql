@@ -8,7 +8,7 @@ revoke all on table public.deals, public.showings, public.deal_confirmations, pu
   public.platform_commissions from anon, authenticated, service_role;
 grant select, insert, update, delete on table public.deal_confirmations, public.deal_negotiations,
   public.platform_commissions to authenticated, service_role;
--- deals (docs/access.md, "Doors"): opened through open_deal only (its checks are many, and it reads what the
+-- deals (docs/deals.md, "Doors"): opened through open_deal only (its checks are many, and it reads what the
 -- caller may not); updated only in the columns a status step takes (cancel_deal, start_closing; the status
 -- trigger decides the rest); last_activity_at, prices and the commission are the database's. commission_total
 -- is not readable through the API by anyone but the bot: closing_price / commission_total is the listing's
