@@ -17,15 +17,14 @@ begin
         hint = 'a task starts pending; complete or cancel it afterwards';
     elsif new.completed_at is not null then
       raise exception using errcode = 'VC001', message = 'completed_at is set by the database when a task is done or cancelled';
-    elsif guard.is_api_user() and not guard.is_staff() then
-      -- follow-ups and reminders are the database's (open_followups, staff and the bot): one forged by an agent
-      -- would switch off the other side's reminders
-      if new.task_type in ('followup', 'reminder') then
-        raise exception using errcode = '42501',
-          message = format('tasks of type %s are opened by the database (open_followups)', new.task_type);
-      elsif new.deal_id is not null and not guard.can_act_on_deal(new.deal_id) then
-        raise exception using errcode = '42501', message = 'deal_id: not found or not yours';
-      end if;
+    elsif new.task_type in ('followup', 'reminder') and current_user in ('anon', 'authenticated', 'service_role') then
+      -- follow-ups and reminders are the database's (open_followups, security definer, runs as the owner): one
+      -- forged by an agent would switch off the other side's reminders
+      raise exception using errcode = '42501',
+        message = format('tasks of type %s are opened by the database (open_followups)', new.task_type);
+    elsif guard.is_api_user() and not guard.is_staff() and new.deal_id is not null
+          and not guard.can_act_on_deal(new.deal_id) then
+      raise exception using errcode = '42501', message = 'deal_id: not found or not yours';
     end if;
     return new;
   end if;
@@ -46,7 +45,7 @@ begin
   return new;
 end
 $$;
-comment on function private.tg_tasks__status() is 'Trigger: task status pending -> done or cancelled, final; completed_at set when leaving pending and never by hand; through the API only staff open followup and reminder tasks, a task names only a deal its agent acts on, and its type, agent and deal never change.';
+comment on function private.tg_tasks__status() is 'Trigger: task status pending -> done or cancelled, final; completed_at set when leaving pending and never by hand; followup and reminder tasks are opened by the database only (open_followups), a task names only a deal its agent acts on, and its type, agent and deal never change.';
 
 create or replace trigger _210_status before insert or update on public.tasks
   for each row execute function private.tg_tasks__status();
@@ -88,7 +87,7 @@ create or replace function public.open_followups(
   p_idle interval default interval '7 days',
   p_remind_after interval default interval '1 day'
 ) returns table (task_id uuid, task_type text, deal_id uuid, agent_id uuid)
-  language plpgsql
+  language plpgsql security definer  -- follow-ups and reminders are the database's (private.tg_tasks__status)
   set search_path = ''
 as $$
 declare

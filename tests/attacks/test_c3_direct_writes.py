@@ -139,6 +139,12 @@ def test_the_co_broker_cannot_switch_off_the_other_sides_follow_up(db) -> None:
         insert into public.tasks (agent_id, task_type, title, deal_id, due_at)
         values (%s, 'reminder', 'hatırlatma', %s, now())""", (W.agent_partial, DEAL_C))
     assert state == "42501"
+    # nor anyone else through the API: the bot and staff open them through open_followups only
+    for actor in ("service_role", "admin", "listing_agent"):
+        state, _ = error(db, actor, """
+            insert into public.tasks (agent_id, task_type, title, deal_id, due_at)
+            values (%s, 'followup', 'takip', %s, now())""", (W.listing_agent, DEAL_C))
+        assert state == "42501", actor
     # a task naming a deal it has no part in
     state, _ = error(db, "agent_partial", """
         insert into public.tasks (agent_id, task_type, title, deal_id) values (%s, 'call', 'ara', %s)""",
