@@ -29,16 +29,16 @@ begin
      and new.ends_at - new.scheduled_at not between interval '15 minutes' and interval '8 hours' then
     raise exception using errcode = 'VC001', message = 'duration must be between 15 minutes and 8 hours';
   end if;
-  -- through the API a showing always belongs to a deal (as schedule_showing makes it): _500_deal then holds
-  -- it to the deal's listing, customer, request and buying agent
-  if tg_op = 'INSERT' and new.deal_id is null and guard.is_api_user() then
+  -- through the API (the bot too) a showing always belongs to a deal, as schedule_showing makes it: _500_deal
+  -- then holds it to the deal's listing, customer and buying agent. Only the dashboard books a bare visit.
+  if tg_op = 'INSERT' and new.deal_id is null and current_user in ('anon', 'authenticated', 'service_role') then
     raise exception using errcode = 'VC001', message = 'deal_id is required: a showing belongs to an open deal',
       hint = 'schedule_showing';
   end if;
   return new;
 end
 $$;
-comment on function private.tg_showings__slot() is 'Trigger: ends_at defaults to scheduled_at + 1 hour and moves with a reschedule (duration kept); no showing is scheduled in the past; a slot lasts 15 minutes to 8 hours; through the API a showing names its deal.';
+comment on function private.tg_showings__slot() is 'Trigger: ends_at defaults to scheduled_at + 1 hour and moves with a reschedule (duration kept); no showing is scheduled in the past; a slot lasts 15 minutes to 8 hours; through the API (the bot too) a showing names its deal.';
 
 -- A showing of a deal serves the deal's request, whatever the writer sent (security definer: the listing side
 -- of a co-broking deal may not read the request).

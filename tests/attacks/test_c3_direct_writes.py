@@ -91,8 +91,6 @@ def test_a_direct_showing_meets_every_slot_and_deal_rule(db) -> None:
     }
     for actor in ("listing_agent", "agent_partial", "service_role"):
         for label, (sql, params, expected) in attacks.items():
-            if actor == "service_role" and label == "no deal":
-                continue  # trusted sessions may book a visit outside a deal (the dashboard, the bot)
             state, message = error(db, actor, sql, params)
             # a policy may refuse first (42501): refused either way, the row is not there
             assert state in (expected, "42501"), f"{actor}: {label}: {state} {message}"
