@@ -146,7 +146,11 @@ begin
   return query
     update public.deals d set status = 'closing', closing_price = p_closing_price
     where d.id = p_deal_id
-    returning d.*;
+    -- commission_total is not the API's to read (policies/deal_pipeline.sql); an open deal has none anyway
+    returning d.id, d.portfolio_id, d.customer_id, d.listing_agent_id, d.buying_agent_id, d.is_cross_agent,
+              d.match_id, d.request_id, d.created_by, d.status, d.offer_price, d.closing_price,
+              null::bigint as commission_total, d.cancel_reason, d.last_activity_at, d.closed_at, d.created_at,
+              d.updated_at;
   if not found then
     perform guard.deny_or_missing(format('deal %s', p_deal_id));
   end if;

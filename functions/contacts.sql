@@ -3,8 +3,8 @@
 
 -- Section - Triggers
 
--- Through the API, only staff change a contact's category or onboarding state; a contact changes its
--- own name, identities and consents (the policy decides whose row).
+-- Through the API, only staff change a contact's category, onboarding state, phone or bsuid; a contact changes
+-- its own name and consents (the policy decides whose row).
 create or replace function private.tg_contacts__authority() returns trigger
   language plpgsql
   set search_path = ''
@@ -17,11 +17,16 @@ begin
     if new.onboarding_status is distinct from old.onboarding_status then
       raise exception using errcode = '42501', message = 'only admins, owners and the bot may change contacts.onboarding_status';
     end if;
+    -- identities are the bot's and staff's (upsert_contact): a contact changing its own phone or bsuid would
+    -- learn from the unique index whether a number is registered. Checked here, before the index is consulted.
+    if (new.phone, new.bsuid) is distinct from (old.phone, old.bsuid) then
+      raise exception using errcode = '42501', message = 'only admins, owners and the bot may change contacts.phone and bsuid';
+    end if;
   end if;
   return new;
 end
 $$;
-comment on function private.tg_contacts__authority() is 'Trigger: only staff (or trusted sessions) change contact_type and onboarding_status.';
+comment on function private.tg_contacts__authority() is 'Trigger: only staff (or trusted sessions) change contact_type, onboarding_status, phone and bsuid.';
 
 -- new -> consent_pending -> profiling -> active; any -> opted_out or blocked; opted_out -> consent_pending.
 create or replace function guard.onboarding_transition_allowed(p_from text, p_to text) returns boolean
@@ -57,19 +62,23 @@ create or replace function private.tg_contacts__consent_at() returns trigger
   set search_path = ''
 as $$
 begin
-  if tg_op = 'INSERT' or new.consent_transfer is distinct from old.consent_transfer then
-    new.consent_transfer_at := case when tg_op = 'INSERT' and not new.consent_transfer then null else now() end;
+  -- evidence: the time is the database's, from the change; a value the writer sent is ignored
+  if tg_op = 'INSERT' then
+    new.consent_transfer_at := case when new.consent_transfer then now() end;
+    new.consent_training_at := case when new.consent_training then now() end;
+    new.consent_marketing_at := case when new.consent_marketing then now() end;
+    return new;
   end if;
-  if tg_op = 'INSERT' or new.consent_training is distinct from old.consent_training then
-    new.consent_training_at := case when tg_op = 'INSERT' and not new.consent_training then null else now() end;
-  end if;
-  if tg_op = 'INSERT' or new.consent_marketing is distinct from old.consent_marketing then
-    new.consent_marketing_at := case when tg_op = 'INSERT' and not new.consent_marketing then null else now() end;
-  end if;
+  new.consent_transfer_at := case when new.consent_transfer is distinct from old.consent_transfer then now()
+                                  else old.consent_transfer_at end;
+  new.consent_training_at := case when new.consent_training is distinct from old.consent_training then now()
+                                  else old.consent_training_at end;
+  new.consent_marketing_at := case when new.consent_marketing is distinct from old.consent_marketing then now()
+                                   else old.consent_marketing_at end;
   return new;
 end
 $$;
-comment on function private.tg_contacts__consent_at() is 'Trigger: sets consent_*_at when the consent changes.';
+comment on function private.tg_contacts__consent_at() is 'Trigger: consent_*_at is the time the consent last changed, set by the database; a written value is ignored.';
 
 create or replace trigger _200_authority before update on public.contacts
   for each row execute function private.tg_contacts__authority();

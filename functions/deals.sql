@@ -82,6 +82,16 @@ begin
       raise exception using errcode = 'VC002', message = format('listing %s is %s: no new deals', v_listing.id, v_listing.status);
     elsif (select r.status from public.requests r where r.id = new.request_id) = 'closed' then
       raise exception using errcode = 'VC002', message = format('request %s is closed: no new deals', new.request_id);
+    elsif new.request_id is not null and not exists (
+            select 1 from public.requests r
+            where r.id = new.request_id and r.customer_id = new.customer_id
+              and case when new.buying_agent_id is not null and new.buying_agent_id <> new.listing_agent_id
+                       then r.assigned_agent = new.buying_agent_id
+                       else r.assigned_agent is null or r.assigned_agent = new.listing_agent_id end) then
+      -- a deal serves its customer's request, brought by the deal's buying side (or, without a co-broker,
+      -- unassigned or the listing agent's own)
+      raise exception using errcode = 'VC001',
+        message = 'request_id must be the customer''s request, assigned to the deal''s buying agent (or unassigned, or the listing agent''s, without a co-broker)';
     elsif new.status <> 'matched' then
       raise exception using errcode = 'VC002', message = format('a deal starts matched, not %s', new.status);
     elsif num_nonnulls(new.offer_price, new.closing_price, new.commission_total, new.closed_at, new.cancel_reason) > 0 then
@@ -197,68 +207,27 @@ create or replace trigger _310_closing after update of status on public.deals
 
 -- Section - RPCs
 
--- Opens the deal after checking the caller (security definer: the listing side may not read the
--- co-broker's request or customer). The listing side opens for its own customer or from a match of its
--- listing; the buying side for its own customer on a listing it sees at partial level or more.
-create or replace function private.open_deal(p_portfolio_id text, p_customer_id uuid, p_request_id uuid, p_match_id uuid)
-  returns setof public.deals
-  language plpgsql security definer
+-- private.open_deal was the second half of open_deal; one door now (the listing side could open a deal for
+-- any customer whenever a match id was merely given).
+drop function if exists private.open_deal(text, uuid, uuid, uuid);
+
+-- The office of an active agent or broker (NULL for anyone else).
+create or replace function guard.office_of(p_agent_id uuid) returns text
+  language sql stable security definer
   set search_path = ''
 as $$
-declare
-  v_listing public.portfolios;
-  v_request public.requests;
-  v_customer uuid := p_customer_id;
-  v_buying uuid;
-  v_id uuid;
-begin
-  select * into v_listing from public.portfolios where id = p_portfolio_id;
-  if p_request_id is not null then
-    select * into v_request from public.requests where id = p_request_id;
-    if v_request.customer_id <> coalesce(p_customer_id, v_request.customer_id) then
-      raise exception using errcode = 'VC001', message = 'customer_id is not the request''s customer';
-    end if;
-    v_customer := v_request.customer_id;
-    v_buying := v_request.assigned_agent;
-  end if;
-  if v_buying is null and guard.is_api_user() and auth.uid() <> v_listing.agent_id
-     and guard.authority() in ('agent', 'broker') then
-    v_buying := auth.uid();  -- another agent brings its own customer
-  end if;
-  if v_customer is null then
-    raise exception using errcode = 'VC001', message = 'customer_id (or request_id, match_id) is required';
-  end if;
-  if guard.is_api_user() and not guard.is_staff() and not (
-       (guard.can_manage_portfolio(p_portfolio_id)
-        and (p_match_id is not null or v_customer in (select guard.related_contact_ids())))
-    or (v_buying in (select guard.managed_agent_ids())
-        and guard.visibility_of(p_portfolio_id, v_buying) in ('partial', 'full')
-        and v_customer in (select guard.related_contact_ids()))) then
-    raise exception using errcode = '42501',
-      message = format('listing %s: not found, or not yours to open a deal on for this customer', p_portfolio_id);
-  end if;
-  if v_listing.id is null then
-    raise exception using errcode = 'VC003', message = format('listing %s not found', p_portfolio_id);
-  elsif p_request_id is not null and v_request.id is null then
-    raise exception using errcode = 'VC003', message = format('request %s not found', p_request_id);
-  elsif v_request.request_type is distinct from (case v_listing.listing_type when 'sale' then 'buy' else 'rent' end)
-        and v_request.id is not null then
-    raise exception using errcode = 'VC001',
-      message = format('request_type %s does not fit a listing for %s', v_request.request_type, v_listing.listing_type);
-  end if;
-  begin
-    insert into public.deals (portfolio_id, customer_id, listing_agent_id, buying_agent_id, match_id, request_id, created_by)
-    values (v_listing.id, v_customer, v_listing.agent_id, v_buying, p_match_id, p_request_id, auth.uid())
-    returning id into v_id;
-  exception when unique_violation then
-    raise exception using errcode = 'VC004',
-      message = format('the customer already has an open deal on listing %s', v_listing.id);
-  end;
-  return query select * from public.deals where id = v_id;
-end
+  select p.office from public.agent_profiles p where p.contact_id = p_agent_id and p.active
 $$;
-comment on function private.open_deal(text, uuid, uuid, uuid) is 'Opens a deal after checking the caller: the listing side for its own customer or a match of its listing, the buying side for its own customer on a listing it sees (partial or more).';
+comment on function guard.office_of(uuid) is 'The office of an active agent or broker (NULL otherwise).';
 
+-- Opens the deal after checking the caller FIRST (security definer: the listing side may not read the
+-- co-broker's request or customer). A refused call says the same whether the listing, match or request exists
+-- or not, and before anything about the request's customer. Allowed:
+-- * a request (given, or the match's) only when it is the caller's (its assigned agent is managed by the
+--   caller), or, for the listing side, unassigned or assigned within the listing agent's office: a listing
+--   agent never harvests another office's customer through a match;
+-- * the listing side: from a match of its listing (whose request passes the above) or for its own customer;
+-- * the buying side: for its own customer on a listing it sees at partial level or more.
 create or replace function public.open_deal(
   p_match_id uuid default null,
   p_portfolio_id text default null,
@@ -269,25 +238,83 @@ create or replace function public.open_deal(
   set search_path = ''
 as $$
 declare
+  v_match public.portfolio_request_matches;
+  v_listing public.portfolios;
+  v_request public.requests;
   v_portfolio text := p_portfolio_id;
-  v_request uuid := p_request_id;
+  v_request_id uuid := p_request_id;
+  v_customer uuid;
+  v_buying uuid;
+  v_listing_side boolean;
+  v_id uuid;
 begin
-  if p_match_id is not null then
-    -- the match as the caller sees it (row-level security)
-    select m.portfolio_id, m.request_id into v_portfolio, v_request
-    from public.portfolio_request_matches m where m.id = p_match_id;
-    if not found then
-      perform guard.deny_or_missing(format('match %s', p_match_id));
-    elsif v_portfolio <> coalesce(p_portfolio_id, v_portfolio) or v_request <> coalesce(p_request_id, v_request) then
-      raise exception using errcode = 'VC001', message = 'portfolio_id and request_id must be the match''s when given';
-    end if;
-  elsif p_portfolio_id is null then
+  if p_match_id is null and p_portfolio_id is null then  -- the input alone: says nothing about any row
     raise exception using errcode = 'VC001', message = 'portfolio_id (or match_id) is required';
   end if;
-  return query select * from private.open_deal(v_portfolio, p_customer_id, v_request, p_match_id);
+  if p_match_id is not null then
+    select * into v_match from public.portfolio_request_matches m where m.id = p_match_id;
+    v_portfolio := coalesce(v_match.portfolio_id, p_portfolio_id);
+    v_request_id := coalesce(v_match.request_id, p_request_id);
+  end if;
+  select * into v_listing from public.portfolios where id = v_portfolio;
+  select * into v_request from public.requests where id = v_request_id;
+  v_customer := coalesce(v_request.customer_id, p_customer_id);
+  v_buying := v_request.assigned_agent;
+  if v_request.id is null and guard.is_api_user() and auth.uid() is distinct from v_listing.agent_id
+     and guard.authority() in ('agent', 'broker') then
+    v_buying := auth.uid();  -- another agent brings its own customer
+  end if;
+
+  -- permission first: nothing below is said to a caller who may not open this deal
+  if guard.is_api_user() and not guard.is_staff() then
+    v_listing_side := guard.can_manage_portfolio(v_listing.id);
+    if v_listing.id is null
+       or (p_match_id is not null and v_match.id is null)
+       or (v_request_id is not null and v_request.id is null)
+       -- the request: the caller's, or (listing side) unassigned or of the listing agent's office
+       or (v_request.id is not null
+           and not (v_request.assigned_agent in (select guard.managed_agent_ids())
+                    or (v_listing_side and (v_request.assigned_agent is null
+                                            or guard.office_of(v_request.assigned_agent) = guard.office_of(v_listing.agent_id)))))
+       or not ((v_listing_side and (v_match.id is not null or v_customer in (select guard.related_contact_ids())))
+               or (v_buying in (select guard.managed_agent_ids())
+                   and guard.visibility_of(v_listing.id, v_buying) in ('partial', 'full')
+                   and v_customer in (select guard.related_contact_ids()))) then
+      raise exception using errcode = '42501',
+        message = 'open_deal: not found, or not yours to open a deal on for this customer';
+    end if;
+  end if;
+
+  if p_match_id is not null and v_match.id is null then
+    raise exception using errcode = 'VC003', message = format('match %s not found', p_match_id);
+  elsif v_listing.id is null then
+    raise exception using errcode = 'VC003', message = format('listing %s not found', v_portfolio);
+  elsif v_request_id is not null and v_request.id is null then
+    raise exception using errcode = 'VC003', message = format('request %s not found', v_request_id);
+  elsif v_match.id is not null and (v_match.portfolio_id <> coalesce(p_portfolio_id, v_match.portfolio_id)
+                                    or v_match.request_id <> coalesce(p_request_id, v_match.request_id)) then
+    raise exception using errcode = 'VC001', message = 'portfolio_id and request_id must be the match''s when given';
+  elsif v_request.customer_id <> coalesce(p_customer_id, v_request.customer_id) then
+    raise exception using errcode = 'VC001', message = 'customer_id is not the request''s customer';
+  elsif v_customer is null then
+    raise exception using errcode = 'VC001', message = 'customer_id (or request_id, match_id) is required';
+  elsif v_request.request_type is distinct from (case v_listing.listing_type when 'sale' then 'buy' else 'rent' end)
+        and v_request.id is not null then
+    raise exception using errcode = 'VC001',
+      message = format('request_type %s does not fit a listing for %s', v_request.request_type, v_listing.listing_type);
+  end if;
+  begin
+    insert into public.deals (portfolio_id, customer_id, listing_agent_id, buying_agent_id, match_id, request_id, created_by)
+    values (v_listing.id, v_customer, v_listing.agent_id, v_buying, p_match_id, v_request.id, auth.uid())
+    returning id into v_id;
+  exception when unique_violation then
+    raise exception using errcode = 'VC004',
+      message = format('the customer already has an open deal on listing %s', v_listing.id);
+  end;
+  return query select * from public.deals where id = v_id;
 end
 $$;
-comment on function public.open_deal(uuid, text, uuid, uuid) is 'Open a deal (status matched) from a match, or for a listing and a customer (or request): listing agent from the listing, buying agent from the request''s agent (or the calling agent bringing its customer); one open deal per listing and customer (VC004).';
+comment on function public.open_deal(uuid, text, uuid, uuid) is 'Open a deal (status matched) from a match, or for a listing and a customer (or request): listing agent from the listing, buying agent from the request''s agent (or the calling agent bringing its customer); one open deal per listing and customer (VC004). The listing side from a match of its listing whose request is unassigned or of its office, or for its own customer; the buying side for its own customer on a listing it sees. A refused call (42501) says the same whether the rows exist or not.';
 
 create or replace function public.cancel_deal(p_deal_id uuid, p_reason text) returns setof public.deals
   language plpgsql
@@ -300,7 +327,11 @@ begin
   return query
     update public.deals d set status = 'cancelled', cancel_reason = btrim(p_reason)
     where d.id = p_deal_id
-    returning d.*;
+    -- commission_total is not the API's to read (policies/deal_pipeline.sql); an open deal has none anyway
+    returning d.id, d.portfolio_id, d.customer_id, d.listing_agent_id, d.buying_agent_id, d.is_cross_agent,
+              d.match_id, d.request_id, d.created_by, d.status, d.offer_price, d.closing_price,
+              null::bigint as commission_total, d.cancel_reason, d.last_activity_at, d.closed_at, d.created_at,
+              d.updated_at;
   if not found then
     perform guard.deny_or_missing(format('deal %s', p_deal_id));
   end if;

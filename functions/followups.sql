@@ -17,8 +17,20 @@ begin
         hint = 'a task starts pending; complete or cancel it afterwards';
     elsif new.completed_at is not null then
       raise exception using errcode = 'VC001', message = 'completed_at is set by the database when a task is done or cancelled';
+    elsif new.task_type in ('followup', 'reminder') and current_user in ('anon', 'authenticated', 'service_role') then
+      -- follow-ups and reminders are the database's (open_followups, security definer, runs as the owner): one
+      -- forged by an agent would switch off the other side's reminders
+      raise exception using errcode = '42501',
+        message = format('tasks of type %s are opened by the database (open_followups)', new.task_type);
+    elsif guard.is_api_user() and not guard.is_staff() and new.deal_id is not null
+          and not guard.can_act_on_deal(new.deal_id) then
+      raise exception using errcode = '42501', message = 'deal_id: not found or not yours';
     end if;
     return new;
+  end if;
+  if guard.is_api_user() and not guard.is_staff()
+     and (new.task_type, new.agent_id, new.deal_id) is distinct from (old.task_type, old.agent_id, old.deal_id) then
+    raise exception using errcode = '42501', message = 'a task''s task_type, agent_id and deal_id are changed only by staff';
   end if;
   if new.status is distinct from old.status then
     if old.status <> 'pending' or new.status not in ('done', 'cancelled') then
@@ -33,7 +45,7 @@ begin
   return new;
 end
 $$;
-comment on function private.tg_tasks__status() is 'Trigger: task status pending -> done or cancelled, final; completed_at set when leaving pending and never by hand.';
+comment on function private.tg_tasks__status() is 'Trigger: task status pending -> done or cancelled, final; completed_at set when leaving pending and never by hand; followup and reminder tasks are opened by the database only (open_followups), a task names only a deal its agent acts on, and its type, agent and deal never change.';
 
 create or replace trigger _210_status before insert or update on public.tasks
   for each row execute function private.tg_tasks__status();
@@ -50,7 +62,12 @@ begin
     raise exception using errcode = 'VC001', message = 'idle must be a positive interval';
   end if;
   return query
-    select * from public.deals d
+    -- commission_total is not the API's to read (policies/deal_pipeline.sql); an open deal has none anyway
+    select d.id, d.portfolio_id, d.customer_id, d.listing_agent_id, d.buying_agent_id, d.is_cross_agent,
+              d.match_id, d.request_id, d.created_by, d.status, d.offer_price, d.closing_price,
+              null::bigint as commission_total, d.cancel_reason, d.last_activity_at, d.closed_at, d.created_at,
+              d.updated_at
+    from public.deals d
     where d.status not in ('closed', 'cancelled') and d.last_activity_at < now() - p_idle
     order by d.last_activity_at, d.id;
 end
@@ -70,7 +87,7 @@ create or replace function public.open_followups(
   p_idle interval default interval '7 days',
   p_remind_after interval default interval '1 day'
 ) returns table (task_id uuid, task_type text, deal_id uuid, agent_id uuid)
-  language plpgsql
+  language plpgsql security definer  -- follow-ups and reminders are the database's (private.tg_tasks__status)
   set search_path = ''
 as $$
 declare

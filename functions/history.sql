@@ -77,3 +77,50 @@ create or replace trigger _800_history after insert or update on public.portfoli
   for each row execute function private.tg_portfolios__history();
 create or replace trigger _800_history after insert or update or delete on public.portfolio_confidential
   for each row execute function private.tg_portfolio_confidential__history();
+
+-- Section - Evidence never changes
+
+-- History rows (the confidential-change audit too) are append-only for every writer, the dashboard
+-- included: corrections are new rows. Only what a foreign key does itself passes: a deleted listing takes
+-- its history with it (cascade), a deleted contact leaves changed_by NULL (set null).
+create or replace function private.tg_portfolio_history__append_only() returns trigger
+  language plpgsql security definer  -- reads the listing whatever the writer may read
+  set search_path = ''
+as $$
+begin
+  if tg_op = 'DELETE' then
+    if not exists (select 1 from public.portfolios p where p.id = old.portfolio_id) then
+      return old;  -- the listing is being deleted
+    end if;
+  elsif new.changed_by is null and (to_jsonb(new) - 'changed_by') = (to_jsonb(old) - 'changed_by') then
+    return new;  -- the contact who made the change was deleted
+  end if;
+  raise exception using errcode = '42501', message = 'portfolio_history is append-only: corrections are new rows';
+end
+$$;
+comment on function private.tg_portfolio_history__append_only() is 'Trigger: portfolio_history rows are never updated or deleted (except by the foreign keys'' cascade and set null).';
+
+create or replace trigger _100_append_only before update or delete on public.portfolio_history
+  for each row execute function private.tg_portfolio_history__append_only();
+
+-- Documents (certificates and contracts) are made by the database only (the showing and closing triggers);
+-- afterwards only file_url is set, once, when the file is rendered.
+create or replace function private.tg_documents__issued() returns trigger
+  language plpgsql
+  set search_path = ''
+as $$
+begin
+  if old.file_url is not null and new.file_url is distinct from old.file_url then
+    raise exception using errcode = '42501', message = 'documents.file_url is set once: an issued document never changes',
+      hint = 'a correction is a new document';
+  elsif (to_jsonb(new) - array['file_url', 'updated_at']) <> (to_jsonb(old) - array['file_url', 'updated_at']) then
+    raise exception using errcode = '42501', message = 'an issued document never changes (only file_url is set, once)',
+      hint = 'a correction is a new document';
+  end if;
+  return new;
+end
+$$;
+comment on function private.tg_documents__issued() is 'Trigger: an issued document never changes; only file_url is set, once.';
+
+create or replace trigger _100_issued before update on public.documents
+  for each row execute function private.tg_documents__issued();

@@ -24,10 +24,36 @@ begin
     raise exception using errcode = 'VC001', message = 'scheduled_at cannot be in the past',
       hint = 'schedule the showing from now on';
   end if;
+  -- the RPCs' bound holds for every writer: no slot blocks a listing for longer than a visit
+  if (tg_op = 'INSERT' or (new.scheduled_at, new.ends_at) is distinct from (old.scheduled_at, old.ends_at))
+     and new.ends_at - new.scheduled_at not between interval '15 minutes' and interval '8 hours' then
+    raise exception using errcode = 'VC001', message = 'duration must be between 15 minutes and 8 hours';
+  end if;
+  -- through the API (the bot too) a showing always belongs to a deal, as schedule_showing makes it: _500_deal
+  -- then holds it to the deal's listing, customer and buying agent. Only the dashboard books a bare visit.
+  if tg_op = 'INSERT' and new.deal_id is null and current_user in ('anon', 'authenticated', 'service_role') then
+    raise exception using errcode = 'VC001', message = 'deal_id is required: a showing belongs to an open deal',
+      hint = 'schedule_showing';
+  end if;
   return new;
 end
 $$;
-comment on function private.tg_showings__slot() is 'Trigger: ends_at defaults to scheduled_at + 1 hour and moves with a reschedule (duration kept); no showing is scheduled in the past.';
+comment on function private.tg_showings__slot() is 'Trigger: ends_at defaults to scheduled_at + 1 hour and moves with a reschedule (duration kept); no showing is scheduled in the past; a slot lasts 15 minutes to 8 hours; through the API (the bot too) a showing names its deal.';
+
+-- A showing of a deal serves the deal's request, whatever the writer sent (security definer: the listing side
+-- of a co-broking deal may not read the request).
+create or replace function private.tg_showings__request_from_deal() returns trigger
+  language plpgsql security definer
+  set search_path = ''
+as $$
+begin
+  if new.deal_id is not null then
+    new.request_id := (select d.request_id from public.deals d where d.id = new.deal_id);
+  end if;
+  return new;
+end
+$$;
+comment on function private.tg_showings__request_from_deal() is 'Trigger: a showing of a deal has the deal''s request_id.';
 
 -- scheduled -> shown | cancelled; shown and cancelled are final. A showing starts scheduled, is marked shown
 -- only once its slot has begun, and is rescheduled only while scheduled.
@@ -170,6 +196,8 @@ comment on function private.tg_deals__free_slots() is 'Trigger: a cancelled or c
 
 create or replace trigger _150_slot before insert or update on public.showings
   for each row execute function private.tg_showings__slot();
+create or replace trigger _205_request before insert or update of deal_id, request_id on public.showings
+  for each row execute function private.tg_showings__request_from_deal();
 create or replace trigger _210_status before insert or update on public.showings
   for each row execute function private.tg_showings__status();
 create or replace trigger _500_deal after insert or update on public.showings
@@ -248,14 +276,15 @@ create or replace function public.schedule_showing(
   set search_path = ''
 as $$
 declare
-  v_deal public.deals;
+  v_deal record;
   v_id uuid;
 begin
   if p_duration is null then
     raise exception using errcode = 'VC001', message = 'duration must be between 15 minutes and 8 hours';
   end if;
   perform guard.check_slot(p_scheduled_at, p_duration);
-  select * into v_deal from public.deals d where d.id = p_deal_id;
+  select d.id, d.request_id, d.portfolio_id, d.listing_agent_id, d.customer_id, d.is_cross_agent, d.buying_agent_id
+    into v_deal from public.deals d where d.id = p_deal_id;
   if v_deal.id is null or (guard.is_api_user() and not guard.can_act_on_deal(p_deal_id)) then
     perform guard.deny_or_missing(format('deal %s', p_deal_id));
   end if;

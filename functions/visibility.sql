@@ -56,6 +56,45 @@ comment on function private.tg_agent_visibility__never_lower() is 'Trigger: a vi
 create or replace trigger _200_never_lower before update of visibility_level on public.agent_visibility
   for each row execute function private.tg_agent_visibility__never_lower();
 
+-- A grant's audit fields are the database's: created_at is the insert's time; granted_by is the caller for a
+-- grant through the API (NULL for the bot and the database's own grants); deal_id is written only by the deal
+-- triggers (private.raise_visibility, as the definer). Afterwards they change only when the level is raised,
+-- and then only to the raiser's values. current_user tells a database-made write (the definer, postgres) from
+-- a client's (anon, authenticated, service_role).
+create or replace function private.tg_agent_visibility__audit() returns trigger
+  language plpgsql
+  set search_path = ''
+as $$
+declare
+  v_client constant boolean := current_user in ('anon', 'authenticated', 'service_role');
+begin
+  if tg_op = 'INSERT' then
+    new.created_at := now();
+  else
+    new.created_at := old.created_at;
+  end if;
+  if tg_op = 'UPDATE' and guard.visibility_rank(new.visibility_level) <= guard.visibility_rank(old.visibility_level) then
+    if (new.granted_by, new.deal_id) is distinct from (old.granted_by, old.deal_id) and v_client then
+      raise exception using errcode = 'VC001',
+        message = 'agent_visibility.granted_by and deal_id are the database''s: they change only when a grant raises the level';
+    end if;
+    new.granted_by := old.granted_by;
+    new.deal_id := old.deal_id;
+  elsif v_client then
+    if new.deal_id is not null then
+      raise exception using errcode = 'VC001', message = 'agent_visibility.deal_id is set by the database (a deal''s grant)',
+        hint = 'grant without a deal; a co-broking deal grants its buying agent by itself';
+    end if;
+    new.granted_by := auth.uid();
+  end if;
+  return new;
+end
+$$;
+comment on function private.tg_agent_visibility__audit() is 'Trigger: created_at, granted_by (the API caller) and deal_id (deal triggers only) are the database''s; they change only when the level is raised.';
+
+create or replace trigger _210_audit before insert or update on public.agent_visibility
+  for each row execute function private.tg_agent_visibility__audit();
+
 -- Section - RPCs
 
 -- Raise an agent's visibility of a listing (never lowers it); by the listing agent, a broker of its
@@ -98,7 +137,7 @@ begin
   end if;
 end
 $$;
-comment on function public.grant_visibility(text, uuid, text, uuid) is 'Raise an agent''s visibility (anonymous, partial, full) of a listing; never lowers it. Listing agent, broker of its office, admins, owners, bot.';
+comment on function public.grant_visibility(text, uuid, text, uuid) is 'Raise an agent''s visibility (anonymous, partial, full) of a listing; never lowers it; records the caller as granted_by. p_deal_id must be NULL (VC001): only a deal itself names the deal that unlocked a grant. Listing agent, broker of its office, admins, owners, bot.';
 
 create or replace function public.portfolio_cards(
   p_portfolio_ids text[] default null,

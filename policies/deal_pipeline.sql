@@ -6,8 +6,24 @@
 -- deal does not see the buying agent's customer, yet schedules and marks the deal's showings.
 revoke all on table public.deals, public.showings, public.deal_confirmations, public.deal_negotiations,
   public.platform_commissions from anon, authenticated, service_role;
-grant select, insert, update, delete on table public.deals, public.showings, public.deal_confirmations,
-  public.deal_negotiations, public.platform_commissions to authenticated, service_role;
+grant select, insert, update, delete on table public.deal_confirmations, public.deal_negotiations,
+  public.platform_commissions to authenticated, service_role;
+-- deals (docs/deals.md, "Doors"): opened through open_deal only (its checks are many, and it reads what the
+-- caller may not); updated only in the columns a status step takes (cancel_deal, start_closing; the status
+-- trigger decides the rest); last_activity_at, prices and the commission are the database's. commission_total
+-- is not readable through the API by anyone but the bot: closing_price / commission_total is the listing's
+-- confidential commission rate (the listing side reads the split rows, platform_commissions).
+grant select (id, portfolio_id, customer_id, listing_agent_id, buying_agent_id, is_cross_agent, match_id, request_id,
+              created_by, status, offer_price, closing_price, cancel_reason, last_activity_at, closed_at, created_at,
+              updated_at)
+  on table public.deals to authenticated;
+grant update (status, cancel_reason, closing_price) on table public.deals to authenticated, service_role;
+grant delete on table public.deals to authenticated;
+grant select, insert, delete on table public.deals to service_role;
+-- showings: scheduled directly or by schedule_showing (the triggers hold every rule); afterwards only the slot
+-- and the status change (who, what and which deal never do; request_id is the deal's, a trigger sets it).
+grant select, insert, delete on table public.showings to authenticated, service_role;
+grant update (scheduled_at, ends_at, status, request_id) on table public.showings to authenticated, service_role;
 
 -- Section - deals
 drop policy if exists "Customers and the deal's agents read deals" on public.deals;
@@ -18,14 +34,8 @@ create policy "Customers and the deal's agents read deals" on public.deals
          or buying_agent_id in (select guard.managed_agent_ids())
          or (select guard.is_staff()));
 
+-- no insert policy: open_deal (security definer) is the only door
 drop policy if exists "The deal's agents open deals" on public.deals;
-create policy "The deal's agents open deals" on public.deals
-  for insert to authenticated
-  with check ((exists (select 1 from public.contacts c where c.id = customer_id)
-               and (listing_agent_id in (select guard.managed_agent_ids())
-                    or (buying_agent_id in (select guard.managed_agent_ids())
-                        and guard.visibility_of(portfolio_id, buying_agent_id) in ('partial', 'full'))))
-              or (select guard.is_staff()));
 
 drop policy if exists "The deal's agents update deals" on public.deals;
 create policy "The deal's agents update deals" on public.deals
@@ -133,10 +143,10 @@ create policy "Staff delete offers" on public.deal_negotiations
 drop policy if exists "Payees and the deal's agents read commissions" on public.platform_commissions;
 create policy "Payees and the deal's agents read commissions" on public.platform_commissions
   for select to authenticated
-  using (contact_id = (select auth.uid())
-         or deal_id in (select d.id from public.deals d
-                        where d.listing_agent_id in (select guard.managed_agent_ids())
-                           or d.buying_agent_id in (select guard.managed_agent_ids()))
+  -- the buying side reads only its own row (what it is paid); the rows of a deal add up to commission_total,
+  -- which with closing_price gives the listing's confidential rate: only the listing side reads them all
+  using (contact_id = (select auth.uid()) or contact_id in (select guard.managed_agent_ids())
+         or deal_id in (select d.id from public.deals d where d.listing_agent_id in (select guard.managed_agent_ids()))
          or (select guard.is_staff()));
 
 drop policy if exists "Staff write commissions" on public.platform_commissions;

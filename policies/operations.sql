@@ -1,7 +1,11 @@
 -- Operations: grants and row-level security policies (re-applied after every migrate).
 -- docs/access.md is the specification.
 revoke all on table public.tasks, public.documents from anon, authenticated, service_role;
-grant select, insert, update, delete on table public.tasks, public.documents to authenticated, service_role;
+grant select, insert, update, delete on table public.tasks to authenticated, service_role;
+-- documents (certificates, contracts) are evidence the database issues (functions/showings.sql, closing.sql):
+-- no API role inserts or deletes them; only file_url is set, once (functions/history.sql)
+grant select on table public.documents to authenticated, service_role;
+grant update (file_url) on table public.documents to authenticated, service_role;
 
 -- Section - tasks
 drop policy if exists "Agents read their tasks, brokers their office's" on public.tasks;
@@ -30,13 +34,10 @@ create policy "Customers, agents and the deal's agents read documents" on public
                            or d.buying_agent_id in (select guard.managed_agent_ids()))
          or (select guard.is_staff()));
 drop policy if exists "Agents create their documents" on public.documents;
-create policy "Agents create their documents" on public.documents
-  for insert to authenticated with check (agent_id in (select guard.managed_agent_ids()) or (select guard.is_staff()));
 drop policy if exists "Agents update their documents" on public.documents;
+-- the file's address, once rendered (a column grant: nothing else)
 create policy "Agents update their documents" on public.documents
   for update to authenticated
   using (agent_id in (select guard.managed_agent_ids()) or (select guard.is_staff()))
   with check (agent_id in (select guard.managed_agent_ids()) or (select guard.is_staff()));
 drop policy if exists "Staff delete documents" on public.documents;
-create policy "Staff delete documents" on public.documents
-  for delete to authenticated using ((select guard.is_staff()));

@@ -447,7 +447,7 @@ def visibility_grant(
         str, typer.Argument(metavar="AGENT_ID", help="The agent who may see it (contact id).", show_default=False)
     ],
     level: Annotated[str, typer.Argument(metavar="LEVEL", help="anonymous, partial or full.", show_default=False)],
-    deal_id: Annotated[str | None, typer.Option(help="The deal that unlocks this level.")] = None,
+    deal_id: Annotated[str | None, typer.Option(help="Refused when given: only a deal itself names the deal that unlocked a grant.")] = None,
     database_url: DatabaseUrl = None,
 ) -> None:
     """Let an agent see a listing at a level; never lowers one (grant_visibility)."""

@@ -117,9 +117,10 @@ class VicClient:
     # ------------------------------------------------------------------------------- visibility
     def grant_visibility(self, *, portfolio_id: str, agent_id: Id, level: str, deal_id: Id | None = None) -> Row:
         """Let the active agent `agent_id` see the listing `portfolio_id` at `level` (anonymous,
-        partial, full), recording who granted it and the `deal_id` that unlocked it. By the listing
-        agent, a broker of its office, admins, owners or the bot. A level is never lowered: asking
-        for a lower one returns the grant unchanged. Returns the agent_visibility row."""
+        partial, full), recording the caller as who granted it. `deal_id` must be None (an
+        InvalidInput otherwise): only a co-broking deal itself names the deal that unlocked a grant. By the
+        listing agent, a broker of its office, admins, owners or the bot. A level is never lowered:
+        asking for a lower one returns the grant unchanged. Returns the agent_visibility row."""
         return self._row("grant_visibility", portfolio_id=portfolio_id, agent_id=agent_id, level=level,
                          deal_id=deal_id)
 
@@ -298,8 +299,9 @@ class VicClient:
         """Open a deal (status matched) from a match, or for a listing and a customer or request. The
         listing agent comes from the listing, the buying agent from the request's agent (or the calling
         agent bringing its own customer). One open deal per listing and customer (Conflict). The listing
-        side for its customers or a match of its listing; the buying side for its customers on a listing
-        it sees; staff, the bot. Returns the deals row."""
+        side for its customers or a match of its listing whose request is unassigned or of its office;
+        the buying side for its customers on a listing it sees; staff, the bot. A refusal (AccessDenied) is
+        the same whether the rows exist or not. Returns the deals row (commission_total NULL)."""
         return self._row("open_deal", match_id=match_id, portfolio_id=portfolio_id, customer_id=customer_id,
                          request_id=request_id)
 

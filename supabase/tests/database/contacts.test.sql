@@ -39,8 +39,8 @@ select isnt((select consent_marketing_at from public.contacts where id = '000000
 select is((select consent_training_at from public.contacts where id = '00000000-0000-0000-0000-0000000000c2'), null,
   'an untouched consent has no timestamp');
 update public.contacts set consent_marketing_at = '2000-01-01' where id = '00000000-0000-0000-0000-0000000000c2';
-select is((select consent_marketing_at from public.contacts where id = '00000000-0000-0000-0000-0000000000c2'), '2000-01-01'::timestamptz,
-  'the timestamp moves only with the consent (a correction by the dashboard stays)');
+select isnt((select consent_marketing_at from public.contacts where id = '00000000-0000-0000-0000-0000000000c2'), '2000-01-01'::timestamptz,
+  'the timestamp is the database''s: a written value is ignored, the dashboard''s too (evidence)');
 
 -- Section - record_consent: the contact itself, staff or the bot
 select pg_temp.act_as('00000000-0000-0000-0000-0000000000c2');
