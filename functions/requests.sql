@@ -133,18 +133,20 @@ begin
   if (v_old_min, v_old_max) is not distinct from (v_new_min, v_new_max) then
     return new;
   end if;
-  if guard.is_api_user() and (select count(*) from private.request_budget_changes b
+  -- the bot is limited too: it moves a budget for the customer who asks it to (only the dashboard is not)
+  if (guard.is_api_user() or current_setting('role') = 'service_role')
+     and (select count(*) from private.request_budget_changes b
                               where b.request_id = new.id and b.changed_at > now() - interval '24 hours') >= v_limit then
     raise exception using errcode = 'VC004',
       message = format('criteria.max_price/min_price of request %s changed %s times in 24 hours already (the limit)', new.id, v_limit),
-      hint = 'ask the bot or a broker, or try again tomorrow';
+      hint = 'the limit keeps listings'' floor prices from being searched out; try again tomorrow';
   end if;
   insert into private.request_budget_changes (request_id, old_min_price, old_max_price, new_min_price, new_max_price, changed_by)
   values (new.id, v_old_min, v_old_max, v_new_min, v_new_max, auth.uid());
   return new;
 end
 $$;
-comment on function private.tg_requests__budget() is 'Trigger: records every budget change of a request; beyond 3 in 24 hours an API user gets VC004.';
+comment on function private.tg_requests__budget() is 'Trigger: records every budget change of a request; beyond 3 in 24 hours an API user or the bot gets VC004 (the dashboard is not limited).';
 
 -- new -> assigned -> closed, new -> closed; an agent given to a new request assigns it.
 create or replace function private.tg_requests__status() returns trigger

@@ -6,8 +6,8 @@ and can watch its matches could binary-search the floor. The attacks, as the att
 (a) the routes that gave an attacker a request of its own: an agent filing a request with itself as the
     customer, a customer giving its own request an agent (itself or any) — by RPC and by direct
     insert/update, as PostgREST allows — are refused and leave nothing behind;
-(b) with a legitimate request (an agent serving a real customer; the bot moving the budget so that the
-    daily limit does not stop it), a binary search over max_price learns at most the floor's band: the
+(b) with a legitimate request (an agent serving a real customer; the dashboard moving the budget so that
+    the daily limit does not stop it), a binary search over max_price learns at most the floor's band: the
     smallest matching budget is the band floor, and every floor in the band gives the same answer to
     every budget (an upper bound on what any number of moves reveals: at least 2% of the listed price);
 (c) the 4th budget change in 24 hours is VC004 and writes nothing; each change is recorded;
@@ -103,7 +103,7 @@ def test_b_budget_search_learns_at_most_the_band(world: psycopg.Connection) -> N
     observations: dict[int, bool] = {}
 
     def probe(budget: int) -> bool:
-        set_budget(db, "service_role", request, {**BASE, "max_price": budget})  # the bot: no daily limit
+        set_budget(db, "dashboard", request, {**BASE, "max_price": budget})  # the dashboard: no daily limit
         observations[budget] = _matched(db, "agent_anonymous", request)          # the attacker watches
         return observations[budget]
 
@@ -167,8 +167,11 @@ def test_c_budget_changes_are_limited_and_recorded(world: psycopg.Connection) ->
     assert len(db.execute("select 1 from private.request_budget_changes where request_id = %s", (request,)).fetchall()) == 3
     # a change that leaves the budget alone is no budget change
     set_budget(db, "agent_anonymous", request, {"districts": ["Kadıköy"], "max_price": 11_500_000})
-    # the bot is trusted: no limit, still recorded
-    set_budget(db, "service_role", request, {**BASE, "max_price": 11_900_000})
+    # the bot acts for the customer: limited too
+    assert error(db, "service_role", "select public.update_request_criteria(%s, %s)",
+                 (request, Jsonb({**BASE, "max_price": 11_900_000})))[0] == "VC004"
+    # the dashboard (a data fix) is not limited, and still recorded
+    set_budget(db, "dashboard", request, {**BASE, "max_price": 11_900_000})
     assert len(db.execute("select 1 from private.request_budget_changes where request_id = %s", (request,)).fetchall()) == 4
     # nobody reads or writes the record directly
     assert attempt(db, "agent_anonymous", "select 1 from private.request_budget_changes") == "42501"
