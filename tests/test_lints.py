@@ -370,6 +370,13 @@ def table_write_not_in_doors(conn):
                          f"authenticated holds {held}")
         elif door.kind in ("rpc", "none") and (has_table or cols):
             found.append(f"{table} {action}: authenticated holds a write docs/access.md does not list ({door.text})")
+    # every trigger a door names (`_NNN_name`) is a trigger of that table
+    triggers = set(conn.execute("""select c.relname, t.tgname from pg_trigger t join pg_class c on c.oid = t.tgrelid
+                                   where not t.tgisinternal""").fetchall())
+    for door in listed.values():
+        for name in re.findall(r"`(_\d{3}_\w+)`", door.text):
+            if (door.table, name) not in triggers:
+                found.append(f"{door.table} {door.action}: docs/access.md names trigger {name}, which {door.table} has not")
     return found
 
 
@@ -596,6 +603,8 @@ OFFENDERS: list[tuple[str, str, str, str]] = [
      "grant usage on schema private to authenticated", "schema private: authenticated has USAGE"),
     ("table_write_not_in_doors", "a write the document does not list",
      "grant insert on table public.portfolio_history to authenticated", "portfolio_history insert"),
+    ("table_write_not_in_doors", "a trigger the document names is gone",
+     "drop trigger _170_budget on public.requests", "names trigger _170_budget"),
     ("table_write_not_in_doors", "a table the document does not list",
      PROBE, "lint_probe insert: no door"),
     ("guard_function_writes_across_rls", "volatile definer in guard",
