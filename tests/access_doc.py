@@ -32,6 +32,11 @@ def definer_doors() -> list[str]:
     return re.findall(r"`public\.(\w+\([^`]*\))`", section("definer-doors"))
 
 
+def guard_definers() -> set[str]:
+    """The `guard.f(args)` signatures listed as the guard functions that read across row-level security."""
+    return set(re.findall(r"`(guard\.\w+\([^`]*\))`", section("guard-definers")))
+
+
 @dataclass(frozen=True)
 class Door:
     table: str

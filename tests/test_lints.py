@@ -21,7 +21,7 @@ from collections.abc import Callable
 import psycopg
 import pytest
 
-from tests.access_doc import definer_doors, doors
+from tests.access_doc import definer_doors, doors, guard_definers
 
 EXPOSED = ["public"]  # the schemas PostgREST serves
 OURS = ["public", "private", "guard"]  # the schemas whose objects this project owns
@@ -341,6 +341,18 @@ def guard_function_writes_across_rls(conn):
 
 
 @lint
+def guard_definer_not_listed(conn):
+    """Every security definer function of guard (it reads across row-level security as the caller) is
+    listed in docs/access.md with what it may tell."""
+    return _rows(conn, f"""
+        select format('%s: security definer in guard, not listed in docs/access.md', p.oid::regprocedure)
+        from pg_proc p
+        where p.pronamespace = 'guard'::regnamespace and p.prosecdef
+          and not p.oid::regprocedure::text = any({_array(sorted(guard_definers()))})
+        order by 1""")
+
+
+@lint
 def table_write_not_in_doors(conn):
     """authenticated holds exactly the writes docs/access.md's doors table lists: a table privilege
     where it says `direct`, those columns only where it says `direct (…)`, nothing where the door is an
@@ -603,6 +615,9 @@ OFFENDERS: list[tuple[str, str, str, str]] = [
      "grant usage on schema private to authenticated", "schema private: authenticated has USAGE"),
     ("table_write_not_in_doors", "a write the document does not list",
      "grant insert on table public.portfolio_history to authenticated", "portfolio_history insert"),
+    ("guard_definer_not_listed", "an unlisted definer in guard",
+     """create function guard.lint_probe_peek() returns int language sql stable security definer
+        set search_path = '' as 'select 1'""", "guard.lint_probe_peek()"),
     ("table_write_not_in_doors", "a trigger the document names is gone",
      "drop trigger _170_budget on public.requests", "names trigger _170_budget"),
     ("table_write_not_in_doors", "a table the document does not list",
