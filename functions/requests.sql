@@ -300,7 +300,8 @@ comment on function public.close_request(uuid) is 'Close a request (new or assig
 -- Brokers' report: requests of their office (staff and the bot: all) whose budget moved at least
 -- p_min_changes times since p_since. Security definer: the changes are private; the caller is checked first.
 create or replace function public.budget_churn(p_since timestamptz default now() - interval '7 days', p_min_changes integer default 3)
-  returns table (request_id uuid, assigned_agent uuid, changes integer, first_changed_at timestamptz, last_changed_at timestamptz)
+  returns table (request_id uuid, assigned_agent uuid, agent_name text, changes integer, first_changed_at timestamptz,
+                 last_changed_at timestamptz, min_price bigint, max_price bigint, currency text)
   language plpgsql stable security definer
   set search_path = ''
 as $$
@@ -312,17 +313,19 @@ begin
     raise exception using errcode = 'VC001', message = 'since is required and min_changes must be between 1 and 1000';
   end if;
   return query
-    select r.id, r.assigned_agent, count(*)::integer, min(b.changed_at), max(b.changed_at)
+    select r.id, r.assigned_agent, a.display_name, count(*)::integer, min(b.changed_at), max(b.changed_at),
+           (r.criteria ->> 'min_price')::bigint, (r.criteria ->> 'max_price')::bigint, r.crit_currency
     from private.request_budget_changes b
     join public.requests r on r.id = b.request_id
+    left join public.contacts a on a.id = r.assigned_agent
     where b.changed_at >= p_since
       and (not guard.is_api_user() or guard.is_staff() or r.assigned_agent in (select guard.managed_agent_ids()))
-    group by r.id, r.assigned_agent
+    group by r.id, a.display_name
     having count(*) >= p_min_changes
     order by count(*) desc, max(b.changed_at) desc;
 end
 $$;
-comment on function public.budget_churn(timestamptz, integer) is 'Requests whose budget (min_price/max_price) changed at least p_min_changes times since p_since (default: 3 in the last 7 days), with the count and when; a broker sees its office''s requests, staff and the bot all.';
+comment on function public.budget_churn(timestamptz, integer) is 'Requests whose budget (min_price/max_price) changed at least p_min_changes times since p_since (default: 3 in the last 7 days): the agent, the count, when, and the budget now; a broker sees its office''s requests, staff and the bot all.';
 
 revoke execute on function public.create_request(text, jsonb, uuid, uuid, uuid), public.update_request_criteria(uuid, jsonb),
   public.assign_request(uuid, uuid), public.close_request(uuid), public.budget_churn(timestamptz, integer) from public, anon;

@@ -80,6 +80,7 @@ def test_budget_limit_and_churn_report(db_url: str) -> None:
         rows = broker.budget_churn()
         assert [(r["request_id"], r["assigned_agent"], r["changes"]) for r in rows] == \
             [(moda, uuid.UUID(AGENT), 3)]
+        assert rows[0]["agent_name"] and rows[0]["max_price"] == 12_000_000  # who, and the budget now
         assert broker.budget_churn(min_changes=4) == []
         assert broker.budget_churn(since=datetime.now(UTC) + timedelta(minutes=1)) == []
         with pytest.raises(errors.InvalidInput):
@@ -104,7 +105,7 @@ def test_cli_request_churn(db_url: str) -> None:
                               "--database-url", db_url))
     assert "max_price" in line
     out = ok("--as", BROKER, "request", "churn", "--database-url", db_url)
-    assert str(moda) in out and "Budget churn" in out
+    assert str(moda) in out and "Budget churn" in out and "12.000.000" in out
     assert "no request" in ok("--as", BROKER, "request", "churn", "--min-changes", "4", "--database-url", db_url)
     assert "no request" in ok("--as", BROKER, "request", "churn", "--since", "2099-01-01", "--database-url", db_url)
     assert "error" in one_error_line(vic("--as", AGENT, "request", "churn", "--database-url", db_url))

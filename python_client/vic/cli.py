@@ -283,6 +283,11 @@ def _text(value: Any) -> str:
     return str(value)
 
 
+def _local(moment: datetime | None) -> str:
+    """A moment as an Istanbul agent reads it: 2026-12-04 16:01."""
+    return "—" if moment is None else moment.astimezone(ISTANBUL).strftime("%Y-%m-%d %H:%M")
+
+
 def _show_row(title: str, row: Mapping[str, Any]) -> None:
     """One row as a two-column table, a field per line."""
     table = Table(title=escape(title), title_justify="left")
@@ -303,6 +308,16 @@ def _show_rows(title: str, columns: Mapping[str, str], rows: Sequence[Mapping[st
         table.add_row(*(escape(_text(row.get(field))) for field in columns.values()))
     # a pipe or CI log is 80 columns by default: too narrow for a row per line
     Console(width=max(out.width, 160), highlight=False).print(table)
+
+
+def _budget(row: Mapping[str, Any]) -> str:
+    """A budget as a range, the currency once: 9.000.000–13.300.000 ₺ (up to / from when one end is open)."""
+    low, high, currency = row.get("min_price"), row.get("max_price"), row.get("currency") or "TRY"
+    if high is None:
+        return "—" if low is None else f"from {demo_view.money(low, currency)}"
+    if low is None:
+        return f"up to {demo_view.money(high, currency)}"
+    return f"{demo_view.money(low, currency).rsplit(' ', 1)[0]}–{demo_view.money(high, currency)}"
 
 
 def _price(card: Mapping[str, Any]) -> str:
@@ -799,9 +814,10 @@ def request_churn(
     if not rows:
         out.print("no request's budget moved that often")
         return
-    _show_rows("Budget churn", {"request": "request_id", "agent": "assigned_agent", "changes": "changes",
-                                "first": "first_changed_at", "last": "last_changed_at"},
-               rows, right=("changes",))
+    shown = [{**r, "last": _local(r.get("last_changed_at")), "budget": _budget(r)} for r in rows]
+    _show_rows("Budget churn", {"request": "request_id", "agent": "agent_name", "changes": "changes",
+                                "last change": "last", "budget now": "budget"},
+               shown, right=("changes",))
 
 
 @request.command("close")

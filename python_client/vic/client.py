@@ -278,7 +278,8 @@ class VicClient:
 
     def budget_churn(self, *, since: Any = None, min_changes: int | None = None) -> list[Row]:
         """Requests whose budget moved at least `min_changes` times (default 3) since `since` (default: 7
-        days ago): `request_id`, `assigned_agent`, `changes`, `first_changed_at`, `last_changed_at`.
+        days ago): `request_id`, `assigned_agent`, `agent_name`, `changes`, `first_changed_at`,
+        `last_changed_at`, and the budget now (`min_price`, `max_price`, `currency`).
         Brokers (their office's requests), staff and the bot (all)."""
         return self._rows("budget_churn", since=since, min_changes=min_changes)
 
