@@ -232,9 +232,15 @@ def istanbul_listings(start: int, n: int, purpose: str = "listings") -> Listings
                     area, features, sentence)
 
 
+def floor_band(floor, listed):
+    """The floor the matcher compares budgets with: rounded down to a step of 2% of the listed price
+    (guard.floor_band, docs/matching.md), exact in integers."""
+    return (np.asarray(floor, dtype=np.int64) * 50 // listed) * listed // 50
+
+
 def listings_passing(ls: Listings, probe: dict = PROBE_REQUEST) -> np.ndarray:
     """Rows that pass the probe request's hard filters (docs/matching.md)."""
-    reach = np.where(ls.floor > 0, ls.floor, ls.listed_price)
+    reach = np.where(ls.floor > 0, floor_band(ls.floor, ls.listed_price), ls.listed_price)
     ok = (ls.status == 0) & (ls.listing_type == REQUEST_TYPES.index(probe["request_type"]))
     ok &= ls.currency == C[probe["currency"]]
     ok &= np.isin(ls.district, [D[d] for d in probe["districts"]])
@@ -275,7 +281,9 @@ def scaling_listings(start: int, n: int) -> Listings:
                      probe["min_price"] * rng.uniform(0.5, 0.95, len(sel)))
     ls.listed_price[sel] = (np.round(price / 10_000) * 10_000).astype(np.int64)
     ls.floor[sel] = np.where(ls.floor[sel] > 0, (ls.listed_price[sel] * 0.97).astype(np.int64), 0)
-    ls.floor[sel] = np.where(dear & (ls.floor[sel] > 0), np.maximum(ls.floor[sel], probe["max_price"] + 10_000),
+    # even the floor's band (the floor rounded down by up to 2% of the price) above the budget
+    ls.floor[sel] = np.where(dear & (ls.floor[sel] > 0),
+                             np.maximum(ls.floor[sel], probe["max_price"] + ls.listed_price[sel] // 50 + 10_000),
                              ls.floor[sel])
     ls.floor[sel] = np.minimum(ls.floor[sel], ls.listed_price[sel])
     # the fixed passing rows
@@ -386,7 +394,7 @@ def istanbul_requests(start: int, n: int, purpose: str = "requests") -> Requests
 
 def requests_passing(rq: Requests, probe: dict = PROBE_LISTING) -> np.ndarray:
     """Rows whose hard filters the probe listing passes (docs/matching.md)."""
-    reach = probe["min_price"] or probe["listed_price"]
+    reach = int(floor_band(probe["min_price"], probe["listed_price"])) if probe["min_price"] else probe["listed_price"]
     ok = (rq.status != 2) & (rq.request_type == LISTING_TYPES.index(probe["listing_type"]))
     ok &= rq.currency == C[probe["currency"]]
     ok &= (rq.districts == D[probe["district"]]).any(axis=1) | (rq.districts < 0).all(axis=1)

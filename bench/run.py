@@ -420,14 +420,16 @@ def check_passing(conn: psycopg.Connection, out: dict, n: int) -> None:
         where r.status <> 'closed' and r.request_type = 'buy' and coalesce(r.criteria->>'currency', 'TRY') = %s
           and (not r.criteria ? 'districts' or r.criteria->'districts' ? %s)
           and (not r.criteria ? 'types' or r.criteria->'types' ? %s)
-          and (not r.criteria ? 'max_price' or (r.criteria->>'max_price')::bigint >= %s)
+          and (not r.criteria ? 'max_price' or (r.criteria->>'max_price')::bigint >= guard.floor_band(%s, %s))
           and (not r.criteria ? 'min_price' or (r.criteria->>'min_price')::bigint <= %s)
-        """, (lp["currency"], lp["district"], lp["type"], lp["min_price"], lp["listed_price"])).fetchone()[0]
+        """, (lp["currency"], lp["district"], lp["type"], lp["min_price"], lp["listed_price"],
+              lp["listed_price"])).fetchone()[0]
     lists = conn.execute(
         """
         select count(*) from public.portfolios p left join public.portfolio_confidential c on c.portfolio_id = p.id
         where p.status = 'active' and p.listing_type = 'sale' and p.currency = %s and p.district = any(%s)
-          and p.type = any(%s) and coalesce(c.min_price, p.listed_price) <= %s and p.listed_price >= %s
+          and p.type = any(%s) and coalesce(guard.floor_band(c.min_price, p.listed_price), p.listed_price) <= %s
+          and p.listed_price >= %s
         """, (rp["currency"], rp["districts"], rp["types"], rp["max_price"], rp["min_price"])).fetchone()[0]
     counts = conn.execute(
         """
