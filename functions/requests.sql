@@ -17,6 +17,8 @@ declare
 begin
   if p_criteria is null or jsonb_typeof(p_criteria) <> 'object' then
     raise exception using errcode = 'VC001', message = 'criteria must be a JSON object';
+  elsif octet_length(p_criteria::text) > 8000 then  -- the whole first: no key or value is looked at or echoed
+    raise exception using errcode = 'VC001', message = 'criteria must be at most 8000 bytes as text';
   end if;
   for v_key, v_value in select key, value from jsonb_each(p_criteria) loop
     if v_key not in ('districts', 'types', 'rooms', 'min_price', 'max_price', 'currency') then
@@ -194,7 +196,7 @@ declare
   v_id uuid;
 begin
   if p_request_type is null or p_request_type not in ('buy', 'rent') then
-    raise exception using errcode = 'VC001', message = format('request_type %s is not one of buy, rent', coalesce(p_request_type, 'NULL'));
+    raise exception using errcode = 'VC001', message = format('request_type %s is not one of buy, rent', left(coalesce(p_request_type, 'NULL'), 50));
   end if;
   perform guard.check_criteria(p_criteria);
   if v_customer is null then
