@@ -6,12 +6,10 @@ public RPC has such a parameter without a row (a new RPC cannot forget) or a row
 
 For each bounded row the RPC is called as `actor` with a valid base call (`base`, after `setup` when the call
 needs a row to act on) whose one parameter is just over the bound: `VC001`, the message names the field (no
-`p_` prefix) and the limit and stays short (an over-long value is never echoed), and no public table changed.
+`p_` prefix) and the limit and stays short (an over-long value is never echoed), and no table of public or private changed.
 The base call itself is run too (rolled back) and must succeed, so the refusal is the bound's and not a missing
-row's or permission's. Weaker rows (`base_ok=False`): the base call is not one that succeeds in the world (open_deal:
-the world's match already has its deal; start_closing: deal B has no agreed offer; set_commission_status: the
-world's commission is already paid or not the admin's to move); for them the over-bound value is still shown to
-give VC001 naming the field and the limit before any other check, which is the property that matters.
+row's or permission's. Every row is of that strength (`base_ok=False` would mark a weaker row that only shows
+VC001 naming the field and the limit; none is left).
 
 `test_every_number_column_has_an_upper_bound` lints the tables: every bigint/numeric column of a public table
 (not generated) has a check constraint with an upper bound.
@@ -21,7 +19,7 @@ from __future__ import annotations
 import datetime as dt
 import uuid
 from collections.abc import Iterator
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from typing import Any
 
 import psycopg
@@ -59,8 +57,7 @@ class Rpc:
     actor: str
     base: dict[str, Any]
     params: dict[str, Row]
-    setup: str | None = None         # run and committed first; its one value replaces "$setup" in base
-    setup_actor: str | None = None   # who runs setup (default: actor)
+    setup: tuple[tuple[str, str], ...] = ()  # (actor, sql) run and committed first; the last one's value replaces "$setup"
     base_ok: bool = True
 
 
@@ -110,7 +107,7 @@ BOUNDS: dict[str, Rpc] = {
     "cancel_deal": Rpc("listing_agent", dict(p_deal_id=W.deal_b, p_reason="Alıcı vazgeçti"), dict(
         p_reason=Row("1-1000 characters", "x" * 1001, ("reason", "1000")))),
     "counter_offer": Rpc("listing_agent", dict(p_offer_id="$setup", p_amount=12_000_000), dict(p_amount=_amount("amount")),
-        setup=f"select id from public.make_offer('{W.deal_b}', 11000000)", setup_actor="owner_customer"),
+        setup=(("owner_customer", f"select id from public.make_offer('{W.deal_b}', 11000000)"),)),
     "create_listing": Rpc("listing_agent", LISTING, dict(
         LISTING_ROWS, p_type=_enum("type", "daire, villa, dukkan, arsa"), p_listing_type=_enum("listing_type", "sale, rent"),
         p_city=_text("city", 100))),
@@ -122,14 +119,14 @@ BOUNDS: dict[str, Rpc] = {
     "grant_visibility": Rpc("listing_agent", dict(p_portfolio_id=W.listing, p_agent_id=W.agent_anonymous, p_level="partial"), dict(
         p_portfolio_id=LISTING_ID, p_level=_enum("level", "anonymous, partial, full"))),
     "make_offer": Rpc("owner_customer", dict(p_deal_id=W.deal_b, p_amount=11_000_000), dict(p_amount=_amount("amount"))),
-    "open_deal": Rpc("service_role", dict(p_match_id=W.match), dict(p_portfolio_id=LISTING_ID), base_ok=False),
+    "open_deal": Rpc("service_role", dict(p_portfolio_id=W.listing_b, p_customer_id=W.customer), dict(p_portfolio_id=LISTING_ID)),
     "open_followups": Rpc("service_role", dict(p_idle=dt.timedelta(days=7), p_remind_after=dt.timedelta(days=1)), dict(
         p_idle=IDLE, p_remind_after=Row("0 .. 365 days", dt.timedelta(days=366), ("remind_after", "365 days")))),
     "portfolio_cards": Rpc("listing_agent", dict(p_portfolio_ids=[W.listing], p_limit=50, p_offset=0), dict(
         PAGE, p_portfolio_ids=Row("at most 500 ids of at most 20 characters", [f"2026-{i:03d}" for i in range(501)],
                                   ("portfolio_ids", "500")))),
     "reactivate_listing": Rpc("listing_agent", dict(p_portfolio_id=W.listing), dict(p_portfolio_id=LISTING_ID),
-        setup=f"select 1 from public.deactivate_listing('{W.listing}')"),
+        setup=(("listing_agent", f"select 1 from public.deactivate_listing('{W.listing}')"),)),
     "record_consent": Rpc("customer", dict(p_kind="marketing", p_granted=True), dict(
         p_kind=_enum("kind", "transfer, training, marketing"))),
     "reorder_media": Rpc("listing_agent", dict(p_portfolio_id=W.listing, p_media_ids=[W.media]), dict(
@@ -137,7 +134,7 @@ BOUNDS: dict[str, Rpc] = {
                                                     [uuid.uuid4() for _ in range(100_000)], ("media_ids", "100")))),
     "reschedule_showing": Rpc("listing_agent", dict(p_showing_id="$setup", p_scheduled_at=NOW + dt.timedelta(days=2),
                                                     p_duration=dt.timedelta(hours=1)), SHOWING_ROWS,
-        setup=f"select id from public.schedule_showing('{W.deal_b}', now() + interval '5 days')"),
+        setup=(("listing_agent", f"select id from public.schedule_showing('{W.deal_b}', now() + interval '5 days')"),)),
     "schedule_showing": Rpc("listing_agent", dict(p_deal_id=W.deal_b, p_scheduled_at=NOW + dt.timedelta(days=3),
                                                   p_duration=dt.timedelta(hours=1)), SHOWING_ROWS),
     "search_portfolios": Rpc("listing_agent", dict(p_query="daire", p_district="Kadıköy", p_type="daire", p_rooms="3+1",
@@ -154,12 +151,16 @@ BOUNDS: dict[str, Rpc] = {
         **{f"p_{k}_rate": Row("a percentage 0 .. 100, two decimals", 101, (f"{k}_rate", "100"))
            for k in ("listing", "buying", "platform")})),
     "set_commission_status": Rpc("admin", dict(p_commission_id=W.commission, p_status="invoiced"), dict(
-        p_status=_enum("status", "pending, invoiced, paid")), base_ok=False),
+        p_status=_enum("status", "pending, invoiced, paid"))),
     "set_onboarding_status": Rpc("service_role", dict(p_contact_id=W.lead, p_status="consent_pending"), dict(
         p_status=_enum("onboarding_status", "new, consent_pending, profiling, active, opted_out, blocked"))),
     "stale_deals": Rpc("listing_agent", dict(p_idle=dt.timedelta(days=7)), dict(p_idle=IDLE)),
     "start_closing": Rpc("listing_agent", dict(p_deal_id=W.deal_b, p_closing_price=12_000_000), dict(
-        p_closing_price=_amount("closing_price")), base_ok=False),
+        p_closing_price=_amount("closing_price")),
+        setup=(("listing_agent", f"select id from public.update_listing('{W.listing_b}', p_commission_rate => 50)"),
+               ("owner_customer", f"select id from public.make_offer('{W.deal_b}', 11000000)"),
+               ("listing_agent", "select id from public.accept_offer((select id from public.deal_negotiations"
+                                 f" where deal_id = '{W.deal_b}' and status = 'pending'))"))),
     "unmet_demand": Rpc("broker", dict(p_since=NOW - dt.timedelta(days=30), p_until=NOW), dict(
         p_since=Row(SINCE), p_until=Row(SINCE))),
     "update_agent_profile": Rpc("listing_agent", dict(p_specialty="Villalar", p_territory="Kadıköy, Üsküdar", p_target_monthly=5), dict(
@@ -217,9 +218,10 @@ def conn(db_url: str) -> Iterator[psycopg.Connection]:
 def test_over_the_bound_is_vc001_naming_field_and_limit(conn, types, fn, param):
     rpc, row = BOUNDS[fn], BOUNDS[fn].params[param]
     base = dict(rpc.base)
+    for actor, sql in rpc.setup:
+        with act(conn, actor):
+            value = conn.execute(sql).fetchone()[0]
     if rpc.setup:
-        with act(conn, rpc.setup_actor or rpc.actor):
-            value = conn.execute(rpc.setup).fetchone()[0]
         base = {k: (value if v == "$setup" else v) for k, v in base.items()}
     if rpc.base_ok:  # the base call is valid: what the over-bound call meets is the bound
         with act(conn, rpc.actor, rollback=True):
