@@ -67,7 +67,8 @@ create table public.agent_profiles (
   territory text
     constraint agent_profiles_territory_check check (length(territory) between 1 and 500),
   target_monthly integer
-    constraint agent_profiles_target_monthly_check check (target_monthly >= 0),
+    constraint agent_profiles_target_monthly_check check (target_monthly >= 0)
+    constraint agent_profiles_target_monthly_max_check check (target_monthly <= 1000),
   active boolean not null default true,
   created_at timestamptz not null default now(),
   updated_at timestamptz not null default now()

@@ -131,7 +131,8 @@ create table public.portfolios (
   district_keys text[] generated always as (array[guard.tr_norm(district), '*']) stored,
   type_keys text[] generated always as (array[type, '*']) stored,
   match_floor bigint
-    constraint portfolios_match_floor_check check (match_floor > 0),
+    constraint portfolios_match_floor_check check (match_floor > 0)
+    constraint portfolios_match_floor_max_check check (match_floor <= 1000000000000),
   price_reach int8range
     generated always as (int8range(coalesce(guard.floor_band(match_floor, listed_price), listed_price), listed_price, '[]')) stored,
   price_band_min bigint generated always as ((guard.price_band(listed_price)).band_min) stored,
@@ -189,7 +190,8 @@ create table public.portfolio_confidential (
   owner_phone text
     constraint portfolio_confidential_owner_phone_e164_check check (owner_phone ~ '^\+[1-9][0-9]{6,14}$'),
   min_price bigint
-    constraint portfolio_confidential_min_price_check check (min_price > 0),
+    constraint portfolio_confidential_min_price_check check (min_price > 0)
+    constraint portfolio_confidential_min_price_max_check check (min_price <= 1000000000000),
   commission_rate numeric(5, 2)
     constraint portfolio_confidential_commission_rate_check check (commission_rate > 0 and commission_rate <= 100),
   private_notes text
@@ -218,7 +220,8 @@ create table public.portfolio_media (
   storage_path text not null
     constraint portfolio_media_storage_path_check check (length(btrim(storage_path)) between 1 and 1024),
   sort_order integer not null
-    constraint portfolio_media_sort_order_check check (sort_order >= 0),
+    constraint portfolio_media_sort_order_check check (sort_order >= 0)
+    constraint portfolio_media_sort_order_max_check check (sort_order <= 99),
   uploaded_by uuid references public.contacts (id) on delete set null,
   created_at timestamptz not null default now(),
   updated_at timestamptz not null default now(),

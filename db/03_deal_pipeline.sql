@@ -17,11 +17,14 @@ create table public.deals (
     constraint deals_status_check
       check (status in ('matched', 'showing', 'negotiating', 'agreed', 'closing', 'closed', 'cancelled')),
   offer_price bigint
-    constraint deals_offer_price_check check (offer_price > 0),
+    constraint deals_offer_price_check check (offer_price > 0)
+    constraint deals_offer_price_max_check check (offer_price <= 1000000000000),
   closing_price bigint
-    constraint deals_closing_price_check check (closing_price > 0),
+    constraint deals_closing_price_check check (closing_price > 0)
+    constraint deals_closing_price_max_check check (closing_price <= 1000000000000),
   commission_total bigint
-    constraint deals_commission_total_check check (commission_total >= 0),
+    constraint deals_commission_total_check check (commission_total >= 0)
+    constraint deals_commission_total_max_check check (commission_total <= 1000000000000),
   cancel_reason text
     constraint deals_cancel_reason_check check (length(btrim(cancel_reason)) between 1 and 1000),
   last_activity_at timestamptz not null default now(),
@@ -148,7 +151,8 @@ create table public.deal_negotiations (
   from_contact_id uuid not null references public.contacts (id),
   to_contact_id uuid not null references public.contacts (id),
   amount bigint not null
-    constraint deal_negotiations_amount_check check (amount > 0),
+    constraint deal_negotiations_amount_check check (amount > 0)
+    constraint deal_negotiations_amount_max_check check (amount <= 1000000000000),
   status text not null default 'pending'
     constraint deal_negotiations_status_check check (status in ('pending', 'countered', 'accepted', 'rejected')),
   created_at timestamptz not null default now(),
@@ -182,7 +186,8 @@ create table public.platform_commissions (
   rate numeric(5, 2) not null
     constraint platform_commissions_rate_check check (rate >= 0 and rate <= 100),
   amount bigint not null
-    constraint platform_commissions_amount_check check (amount >= 0),
+    constraint platform_commissions_amount_check check (amount >= 0)
+    constraint platform_commissions_amount_max_check check (amount <= 1000000000000),
   status text not null default 'pending'
     constraint platform_commissions_status_check check (status in ('pending', 'invoiced', 'paid')),
   created_at timestamptz not null default now(),

@@ -16,7 +16,8 @@ create table public.sessions (
   rooms text
     constraint sessions_rooms_check check (rooms ~ '^[1-9][0-9]?\+[0-9]$'),
   max_price numeric
-    constraint sessions_max_price_check check (max_price > 0),
+    constraint sessions_max_price_check check (max_price > 0)
+    constraint sessions_max_price_max_check check (max_price <= 1000000000000),
   language text not null default 'tr'
     constraint sessions_language_check check (language ~ '^[a-z]{2}$'),
   qualifying_completeness numeric(3, 2) not null default 0

@@ -54,8 +54,9 @@ begin
     raise exception using errcode = '42501', message = 'only admins and owners may set agent roles';
   end if;
   if p_role is null or p_role not in ('agent', 'broker', 'admin', 'owner') then
-    raise exception using errcode = 'VC001', message = format('role %s is not one of agent, broker, admin, owner', coalesce(p_role, 'NULL'));
+    raise exception using errcode = 'VC001', message = format('role %s is not one of agent, broker, admin, owner', left(coalesce(p_role, 'NULL'), 50));
   end if;
+  perform guard.check_text(p_office, 'office', 200);
   if not exists (select 1 from public.contacts where id = p_contact_id) then
     raise exception using errcode = 'VC003', message = format('contact %s not found', p_contact_id);
   end if;
@@ -82,9 +83,9 @@ create or replace function public.update_agent_profile(
   set search_path = ''
 as $$
 begin
-  if p_target_monthly < 0 then
-    raise exception using errcode = 'VC001', message = 'target_monthly must be zero or more';
-  end if;
+  perform guard.check_text(p_specialty, 'specialty', 200);
+  perform guard.check_text(p_territory, 'territory', 500);
+  perform guard.check_range(p_target_monthly, 'target_monthly', 0, 1000);
   return query
     update public.agent_profiles a
     set specialty = coalesce(p_specialty, a.specialty),

@@ -253,7 +253,7 @@ begin
   end if;
   if p_deal_kind is null or p_deal_kind not in ('single', 'cross') then
     raise exception using errcode = 'VC001',
-      message = format('deal_kind %s is not one of single, cross', coalesce(p_deal_kind, 'NULL'));
+      message = format('deal_kind %s is not one of single, cross', left(coalesce(p_deal_kind, 'NULL'), 50));
   end if;
   for v_field, v_rate in
     select * from (values ('listing_rate', p_listing_rate), ('buying_rate', p_buying_rate),
@@ -261,7 +261,7 @@ begin
   loop
     if v_rate is null or v_rate < 0 or v_rate > 100 or v_rate <> round(v_rate, 2) then
       raise exception using errcode = 'VC001',
-        message = format('%s %s must be a percentage from 0 to 100 with at most two decimals', v_field, coalesce(v_rate::text, 'NULL'));
+        message = format('%s %s must be a percentage from 0 to 100 with at most two decimals', v_field, left(coalesce(v_rate::text, 'NULL'), 50));
     end if;
   end loop;
   if p_deal_kind = 'single' and p_buying_rate <> 0 then
@@ -306,7 +306,7 @@ begin
   end if;
   if p_status is null or p_status not in ('pending', 'invoiced', 'paid') then
     raise exception using errcode = 'VC001',
-      message = format('status %s is not one of pending, invoiced, paid', coalesce(p_status, 'NULL'));
+      message = format('status %s is not one of pending, invoiced, paid', left(coalesce(p_status, 'NULL'), 50));
   end if;
   return query
     update public.platform_commissions c

@@ -117,8 +117,9 @@ begin
     raise exception using errcode = 'VC001', message = 'bsuid must be 1-128 characters without spaces';
   end if;
   if p_contact_type not in ('lead', 'customer', 'property_owner', 'agent', 'staff') then
-    raise exception using errcode = 'VC001', message = format('contact_type %s is not one of lead, customer, property_owner, agent, staff', p_contact_type);
+    raise exception using errcode = 'VC001', message = format('contact_type %s is not one of lead, customer, property_owner, agent, staff', left(p_contact_type, 50));
   end if;
+  perform guard.check_text(p_display_name, 'display_name', 200);
 
   -- Concurrent upserts of the same identity: one inserts, the others find it.
   insert into public.contacts (phone, bsuid, display_name, contact_type)
@@ -158,7 +159,7 @@ declare
   v_id uuid := coalesce(p_contact_id, auth.uid());
 begin
   if p_kind is null or p_kind not in ('transfer', 'training', 'marketing') then
-    raise exception using errcode = 'VC001', message = format('kind %s is not one of transfer, training, marketing', coalesce(p_kind, 'NULL'));
+    raise exception using errcode = 'VC001', message = format('kind %s is not one of transfer, training, marketing', left(coalesce(p_kind, 'NULL'), 50));
   end if;
   if p_granted is null then
     raise exception using errcode = 'VC001', message = 'granted is required (true or false)';
@@ -189,7 +190,7 @@ as $$
 begin
   if p_status is null or p_status not in ('new', 'consent_pending', 'profiling', 'active', 'opted_out', 'blocked') then
     raise exception using errcode = 'VC001',
-      message = format('onboarding_status %s is not one of new, consent_pending, profiling, active, opted_out, blocked', coalesce(p_status, 'NULL'));
+      message = format('onboarding_status %s is not one of new, consent_pending, profiling, active, opted_out, blocked', left(coalesce(p_status, 'NULL'), 50));
   end if;
   return query
     update public.contacts c set onboarding_status = p_status where c.id = p_contact_id returning c.*;

@@ -248,6 +248,7 @@ declare
   v_listing_side boolean;
   v_id uuid;
 begin
+  perform guard.check_listing_id(p_portfolio_id);  -- the input alone: says nothing about any row
   if p_match_id is null and p_portfolio_id is null then  -- the input alone: says nothing about any row
     raise exception using errcode = 'VC001', message = 'portfolio_id (or match_id) is required';
   end if;

@@ -78,9 +78,9 @@ create or replace function guard.check_listing_fields(
 as $$
 begin
   if p_type not in ('daire', 'villa', 'dukkan', 'arsa') then
-    raise exception using errcode = 'VC001', message = format('type %s is not one of daire, villa, dukkan, arsa', p_type);
+    raise exception using errcode = 'VC001', message = format('type %s is not one of daire, villa, dukkan, arsa', left(p_type, 50));
   elsif p_listing_type not in ('sale', 'rent') then
-    raise exception using errcode = 'VC001', message = format('listing_type %s is not one of sale, rent', p_listing_type);
+    raise exception using errcode = 'VC001', message = format('listing_type %s is not one of sale, rent', left(p_listing_type, 50));
   elsif length(btrim(p_title)) not between 1 and 200 then
     raise exception using errcode = 'VC001', message = 'title must be 1-200 characters';
   elsif length(btrim(p_district)) not between 1 and 100 then
@@ -88,9 +88,9 @@ begin
   elsif p_listed_price <= 0 or p_listed_price > 1000000000000 then
     raise exception using errcode = 'VC001', message = 'listed_price must be a positive whole amount of at most 1000000000000';
   elsif p_currency not in ('TRY', 'USD', 'EUR', 'GBP') then
-    raise exception using errcode = 'VC001', message = format('currency %s is not one of TRY, USD, EUR, GBP', p_currency);
+    raise exception using errcode = 'VC001', message = format('currency %s is not one of TRY, USD, EUR, GBP', left(p_currency, 50));
   elsif p_rooms !~ '^[1-9][0-9]?\+[0-9]$' then
-    raise exception using errcode = 'VC001', message = format('rooms %s is not in the form 3+1 (1+0 for a studio)', p_rooms);
+    raise exception using errcode = 'VC001', message = format('rooms %s is not in the form 3+1 (1+0 for a studio)', left(p_rooms, 50));
   elsif p_owner_phone !~ '^\+[1-9][0-9]{6,14}$' then
     raise exception using errcode = 'VC001', message = 'owner_phone must be in E.164 form', hint = 'e.g. +905321234567';
   elsif p_min_price <= 0 or p_min_price > 1000000000000 then
@@ -101,6 +101,22 @@ begin
 end
 $$;
 comment on function guard.check_listing_fields(text, text, text, text, bigint, text, text, text, bigint, numeric) is 'Raises VC001 naming the first invalid listing field.';
+
+-- The free texts of a listing an RPC was given (the columns' checks, as VC001 naming the field).
+create or replace function guard.check_listing_texts(
+  p_description text, p_city text, p_owner_name text, p_private_notes text
+) returns void
+  language plpgsql immutable
+  set search_path = ''
+as $$
+begin
+  perform guard.check_text(p_description, 'description', 5000);
+  perform guard.check_text(p_city, 'city', 100);
+  perform guard.check_text(p_owner_name, 'owner_name', 200);
+  perform guard.check_text(p_private_notes, 'private_notes', 5000);
+end
+$$;
+comment on function guard.check_listing_texts(text, text, text, text) is 'Raises VC001 naming description (5000), city (100), owner_name (200) or private_notes (5000) when longer than its limit.';
 
 -- Write (or complete) the confidential row of a listing when any confidential field is given.
 create or replace function guard.upsert_confidential(
@@ -150,6 +166,7 @@ begin
   if num_nulls(p_type, p_listing_type, p_title, p_district, p_listed_price, p_currency) > 0 then
     raise exception using errcode = 'VC001', message = 'type, listing_type, title, district, listed_price and currency are required';
   end if;
+  perform guard.check_listing_texts(p_description, p_city, p_owner_name, p_private_notes);
   perform guard.check_listing_fields(p_type, p_listing_type, p_title, p_district, p_listed_price, p_currency,
                                        p_rooms, p_owner_phone, p_min_price, p_commission_rate);
   if guard.is_api_user() and not (guard.is_staff() or v_agent in (select guard.managed_agent_ids())) then
@@ -194,6 +211,8 @@ as $$
 declare
   v_step text;
 begin
+  perform guard.check_listing_id(p_portfolio_id);
+  perform guard.check_listing_texts(p_description, null, p_owner_name, p_private_notes);
   perform guard.check_listing_fields(null, null, p_title, p_district, p_listed_price, p_currency,
                                        p_rooms, p_owner_phone, p_min_price, p_commission_rate);
   if (guard.is_api_user() and not guard.can_manage_portfolio(p_portfolio_id))
@@ -230,6 +249,7 @@ create or replace function guard.set_listing_status(p_portfolio_id text, p_statu
   set search_path = ''
 as $$
 begin
+  perform guard.check_listing_id(p_portfolio_id);
   return query update public.portfolios p set status = p_status where p.id = p_portfolio_id returning p.*;
   if not found then
     perform guard.deny_or_missing(format('listing %s', p_portfolio_id));
@@ -261,8 +281,9 @@ create or replace function public.add_media(p_portfolio_id text, p_media_type te
   set search_path = ''
 as $$
 begin
+  perform guard.check_listing_id(p_portfolio_id);
   if p_media_type is null or p_media_type not in ('photo', 'video') then
-    raise exception using errcode = 'VC001', message = format('media_type %s is not one of photo, video', coalesce(p_media_type, 'NULL'));
+    raise exception using errcode = 'VC001', message = format('media_type %s is not one of photo, video', left(coalesce(p_media_type, 'NULL'), 50));
   end if;
   if length(btrim(p_storage_path)) not between 1 and 1024 or p_storage_path is null then
     raise exception using errcode = 'VC001', message = 'storage_path must be 1-1024 characters';
@@ -271,6 +292,11 @@ begin
   perform 1 from public.portfolios where id = p_portfolio_id for update;
   if not found then
     perform guard.deny_or_missing(format('listing %s', p_portfolio_id));
+  end if;
+  -- a listing holds at most 100 media (positions 0-99: portfolio_media_sort_order_check)
+  if (select coalesce(max(m.sort_order) + 1, 0) from public.portfolio_media m where m.portfolio_id = p_portfolio_id) >= 100 then
+    raise exception using errcode = 'VC004', message = format('listing %s already holds 100 media, the most a listing holds', p_portfolio_id),
+      hint = 'remove a media first (reorder_media closes gaps)';
   end if;
   return query
     insert into public.portfolio_media (portfolio_id, media_type, storage_path, sort_order, uploaded_by)
@@ -289,6 +315,8 @@ create or replace function public.reorder_media(p_portfolio_id text, p_media_ids
   set search_path = ''
 as $$
 begin
+  perform guard.check_listing_id(p_portfolio_id);
+  perform guard.check_ids(p_media_ids, 'media_ids', 100);
   perform 1 from public.portfolios where id = p_portfolio_id for update;
   if not found then
     perform guard.deny_or_missing(format('listing %s', p_portfolio_id));
@@ -319,5 +347,5 @@ grant execute on function
   public.reorder_media(text, uuid[]) to authenticated, service_role;
 grant execute on function
   guard.check_listing_fields(text, text, text, text, bigint, text, text, text, bigint, numeric),
-  guard.upsert_confidential(text, text, text, bigint, numeric, text), guard.set_listing_status(text, text)
-  to authenticated, service_role;
+  guard.upsert_confidential(text, text, text, bigint, numeric, text), guard.set_listing_status(text, text),
+  guard.check_listing_texts(text, text, text, text) to authenticated, service_role;

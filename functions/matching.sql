@@ -324,10 +324,13 @@ comment on function private.explain_match(text, uuid) is 'The criteria of a pair
 
 create or replace function public.explain_match(p_portfolio_id text, p_request_id uuid)
   returns table (criterion text, passed boolean, points integer)
-  language sql stable security definer
+  language plpgsql stable security definer
   set search_path = ''
 as $$
-  select * from private.explain_match(p_portfolio_id, p_request_id)
+begin
+  perform guard.check_listing_id(p_portfolio_id);  -- the input alone: says nothing about any row
+  return query select * from private.explain_match(p_portfolio_id, p_request_id);
+end
 $$;
 comment on function public.explain_match(text, uuid) is 'Explain a match: each criterion (open, listing_type, currency, district, type, rooms, reachable_within_budget, within_budget_without_negotiation) with pass/fail and points (the score is their sum); never a price. Only a matching pair the caller is a party to: the request''s agent and its broker, the listing''s managers while the request is unassigned; staff and the bot any pair. A refusal (42501) is the same whether the pair exists or not.';
 

@@ -85,12 +85,13 @@ create or replace function guard.check_amount(p_amount bigint, p_field text defa
   set search_path = ''
 as $$
 begin
-  if p_amount is null or p_amount <= 0 then
-    raise exception using errcode = 'VC001', message = format('%s must be a positive whole number', p_field);
+  if p_amount is null or p_amount <= 0 or p_amount > 1000000000000 then
+    raise exception using errcode = 'VC001',
+      message = format('%s must be a positive whole number of at most 1000000000000', p_field);
   end if;
 end
 $$;
-comment on function guard.check_amount(bigint, text) is 'Raises VC001 naming the field unless the amount is a positive whole number.';
+comment on function guard.check_amount(bigint, text) is 'Raises VC001 naming the field unless the amount is a positive whole number of at most 10^12 (docs/errors.md, Bounds).';
 
 -- Answer a pending offer as the caller (row-level security and the triggers apply).
 create or replace function guard.answer_offer(p_offer_id uuid, p_status text) returns setof public.deal_negotiations

@@ -20,7 +20,7 @@ begin
   end if;
   for v_key, v_value in select key, value from jsonb_each(p_criteria) loop
     if v_key not in ('districts', 'types', 'rooms', 'min_price', 'max_price', 'currency') then
-      raise exception using errcode = 'VC001', message = format('criteria.%s is not a known key', v_key),
+      raise exception using errcode = 'VC001', message = format('criteria.%s is not a known key', left(v_key, 50)),
         hint = 'keys: districts, types, rooms, min_price, max_price, currency';
     elsif v_key in ('districts', 'types', 'rooms')
           and (jsonb_typeof(v_value) <> 'array' or jsonb_array_length(v_value) = 0) then
@@ -196,7 +196,7 @@ declare
   v_id uuid;
 begin
   if p_request_type is null or p_request_type not in ('buy', 'rent') then
-    raise exception using errcode = 'VC001', message = format('request_type %s is not one of buy, rent', coalesce(p_request_type, 'NULL'));
+    raise exception using errcode = 'VC001', message = format('request_type %s is not one of buy, rent', left(coalesce(p_request_type, 'NULL'), 50));
   end if;
   perform guard.check_criteria(p_criteria);
   if v_customer is null then

@@ -136,12 +136,12 @@ begin
   if p_limit is null or p_limit not between 1 and 500 then
     raise exception using errcode = 'VC001', message = 'limit must be between 1 and 500';
   end if;
-  if p_offset is null or p_offset < 0 then
-    raise exception using errcode = 'VC001', message = 'offset must be zero or more';
+  if p_offset is null or p_offset not between 0 and 100000 then
+    raise exception using errcode = 'VC001', message = 'offset must be between 0 and 100000';
   end if;
 end
 $$;
-comment on function guard.check_page(integer, integer) is 'Raises VC001 for a limit outside 1-500 or a negative offset.';
+comment on function guard.check_page(integer, integer) is 'Raises VC001 for a limit outside 1-500 or an offset outside 0-100000.';
 
 -- Search listings: text and filters, ranked, as cards of the caller's level; records a market signal.
 create or replace function public.search_portfolios(
@@ -179,7 +179,13 @@ begin
   if p_district is not null then
     p_district := guard.canonical_district(p_district, 'district');
   end if;
-  if p_min_price <= 0 or p_max_price <= 0 or p_min_price > p_max_price then
+  if p_min_price is not null then
+    perform guard.check_amount(p_min_price, 'min_price');
+  end if;
+  if p_max_price is not null then
+    perform guard.check_amount(p_max_price, 'max_price');
+  end if;
+  if p_min_price > p_max_price then
     raise exception using errcode = 'VC001', message = 'min_price and max_price must be positive, min_price at most max_price';
   end if;
   for id, type, listing_type, city, district, rooms, currency, status, price_band_min, price_band_max,

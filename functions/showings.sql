@@ -24,6 +24,9 @@ begin
     raise exception using errcode = 'VC001', message = 'scheduled_at cannot be in the past',
       hint = 'schedule the showing from now on';
   end if;
+  if (tg_op = 'INSERT' or new.scheduled_at is distinct from old.scheduled_at) and new.scheduled_at > now() + interval '1 year' then
+    raise exception using errcode = 'VC001', message = 'scheduled_at must be at most 1 year ahead';
+  end if;
   -- the RPCs' bound holds for every writer: no slot blocks a listing for longer than a visit
   if (tg_op = 'INSERT' or (new.scheduled_at, new.ends_at) is distinct from (old.scheduled_at, old.ends_at))
      and new.ends_at - new.scheduled_at not between interval '15 minutes' and interval '8 hours' then
@@ -38,7 +41,7 @@ begin
   return new;
 end
 $$;
-comment on function private.tg_showings__slot() is 'Trigger: ends_at defaults to scheduled_at + 1 hour and moves with a reschedule (duration kept); no showing is scheduled in the past; a slot lasts 15 minutes to 8 hours; through the API (the bot too) a showing names its deal.';
+comment on function private.tg_showings__slot() is 'Trigger: ends_at defaults to scheduled_at + 1 hour and moves with a reschedule (duration kept); no showing is scheduled in the past or more than 1 year ahead; a slot lasts 15 minutes to 8 hours; through the API (the bot too) a showing names its deal.';
 
 -- A showing of a deal serves the deal's request, whatever the writer sent (security definer: the listing side
 -- of a co-broking deal may not read the request).
@@ -243,12 +246,14 @@ begin
     raise exception using errcode = 'VC001', message = 'scheduled_at is required';
   elsif p_scheduled_at < now() then
     raise exception using errcode = 'VC001', message = 'scheduled_at cannot be in the past';
+  elsif p_scheduled_at > now() + interval '1 year' then
+    raise exception using errcode = 'VC001', message = 'scheduled_at must be at most 1 year ahead';
   elsif p_duration < interval '15 minutes' or p_duration > interval '8 hours' then
     raise exception using errcode = 'VC001', message = 'duration must be between 15 minutes and 8 hours';
   end if;
 end
 $$;
-comment on function guard.check_slot(timestamptz, interval) is 'Raises VC001 for a missing or past scheduled_at, or a duration outside 15 minutes - 8 hours.';
+comment on function guard.check_slot(timestamptz, interval) is 'Raises VC001 for a missing or past scheduled_at, one more than 1 year ahead, or a duration outside 15 minutes - 8 hours.';
 
 -- The VC004 an RPC raises for an overlapping slot (the exclusion constraint's 23P01 names no listing).
 create or replace function guard.raise_slot_taken(p_portfolio_id text, p_scheduled_at timestamptz, p_ends_at timestamptz)

@@ -109,8 +109,9 @@ create or replace function public.grant_visibility(
   set search_path = ''
 as $$
 begin
+  perform guard.check_listing_id(p_portfolio_id);
   if p_level is null or p_level not in ('anonymous', 'partial', 'full') then
-    raise exception using errcode = 'VC001', message = format('level %s is not one of anonymous, partial, full', coalesce(p_level, 'NULL'));
+    raise exception using errcode = 'VC001', message = format('level %s is not one of anonymous, partial, full', left(coalesce(p_level, 'NULL'), 50));
   end if;
   if guard.is_api_user() and not guard.can_manage_portfolio(p_portfolio_id) then
     raise exception using errcode = '42501',
@@ -153,6 +154,10 @@ create or replace function public.portfolio_cards(
 as $$
 begin
   perform guard.check_page(p_limit, p_offset);
+  perform guard.check_ids(p_portfolio_ids, 'portfolio_ids', 500);
+  if exists (select 1 from unnest(p_portfolio_ids) x where length(x) > 20) then
+    raise exception using errcode = 'VC001', message = 'portfolio_ids must hold listing ids of at most 20 characters';
+  end if;
   -- hidden fields NULL; own listings in full; only agents get cards (see guard.listing_cards)
   return query
     select c.id, c.type, c.listing_type, c.city, c.district, c.rooms, c.currency, c.status, c.price_band_min,

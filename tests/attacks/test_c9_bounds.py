@@ -4,6 +4,7 @@ table's check, 23514) and leaves nothing behind; districts are stored in their r
 from __future__ import annotations
 
 import time
+import uuid
 from collections.abc import Iterator
 
 import psycopg
@@ -124,3 +125,100 @@ def test_over_long_text_by_direct_write_is_refused_by_the_table(conn):
     with act(conn, "listing_agent", rollback=True):
         assert conn.execute("update public.portfolio_confidential set private_notes = 'acil' where portfolio_id = %s"
                             " returning 1", (W.listing,)).fetchone() == (1,)
+
+
+# ------------------------------------------------------------------ numbers, slots and arrays (RPC parameters)
+HUGE = 10**15  # a thousand times the 10^12 every amount is bounded by
+
+
+def _offers(conn) -> list:
+    return conn.execute("select id, amount, status from public.deal_negotiations order by id").fetchall()
+
+
+def test_an_offer_of_10_15_is_refused_by_rpc_and_by_table(conn):
+    before = _offers(conn)
+    _refused(conn, "owner_customer", "select public.make_offer(%s, %s)", (W.deal_b, HUGE), words=("amount", "1000000000000"))
+    # the customer may insert its own offer directly (docs/access.md): the table's bound holds there
+    _refused(conn, "owner_customer", "insert into public.deal_negotiations (deal_id, from_contact_id, to_contact_id, amount)"
+             " values (%s, %s, %s, %s)", (W.deal_b, W.owner_customer, W.listing_agent, HUGE), sqlstate="23514")
+    assert _offers(conn) == before
+    # positive control: a real offer goes through, and the answer to it is bounded too
+    with act(conn, "owner_customer"):
+        offer = conn.execute("select id from public.make_offer(%s, 11000000)", (W.deal_b,)).fetchone()[0]
+    _refused(conn, "listing_agent", "select public.counter_offer(%s, %s)", (offer, HUGE), words=("amount",))
+    assert conn.execute("select status from public.deal_negotiations where id = %s", (offer,)).fetchone() == ("pending",)
+
+
+def test_a_closing_price_of_10_15_is_refused_even_from_the_dashboard(conn):
+    _refused(conn, "listing_agent", "select public.start_closing(%s, %s)", (W.deal_b, HUGE), words=("closing_price", "1000000000000"))
+    # a direct write meets the status trigger first; even with every trigger off (replica mode, the dashboard's
+    # superuser) the table's own check holds the bound
+    for column in ("closing_price", "offer_price", "commission_total"):
+        with pytest.raises(psycopg.errors.CheckViolation), conn.transaction():
+            conn.execute("set local session_replication_role = replica")
+            conn.execute(f"update public.deals set {column} = %s where id = %s", (HUGE, W.deal_b))
+    assert conn.execute("select status, closing_price, offer_price from public.deals where id = %s",
+                        (W.deal_b,)).fetchone() == ("negotiating", None, None)
+
+
+def _slots(conn) -> list:
+    return conn.execute("select id, scheduled_at, ends_at from public.showings order by id").fetchall()
+
+
+def test_a_showing_ten_years_ahead_blocks_nothing(conn):
+    before = _slots(conn)
+    _refused(conn, "listing_agent", "select public.schedule_showing(%s, now() + interval '10 years')", (W.deal_b,),
+             words=("scheduled_at", "1 year"))
+    _refused(conn, "listing_agent", "select public.reschedule_showing(%s, now() + interval '10 years')", (W.showing,),
+             words=("scheduled_at", "1 year"))
+    # the listing agent may write showings directly (docs/access.md): the trigger holds the same bound
+    _refused(conn, "listing_agent", "insert into public.showings (portfolio_id, agent_id, customer_id, deal_id, scheduled_at)"
+             " values (%s, %s, %s, %s, now() + interval '10 years')",
+             (W.listing_b, W.listing_agent, W.owner_customer, W.deal_b), words=("scheduled_at", "1 year"))
+    _refused(conn, "listing_agent", "update public.showings set scheduled_at = now() + interval '10 years',"
+             " ends_at = now() + interval '10 years 1 hour' where id = %s", (W.showing,), words=("scheduled_at", "1 year"))
+    assert _slots(conn) == before
+    # positive control: eleven months ahead is a slot
+    with act(conn, "listing_agent", rollback=True):
+        conn.execute("select public.schedule_showing(%s, now() + interval '11 months')", (W.deal_b,))
+
+
+def test_reorder_media_with_100k_ids_is_refused_at_once(conn):
+    media = lambda: conn.execute("select id, sort_order from public.portfolio_media order by id").fetchall()  # noqa: E731
+    before = media()
+    ids = [str(uuid.uuid4()) for _ in range(100_000)] + [W.media]
+    t0 = time.monotonic()
+    _refused(conn, "listing_agent", "select public.reorder_media(%s, %s::uuid[])", (W.listing, ids), words=("media_ids", "100"))
+    assert time.monotonic() - t0 < 2.0
+    assert media() == before
+    # a listing holds at most 100 media: the 101st is refused by the RPC (VC004) and by the table
+    with act(conn, "listing_agent"):
+        conn.execute("insert into public.portfolio_media (portfolio_id, media_type, storage_path, sort_order)"
+                     " select %s, 'photo', 'p/' || i || '.jpg', i from generate_series(1, 99) i", (W.listing,))
+    _refused(conn, "listing_agent", "select public.add_media(%s, 'photo', 'p/100.jpg')", (W.listing,), sqlstate="VC004",
+             words=("100 media",))
+    _refused(conn, "listing_agent", "insert into public.portfolio_media (portfolio_id, media_type, storage_path, sort_order)"
+             " values (%s, 'photo', 'p/x.jpg', 100)", (W.listing,), sqlstate="23514")
+    assert conn.execute("select count(*) from public.portfolio_media where portfolio_id = %s", (W.listing,)).fetchone() == (100,)
+    # positive control: reordering all 100 is one call
+    with act(conn, "listing_agent", rollback=True):
+        ids = [r[0] for r in conn.execute("select id from public.portfolio_media where portfolio_id = %s order by sort_order desc",
+                                          (W.listing,))]
+        assert len(conn.execute("select * from public.reorder_media(%s, %s)", (W.listing, ids)).fetchall()) == 100
+
+
+def test_long_texts_and_far_intervals_are_vc001_not_internal_errors(conn):
+    for actor, sql, params, words in [
+        ("listing_agent", "select public.update_listing(p_portfolio_id => %s, p_description => %s)", (W.listing, "x" * 5_000_000),
+         ("description", "5000")),
+        ("listing_agent", "select public.deactivate_listing(%s)", ("2026-" + "9" * 1_000_000,), ("portfolio_id", "20")),
+        ("listing_agent", "select public.update_agent_profile(p_target_monthly => 2000000000)", (), ("target_monthly", "1000")),
+        ("listing_agent", "select count(*) from public.stale_deals(interval '1000 years')", (), ("idle", "365 days")),
+        ("service_role", "select count(*) from public.open_followups(interval '7 days', interval '1000 years')", (),
+         ("remind_after", "365 days")),
+        ("listing_agent", "select count(*) from public.portfolio_cards(null, 50, 2000000000)", (), ("offset", "100000")),
+        ("service_role", "select public.upsert_contact(p_phone => '+905551112233', p_display_name => %s)", ("x" * 1_000_000,),
+         ("display_name", "200")),
+    ]:
+        message = _refused(conn, actor, sql, params, words=words)
+        assert len(message.splitlines()[0]) < 300  # the value is never echoed back

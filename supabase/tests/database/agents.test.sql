@@ -26,7 +26,7 @@ select pg_temp.act_as('00000000-0000-0000-0000-0000000000a1');
 select row_eq($$select authority, office from public.whoami()$$, row('agent'::text, 'Moda Emlak'::text), 'whoami: an agent of Moda Emlak');
 select is((select territory from public.update_agent_profile(p_territory => 'Kadıköy, Üsküdar', p_target_monthly => 3)),
   'Kadıköy, Üsküdar', 'an agent sets its own territory');
-select throws_ok($$select public.update_agent_profile(p_target_monthly => -1)$$, 'VC001', 'target_monthly must be zero or more',
+select throws_ok($$select public.update_agent_profile(p_target_monthly => -1)$$, 'VC001', 'target_monthly must be between 0 and 1000',
   'a negative target is rejected by name');
 select throws_ok($$update public.agent_profiles set role = 'broker' where contact_id = auth.uid()$$, '42501',
   'only admins and owners may change agent_profiles.role', 'an agent cannot promote itself');

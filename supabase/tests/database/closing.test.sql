@@ -35,7 +35,7 @@ select throws_ok($$select public.start_closing('00000000-0000-0000-0000-00000000
   'nor an agent outside the deal');
 select pg_temp.act_as('00000000-0000-0000-0000-0000000000a2');
 select throws_ok($$select public.start_closing('00000000-0000-0000-0000-0000000000d1', 0)$$, 'VC001',
-  'closing_price must be a positive whole number', 'a closing price is positive');
+  'closing_price must be a positive whole number of at most 1000000000000', 'a closing price is positive');
 select results_eq($$select status, closing_price from public.start_closing('00000000-0000-0000-0000-0000000000d1')$$,
   $$values ('closing'::text, 12000000::bigint)$$, 'the buying agent starts the closing at the agreed price');
 select results_eq($$select role, agent_id, confirmed from public.deal_confirmations

@@ -38,7 +38,7 @@ select throws_ok($$insert into public.deal_negotiations (deal_id, from_contact_i
   '42501', null, 'nor offers in a party''s name');
 select pg_temp.act_as('00000000-0000-0000-0000-0000000000a2');
 select throws_ok($$select public.make_offer('00000000-0000-0000-0000-0000000000d1', 0)$$, 'VC001',
-  'amount must be a positive whole number', 'a zero amount is rejected');
+  'amount must be a positive whole number of at most 1000000000000', 'a zero amount is rejected');
 select throws_ok($$select public.make_offer('00000000-0000-0000-0000-0000000000d1', -5)$$, 'VC001', null, 'so is a negative one');
 
 select is((select to_contact_id from public.make_offer('00000000-0000-0000-0000-0000000000d1', 11500000)),
