@@ -207,18 +207,14 @@ create or replace trigger _310_closing after update of status on public.deals
 
 -- Section - RPCs
 
--- private.open_deal was the second half of open_deal; one door now (the listing side could open a deal for
--- any customer whenever a match id was merely given).
-drop function if exists private.open_deal(text, uuid, uuid, uuid);
-
--- The office of an active agent or broker (NULL for anyone else).
-create or replace function guard.office_of(p_agent_id uuid) returns text
+-- The office of an active agent or broker (NULL for anyone else); open_deal's, as its definer.
+create or replace function private.office_of(p_agent_id uuid) returns text
   language sql stable security definer
   set search_path = ''
 as $$
   select p.office from public.agent_profiles p where p.contact_id = p_agent_id and p.active
 $$;
-comment on function guard.office_of(uuid) is 'The office of an active agent or broker (NULL otherwise).';
+comment on function private.office_of(uuid) is 'The office of an active agent or broker (NULL otherwise).';
 
 -- Opens the deal after checking the caller FIRST (security definer: the listing side may not read the
 -- co-broker's request or customer). A refused call says the same whether the listing, match or request exists
@@ -276,7 +272,7 @@ begin
        or (v_request.id is not null
            and not (v_request.assigned_agent in (select guard.managed_agent_ids())
                     or (v_listing_side and (v_request.assigned_agent is null
-                                            or guard.office_of(v_request.assigned_agent) = guard.office_of(v_listing.agent_id)))))
+                                            or private.office_of(v_request.assigned_agent) = private.office_of(v_listing.agent_id)))))
        or not ((v_listing_side and (v_match.id is not null or v_customer in (select guard.related_contact_ids())))
                or (v_buying in (select guard.managed_agent_ids())
                    and guard.visibility_of(v_listing.id, v_buying) in ('partial', 'full')

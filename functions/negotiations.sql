@@ -79,7 +79,6 @@ create or replace trigger _300_deal after insert or update of status on public.d
 
 -- Section - RPCs
 
-drop function if exists guard.check_amount(bigint);  -- now names its field
 create or replace function guard.check_amount(p_amount bigint, p_field text default 'amount') returns void
   language plpgsql immutable
   set search_path = ''
