@@ -15,7 +15,9 @@ end
 $$;
 comment on function guard.check_text(text, text, integer) is 'Raises VC001 naming the field and the limit when a text is longer than p_max characters (NULL passes).';
 
-create or replace function guard.check_range(p_value numeric, p_field text, p_min numeric, p_max numeric) returns void
+-- A number or an interval within p_min..p_max (anycompatible: one check for both).
+create or replace function guard.check_range(p_value anycompatible, p_field text, p_min anycompatible, p_max anycompatible)
+  returns void
   language plpgsql immutable
   set search_path = ''
 as $$
@@ -25,19 +27,7 @@ begin
   end if;
 end
 $$;
-comment on function guard.check_range(numeric, text, numeric, numeric) is 'Raises VC001 naming the field and the limits when a number is outside p_min..p_max (NULL passes).';
-
-create or replace function guard.check_interval(p_value interval, p_field text, p_min interval, p_max interval) returns void
-  language plpgsql immutable
-  set search_path = ''
-as $$
-begin
-  if p_value < p_min or p_value > p_max then
-    raise exception using errcode = 'VC001', message = format('%s must be between %s and %s', p_field, p_min, p_max);
-  end if;
-end
-$$;
-comment on function guard.check_interval(interval, text, interval, interval) is 'Raises VC001 naming the field and the limits when an interval is outside p_min..p_max (NULL passes).';
+comment on function guard.check_range(anycompatible, text, anycompatible, anycompatible) is 'Raises VC001 naming the field and the limits when a number or interval is outside p_min..p_max (NULL passes).';
 
 create or replace function guard.check_ids(p_value anyarray, p_field text, p_max integer) returns void
   language plpgsql immutable
@@ -62,9 +52,9 @@ end
 $$;
 comment on function guard.check_listing_id(text, text) is 'Raises VC001 naming the field when a listing id is longer than 20 characters.';
 
-revoke execute on function guard.check_text(text, text, integer), guard.check_range(numeric, text, numeric, numeric),
-  guard.check_interval(interval, text, interval, interval), guard.check_ids(anyarray, text, integer),
+revoke execute on function guard.check_text(text, text, integer), guard.check_range(anycompatible, text, anycompatible, anycompatible),
+  guard.check_ids(anyarray, text, integer),
   guard.check_listing_id(text, text) from public, anon;
-grant execute on function guard.check_text(text, text, integer), guard.check_range(numeric, text, numeric, numeric),
-  guard.check_interval(interval, text, interval, interval), guard.check_ids(anyarray, text, integer),
+grant execute on function guard.check_text(text, text, integer), guard.check_range(anycompatible, text, anycompatible, anycompatible),
+  guard.check_ids(anyarray, text, integer),
   guard.check_listing_id(text, text) to authenticated, service_role;

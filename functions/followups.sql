@@ -61,7 +61,7 @@ begin
   if p_idle is null or p_idle <= interval '0' then
     raise exception using errcode = 'VC001', message = 'idle must be a positive interval';
   end if;
-  perform guard.check_interval(p_idle, 'idle', interval '0', interval '365 days');
+  perform guard.check_range(p_idle, 'idle', interval '0', interval '365 days');
   return query
     -- commission_total is not the API's to read (policies/deal_pipeline.sql); an open deal has none anyway
     select d.id, d.portfolio_id, d.customer_id, d.listing_agent_id, d.buying_agent_id, d.is_cross_agent,
@@ -103,8 +103,8 @@ begin
   elsif p_remind_after is null or p_remind_after < interval '0' then
     raise exception using errcode = 'VC001', message = 'remind_after must not be a negative interval';
   end if;
-  perform guard.check_interval(p_idle, 'idle', interval '0', interval '365 days');
-  perform guard.check_interval(p_remind_after, 'remind_after', interval '0', interval '365 days');
+  perform guard.check_range(p_idle, 'idle', interval '0', interval '365 days');
+  perform guard.check_range(p_remind_after, 'remind_after', interval '0', interval '365 days');
 
   -- Follow-ups: lock the stale open deals without a follow-up since their last activity ...
   select coalesce(array_agg(c.id), '{}') into v_deals
