@@ -151,6 +151,10 @@ create index portfolios_agent_id_idx on public.portfolios (agent_id);
 create index portfolios_search_vector_idx on public.portfolios using gin (search_vector);
 -- every structured filter of search_portfolios, the price last (a range)
 create index portfolios_search_filters_idx on public.portfolios (district_norm, type, currency, listing_type, listed_price);
+-- the newest first: the window a broad search ranks (functions/search.sql)
+create index portfolios_newest_idx on public.portfolios ((left(id, 4)) desc, (length(id)) desc, id desc);
+-- what every agent sees of active listings: an agent's text search over other agents' listings
+create index portfolios_public_vector_idx on public.portfolios using gin (public_vector) where status = 'active';
 alter table public.portfolios enable row level security;
 
 comment on table public.portfolios is 'Listings (portföy) kept by agents. Other agents see them only through visibility levels.';

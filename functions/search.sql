@@ -28,10 +28,18 @@ $$;
 comment on function guard.search_query(text) is 'tsquery of a search text: every word as a prefix of its simple form or turkish stem.';
 
 -- The cards the caller may see, each at its level (hidden fields NULL), filtered and ranked, with the
--- total count of hits. Security definer: other agents' listings are read here, never as rows. What an
--- anonymous card hides can neither match nor rank: at that level the text matches only district, type
--- and rooms, and the price filters apply to the price band. Dynamic SQL: only the filters given are in
--- the statement, so each call is planned with the indexes its filters can use.
+-- count of hits up to a cap. Security definer: other agents' listings are read here, never as rows. What
+-- an anonymous card hides can neither match nor rank: at that level the text matches only district, type
+-- and rooms (public_vector, its own GIN index), and the price filters apply to the price band; the text of
+-- hidden fields is searched only among the caller's own and granted listings. Dynamic SQL: only the
+-- filters given are in the statement, so each call is planned with the indexes its filters can use.
+--
+-- Rank: ts_rank with weights title (A) 1.0, district, type, rooms (B) 0.4, description (C) 0.2 (a word
+-- only in the description, however often, stays below one in the title); ties newest first (the id).
+-- A search (no listing ids given) first ranks a bounded window: the newest vic.search_window (5,000)
+-- listings (active ones for an agent) plus the caller's own and granted ones; only when the window has
+-- fewer hits than the page asks does the full path run (and a rare word in an old listing is found).
+-- total counts hits up to vic.search_count_cap (1,000) and is cap + 1 when there are more ("1000+").
 create or replace function guard.listing_cards(
   p_portfolio_ids text[], p_query text, p_district text, p_type text, p_rooms text, p_min_price bigint,
   p_max_price bigint, p_currency text, p_listing_type text, p_limit integer, p_offset integer
@@ -45,14 +53,48 @@ create or replace function guard.listing_cards(
 as $$
 declare
   v_query tsquery := guard.search_query(p_query);
+  v_all boolean := not guard.is_api_user() or guard.is_staff();  -- sees every listing in full
+  v_managed uuid[] := array(select guard.managed_agent_ids());
+  v_window integer := least(greatest(coalesce(nullif(current_setting('vic.search_window', true), '')::integer, 5000), 1), 100000);
+  v_cap integer := least(greatest(coalesce(nullif(current_setting('vic.search_count_cap', true), '')::integer, 1000), 1), 100000);
   v_filters text;
   v_narrow integer;
-  v_sql text := 'select p.id, p.agent_id, p.status, p.listed_price, p.price_band_min, p.price_band_max,
-                        p.search_vector, p.public_vector,
-                        ($1 or p.agent_id = any ($2)) as own, v.visibility_level as granted
-                 from %s p
-                 left join public.agent_visibility v on v.portfolio_id = p.id and v.agent_id = auth.uid()
-                 where true';
+  v_text_all text := case when v_query is not null then ' and p.search_vector @@ $4' else '' end;
+  v_text_pub text := case when v_query is not null then ' and p.public_vector @@ $4' else '' end;
+  v_full text;
+  v_win text;
+  v_hits text := $h$
+    with seen as (
+      select p.id, p.status, p.listed_price, p.price_band_min, p.price_band_max, p.search_vector, p.public_vector,
+             ($1 or p.agent_id = any ($2)) as own, v.visibility_level as granted
+      from (%s) c
+      join public.portfolios p on p.id = c.id
+      left join public.agent_visibility v on v.portfolio_id = p.id and v.agent_id = auth.uid()
+    )
+    select s.id, s.lvl,
+           case when $4 is null then 0::real
+                when s.lvl = 'anonymous' then ts_rank('{0, 0.2, 0.4, 1.0}', s.public_vector, $4)
+                else ts_rank('{0, 0.2, 0.4, 1.0}', s.search_vector, $4) end as score
+    from (select s.*, case when s.own then 'full' else coalesce(s.granted, 'anonymous') end as lvl
+          from seen s
+          where s.status = 'active' or s.own or s.granted is not null) as s
+    where ($4 is null or s.lvl <> 'anonymous' or s.public_vector @@ $4)
+      and ($10 is null or case when s.lvl = 'anonymous' then s.price_band_max > $10 else s.listed_price >= $10 end)
+      and ($11 is null or case when s.lvl = 'anonymous' then s.price_band_min <= $11 else s.listed_price <= $11 end)
+  $h$;
+  v_page text := $p$
+    select array_agg(h.id order by h.score desc, left(h.id, 4) desc, length(h.id) desc, h.id desc),
+           array_agg(h.lvl order by h.score desc, left(h.id, 4) desc, length(h.id) desc, h.id desc),
+           array_agg(h.score order by h.score desc, left(h.id, 4) desc, length(h.id) desc, h.id desc),
+           max(h.total)
+    from (select h.*, count(*) over () as total from (%s) h
+          order by h.score desc, left(h.id, 4) desc, length(h.id) desc, h.id desc
+          limit $12 offset $13) h
+  $p$;
+  v_ids text[];
+  v_lvls text[];
+  v_scores real[];
+  v_total bigint;
 begin
   if guard.is_api_user() and not coalesce(guard.authority() in ('agent', 'broker', 'admin', 'owner'), false) then
     return;  -- only agents get cards
@@ -77,34 +119,57 @@ begin
       using null::boolean, null::uuid[], p_portfolio_ids, v_query, p_district, p_type, p_rooms, p_currency,
             p_listing_type, p_min_price, p_max_price;
   end if;
+  -- The full path: every listing the filters and the text leave. For an agent: active listings whose visible
+  -- fields match, plus its own and granted listings whose whole text matches.
   if v_narrow < 10000 then
-    v_sql := format(v_sql, format('(select * from public.portfolios p where true %s offset 0)', v_filters))
-      || ' and p.search_vector @@ $4';  -- (offset 0: the text test stays outside, on the rows found)
+    v_full := format('select p.id from (select p.id, p.status, p.search_vector, p.public_vector from public.portfolios p
+                                         where true %s offset 0) p where true %s', v_filters,
+                     case when v_all then v_text_all else ' and p.status = ''active''' || v_text_pub end);
   else
-    v_sql := format(v_sql, 'public.portfolios')
-      || case when v_query is not null then ' and p.search_vector @@ $4' else '' end || v_filters;
+    v_full := format('select p.id from public.portfolios p where true %s%s', v_filters,
+                     case when v_all then v_text_all else ' and p.status = ''active''' || v_text_pub end);
   end if;
-  -- narrow rows up to the page; the card's fields are read for the page's rows only
-  return query execute format($q$
-    with seen as (%s),
-    hit as (
-      select s.id, s.lvl,
-             case when $4 is null then 0::real
-                  when s.lvl = 'anonymous' then ts_rank(s.public_vector, $4)
-                  else ts_rank(s.search_vector, $4) end as score
-      from (select s.*, case when s.own then 'full' else coalesce(s.granted, 'anonymous') end as lvl
-            from seen s
-            where s.status = 'active' or s.own or s.granted is not null) as s
-      where ($4 is null or s.lvl <> 'anonymous' or s.public_vector @@ $4)
-        and ($10 is null or case when s.lvl = 'anonymous' then s.price_band_max > $10 else s.listed_price >= $10 end)
-        and ($11 is null or case when s.lvl = 'anonymous' then s.price_band_min <= $11 else s.listed_price <= $11 end)
-    ),
-    page as (
-      select h.*, count(*) over () as total
-      from hit h
-      order by h.score desc, left(h.id, 4), length(h.id), h.id
-      limit $12 offset $13
-    )
+  if not v_all then
+    v_full := v_full
+      || format(' union select p.id from public.portfolios p where p.agent_id = any ($2) %s%s', v_text_all, v_filters)
+      || format(' union select p.id from public.agent_visibility v join public.portfolios p on p.id = v.portfolio_id
+                  where v.agent_id = auth.uid() %s%s', v_text_all, v_filters);
+  end if;
+  -- The window: the newest listings (portfolios_newest_idx), then the filters and the text on them only.
+  if p_portfolio_ids is null and coalesce(v_narrow, 10000) >= 10000 then
+    v_win := format('select p.id from (select p.id, p.status, p.district_norm, p.type, p.rooms, p.currency, p.listing_type,
+                                              p.listed_price, p.search_vector, p.public_vector
+                                       from public.portfolios p %s
+                                       order by left(p.id, 4) desc, length(p.id) desc, p.id desc limit %s) p
+                     where true %s%s', case when v_all then '' else 'where p.status = ''active''' end, v_window,
+                    case when v_all then v_text_all else v_text_pub end, v_filters);
+    if not v_all then
+      v_win := v_win
+        || format(' union select p.id from public.portfolios p where p.agent_id = any ($2) %s%s', v_text_all, v_filters)
+        || format(' union select p.id from public.agent_visibility v join public.portfolios p on p.id = v.portfolio_id
+                    where v.agent_id = auth.uid() %s%s', v_text_all, v_filters);
+    end if;
+    execute format(v_page, format(v_hits, v_win)) into v_ids, v_lvls, v_scores, v_total
+      using v_all, v_managed, p_portfolio_ids, v_query, p_district, p_type, p_rooms, p_currency, p_listing_type,
+            p_min_price, p_max_price, p_limit, p_offset;
+    if coalesce(cardinality(v_ids), 0) = p_limit then
+      if v_total <= v_cap then  -- the window holds fewer hits than the cap: count them all, up to the cap
+        execute format('select count(*) from (select from (%s) h limit %s) h', format(v_hits, v_full), v_cap + 1)
+          into v_total
+          using v_all, v_managed, p_portfolio_ids, v_query, p_district, p_type, p_rooms, p_currency, p_listing_type,
+                p_min_price, p_max_price;
+      end if;
+    else
+      v_ids := null;  -- fewer hits than the page: the full path
+    end if;
+  end if;
+  if v_ids is null then
+    execute format(v_page, format(v_hits, v_full)) into v_ids, v_lvls, v_scores, v_total
+      using v_all, v_managed, p_portfolio_ids, v_query, p_district, p_type, p_rooms, p_currency, p_listing_type,
+            p_min_price, p_max_price, p_limit, p_offset;
+  end if;
+  -- the card's fields are read for the page's rows only
+  return query
     select p.id, p.type, p.listing_type, p.city, p.district, p.rooms, p.currency, p.status,
            p.price_band_min, p.price_band_max, g.lvl,
            case when g.lvl <> 'anonymous' then p.listed_price end,
@@ -117,16 +182,14 @@ begin
            end,
            case when g.lvl <> 'anonymous' then a.display_name end,
            case when g.lvl = 'full' then a.phone end,
-           g.score, g.total
-    from page g
+           g.score, least(v_total, v_cap + 1)
+    from unnest(v_ids, v_lvls, v_scores) with ordinality as g (id, lvl, score, ord)
     join public.portfolios p on p.id = g.id
     join public.contacts a on a.id = p.agent_id
-    order by g.score desc, left(p.id, 4), length(p.id), p.id $q$, v_sql)
-  using not guard.is_api_user() or guard.is_staff(), array(select guard.managed_agent_ids()), p_portfolio_ids,
-        v_query, p_district, p_type, p_rooms, p_currency, p_listing_type, p_min_price, p_max_price, p_limit, p_offset;
+    order by g.ord;
 end
 $$;
-comment on function guard.listing_cards(text[], text, text, text, text, bigint, bigint, text, text, integer, integer) is 'Cards of the listings the caller may see, filtered, ranked and counted (see portfolio_cards, search_portfolios).';
+comment on function guard.listing_cards(text[], text, text, text, text, bigint, bigint, text, text, integer, integer) is 'Cards of the listings the caller may see, filtered, ranked (title and district above description, ties newest first), a window of the newest first, hits counted up to a cap (see portfolio_cards, search_portfolios).';
 
 create or replace function guard.check_page(p_limit integer, p_offset integer) returns void
   language plpgsql immutable
@@ -158,7 +221,7 @@ create or replace function public.search_portfolios(
 ) returns table (
     id text, type text, listing_type text, city text, district text, rooms text, currency text, status text,
     price_band_min bigint, price_band_max bigint, visibility_level text, listed_price bigint, title text,
-    description text, media jsonb, agent_name text, agent_phone text, rank real
+    description text, media jsonb, agent_name text, agent_phone text, rank real, total bigint, total_capped boolean
   )
   -- security definer only for its market signal: authenticated may not insert signals (issue 11); the
   -- cards come from guard.listing_cards, which checks the caller's levels itself
@@ -167,6 +230,7 @@ create or replace function public.search_portfolios(
 as $$
 declare
   v_total bigint;
+  v_cap integer := least(greatest(coalesce(nullif(current_setting('vic.search_count_cap', true), '')::integer, 1000), 1), 100000);
 begin
   perform guard.check_page(p_limit, p_offset);
   -- the text first, by its length, before any parsing: a 5 MB text or 20,000 words are refused at once
@@ -193,9 +257,13 @@ begin
     select * from guard.listing_cards(null, p_query, p_district, p_type, p_rooms, p_min_price, p_max_price,
                                         p_currency, p_listing_type, p_limit, p_offset)
   loop
+    -- hits counted up to the cap: more than that is "1000+" (total 1000, total_capped)
+    total := least(v_total, v_cap);
+    total_capped := v_total > v_cap;
     return next;
   end loop;
-  -- one signal per search (its first page); match_count is the number of hits on every page
+  -- one signal per search (its first page); match_count is the number of hits on every page, counted up to
+  -- the cap (cap + 1: more)
   -- only a search that could see cards is demand (a customer's API call sees none: no signal)
   if p_offset = 0 and (not guard.is_api_user() or guard.authority() in ('agent', 'broker', 'admin', 'owner')) then
     insert into public.market_signals (source_type, source_id, query_raw, parsed_criteria, match_count)
@@ -210,7 +278,7 @@ begin
   end if;
 end
 $$;
-comment on function public.search_portfolios(text, text, text, text, bigint, bigint, text, text, integer, integer) is 'Search listings by Turkish-aware text (kadikoy finds Kadıköy; daire finds daireler) and filters (district, type, rooms, price range, currency, listing type), ranked; returns cards at the caller''s visibility level and never a hidden field; records a market signal.';
+comment on function public.search_portfolios(text, text, text, text, bigint, bigint, text, text, integer, integer) is 'Search listings by Turkish-aware text (kadikoy finds Kadıköy; daire finds daireler) and filters (district, type, rooms, price range, currency, listing type), ranked (title and district above description, ties newest first), with the hits counted up to 1000 (total; total_capped: "1000+"); returns cards at the caller''s visibility level and never a hidden field; records a market signal.';
 
 revoke execute on function public.search_portfolios(text, text, text, text, bigint, bigint, text, text, integer, integer)
   from public, anon;

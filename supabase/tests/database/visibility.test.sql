@@ -30,10 +30,10 @@ select results_eq($$select b.band_min, b.band_max from unnest(array[12500000, 32
   $$values (10000000::bigint, 15000000::bigint), (30000, 50000), (100, 150), (750, 1000), (7500000, 10000000), (750000, 1000000)$$,
   'price bands step 1-1.5-2-3-5-7.5 x 10^n');
 
--- An agent of another office, no grant: anonymous cards of active listings only, in natural id order.
+-- An agent of another office, no grant: anonymous cards of active listings only, newest first (natural id order).
 select pg_temp.act_as('00000000-0000-0000-0000-0000000000a2');
 select results_eq($$select id, visibility_level from public.portfolio_cards()$$,
-  $$values ('2026-001', 'anonymous'), ('2026-1000', 'anonymous')$$, 'no grant: anonymous cards of the active listings, 999 before 1000');
+  $$values ('2026-1000', 'anonymous'), ('2026-001', 'anonymous')$$, 'no grant: anonymous cards of the active listings, newest first: 1000 before 999');
 select row_eq($$select price_band_min, price_band_max, listed_price, title, description, media, agent_name, agent_phone
                 from public.portfolio_cards(array['2026-001'])$$,
   row(10000000::bigint, 15000000::bigint, null::bigint, null::text, null::text, null::jsonb, null::text, null::text),
@@ -65,7 +65,7 @@ select throws_ok($$select public.grant_visibility('2026-001', '00000000-0000-000
 select throws_ok($$select public.grant_visibility('2026-001', '00000000-0000-0000-0000-0000000000a3', 'total')$$, 'VC001',
   'level total is not one of anonymous, partial, full', 'an unknown level is rejected by name');
 select results_eq($$select id, visibility_level from public.portfolio_cards()$$,
-  $$values ('2026-001', 'full'), ('2026-002', 'full'), ('2026-1000', 'full')$$, 'the listing agent sees its own listings in full, inactive too');
+  $$values ('2026-1000', 'full'), ('2026-002', 'full'), ('2026-001', 'full')$$, 'the listing agent sees its own listings in full, inactive too');
 reset role;
 
 -- Partial: price, text, media and the agent's name, not its phone.
@@ -86,7 +86,7 @@ reset role;
 select pg_temp.act_as('00000000-0000-0000-0000-0000000000a2');
 select row_eq($$select visibility_level, agent_phone from public.portfolio_cards(array['2026-001'])$$,
   row('full'::text, '+905321110001'::text), 'full: the listing agent''s phone too');
-select results_eq($$select id from public.portfolio_cards()$$, $$values ('2026-001'), ('2026-002'), ('2026-1000')$$,
+select results_eq($$select id from public.portfolio_cards()$$, $$values ('2026-1000'), ('2026-002'), ('2026-001')$$,
   'a granted inactive listing is listed');
 select is_empty($$select 1 from public.portfolios$$, 'even at full, no listing row is readable directly');
 select is_empty($$select 1 from public.portfolio_confidential$$, 'nor any confidential row');
