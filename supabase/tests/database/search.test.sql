@@ -5,7 +5,7 @@
 begin;
 create extension if not exists pgtap with schema extensions;
 set local search_path = extensions, public;
-select plan(69);
+select plan(80);
 \ir fixtures/helpers.psql
 
 -- Moda Emlak: agent a1 (lists everything here). Boğaziçi: agent a2 (no grant), agent a4 (partial grant on 2026-001).
@@ -108,6 +108,48 @@ select is((select id from public.search_portfolios(p_query => 'kadikoy') limit 1
 select ok((select bool_and(rank >= coalesce(next_rank, rank))
            from (select rank, lead(rank) over () as next_rank from public.search_portfolios(p_query => 'kadikoy')) r),
   'results come by rank, highest first');
+reset role;
+
+-- ====================================================================== rank, window, count (issue 12)
+-- Title (A) and district (B) weigh more than description (C); ties come newest first.
+insert into public.portfolios (id, agent_id, type, listing_type, title, description, district, rooms, listed_price, currency, status) values
+  ('2026-010', '00000000-0000-0000-0000-0000000000a1', 'dukkan', 'sale', 'Köşe dükkan', 'Çatısı teraslı', 'Sarıyer', null, 3000000, 'TRY', 'active'),
+  ('2026-011', '00000000-0000-0000-0000-0000000000a1', 'dukkan', 'sale', 'Teraslı dükkan', 'Köşede', 'Sarıyer', null, 3000000, 'TRY', 'active'),
+  ('2026-012', '00000000-0000-0000-0000-0000000000a1', 'dukkan', 'sale', 'Teraslı dükkan', 'Köşede', 'Sarıyer', null, 3000000, 'TRY', 'active');
+select pg_temp.act_as('00000000-0000-0000-0000-0000000000a1');
+select is((select array_agg(id order by ord) from public.search_portfolios(p_query => 'terasli') with ordinality as s(id, type, listing_type, city, district, rooms, currency, status, price_band_min, price_band_max, visibility_level, listed_price, title, description, media, agent_name, agent_phone, rank, total, total_capped, ord)),
+  array['2026-012', '2026-011', '2026-010'], 'a title hit ranks above a description hit; equal ranks newest first');
+select ok((select rank from public.search_portfolios(p_query => 'terasli') where id = '2026-011')
+          > (select rank from public.search_portfolios(p_query => 'terasli') where id = '2026-010'), 'the title hit has the higher rank');
+-- no text: newest first
+select is((select id from public.search_portfolios(p_limit => 1)), '2026-012', 'no text: the newest listing first');
+-- The count: every row carries the hits counted up to the cap; more than the cap is total = cap, total_capped.
+select results_eq($$select distinct total, total_capped from public.search_portfolios(p_query => 'daire', p_limit => 1)$$,
+  $$values (6::bigint, false)$$, 'total counts the hits of every page (under the cap: exact)');
+set local vic.search_count_cap = 3;
+select results_eq($$select distinct total, total_capped from public.search_portfolios(p_query => 'daire', p_limit => 1)$$,
+  $$values (3::bigint, true)$$, 'over the cap: total is the cap and total_capped says "3+"');
+reset vic.search_count_cap;
+reset role;
+-- The window (here the 2 newest active listings, plus own and granted ones): an agent of another office
+-- gets a full page from it; a word found only outside it is found by the full path (fewer hits than a
+-- page); the count goes past the window up to the cap.
+select pg_temp.act_as('00000000-0000-0000-0000-0000000000a2');
+set local vic.search_window = 2;
+select is((select array_agg(id order by id) from public.search_portfolios(p_query => 'sariyer', p_limit => 2)),
+  array['2026-011', '2026-012'], 'a full page from the window (the two newest)');
+select results_eq($$select distinct total, total_capped from public.search_portfolios(p_query => 'sariyer', p_limit => 2)$$,
+  $$values (3::bigint, false)$$, 'the count is not the window''s: all three Sarıyer listings');
+select is(pg_temp.found('catalca'), array['2026-005'], 'a word found only in an old listing outside the window: the full path finds it');
+set local vic.search_count_cap = 1;
+select results_eq($$select distinct total, total_capped from public.search_portfolios(p_query => 'sariyer', p_limit => 1)$$,
+  $$values (1::bigint, true)$$, 'the window''s hits reach the cap: "1+"');
+-- Hidden fields stay hidden in the window too: neither the hidden title nor the hidden description of the
+-- newest listings is found, nor counted.
+select is(pg_temp.found('terasli'), '{}'::text[], 'no listing found by a hidden title or description word in the window');
+select is(pg_temp.found('köşe'), '{}'::text[], 'nor by another');
+reset vic.search_window;
+reset vic.search_count_cap;
 reset role;
 
 -- ====================================================================== visibility: anonymous level
