@@ -445,7 +445,8 @@ RAW_ORDERINGS = [
 
 
 def _natural(ids: list[str]) -> list[str]:
-    return sorted(ids, key=lambda i: (i[:4], len(i), i))
+    """Newest first by the id alone (YYYY-NNN: year, length, text), the cards' order (functions/search.sql)."""
+    return sorted(ids, key=lambda i: (i[:4], len(i), i), reverse=True)
 
 
 @_attackers()
