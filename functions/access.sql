@@ -89,6 +89,21 @@ as $$
 $$;
 comment on function guard.can_read_match(text, uuid) is 'True when auth.uid() is a party to the pair: the request''s agent or its broker, the listing''s managers while the request is unassigned, or staff.';
 
+-- The unassigned requests matched with listings the caller manages: the listing side's share of the match
+-- rows, as a set the matches policy reads once per statement (not a call per row).
+create or replace function guard.unassigned_matched_request_ids() returns setof uuid
+  language sql stable security definer
+  rows 100  -- a planner estimate (not 1000): the policy then probes the matches' indexes
+  set search_path = ''
+as $$
+  select distinct m.request_id
+  from public.portfolio_request_matches m
+  join public.portfolios p on p.id = m.portfolio_id
+  join public.requests r on r.id = m.request_id
+  where p.agent_id in (select guard.managed_agent_ids()) and r.assigned_agent is null
+$$;
+comment on function guard.unassigned_matched_request_ids() is 'Unassigned requests matched with listings auth.uid() manages (the listing side reads those matches while the request has no agent).';
+
 -- May the caller manage this listing (read and write it in full)? Its agent is managed, or staff.
 create or replace function guard.can_manage_portfolio(p_portfolio_id text) returns boolean
   language sql stable security definer
@@ -117,7 +132,7 @@ comment on function guard.deny_or_missing(text) is 'Raises VC003 (trusted caller
 
 grant usage on schema guard to authenticated, service_role;
 grant execute on function guard.is_api_user(), guard.authority(), guard.is_staff(), guard.managed_agent_ids(),
-  guard.related_contact_ids(), guard.can_read_match(text, uuid), guard.can_manage_portfolio(text),
+  guard.related_contact_ids(), guard.can_read_match(text, uuid), guard.unassigned_matched_request_ids(), guard.can_manage_portfolio(text),
   guard.deny_or_missing(text)
   to authenticated, service_role;
 

@@ -113,8 +113,9 @@ drop policy if exists "Staff delete market signals" on public.market_signals;
 create policy "Staff delete market signals" on public.market_signals
   for delete to authenticated using ((select guard.is_staff()));
 
--- Section - portfolio_request_matches: a pair the caller is a party to (guard.can_read_match): the request's
--- current agent and its brokers, the listing side while the request is unassigned, staff.
+-- Section - portfolio_request_matches: a pair the caller is a party to (what guard.can_read_match says of one
+-- pair, in set form: each subquery runs once per statement): the request's current agent and its brokers,
+-- the listing side while the request is unassigned, staff.
 drop policy if exists "Agents read the matches they act on" on public.portfolio_request_matches;
 drop policy if exists "Parties read their matches" on public.portfolio_request_matches;
 create policy "Parties read their matches" on public.portfolio_request_matches
@@ -122,4 +123,4 @@ create policy "Parties read their matches" on public.portfolio_request_matches
   using ((select guard.is_staff())
          or request_id in (select r.id from public.requests r where r.assigned_agent in (select guard.managed_agent_ids()))
          or (portfolio_id in (select p.id from public.portfolios p where p.agent_id in (select guard.managed_agent_ids()))
-             and guard.can_read_match(portfolio_id, request_id)));
+             and request_id in (select guard.unassigned_matched_request_ids())));
