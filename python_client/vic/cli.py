@@ -604,7 +604,7 @@ def listing_create(
     private_notes: Annotated[str | None, typer.Option(help="Confidential: notes for the agent and brokers.")] = None,
     database_url: DatabaseUrl = None,
 ) -> None:
-    """Create a listing; the database allocates its id and matches it at once (create_listing)."""
+    """Create a listing; the database allocates its id, and it is matched at once (create_listing, then the matcher)."""
     with _reported(), _matching_client(ctx, database_url) as vic:
         row = vic.create_listing(
             type=type, listing_type=listing_type, title=title, district=district, listed_price=_amount(price),
@@ -780,7 +780,7 @@ def request_create(
     source_session_id: Annotated[str | None, typer.Option(help="The session it was extracted from.")] = None,
     database_url: DatabaseUrl = None,
 ) -> None:
-    """Record a buy or rent request; it is matched at once (create_request)."""
+    """Record a buy or rent request; it is matched at once (create_request, then the matcher)."""
     criteria = _criteria(district, type, rooms, min_price, max_price, currency)
     with _reported(), _matching_client(ctx, database_url) as vic:
         row = vic.create_request(request_type=request_type, criteria=criteria, customer_id=customer_id,
