@@ -208,7 +208,7 @@ begin
   return query select * from public.requests where id = v_id;
 end
 $$;
-comment on function public.create_request(text, jsonb, uuid, uuid, uuid) is 'Create a buy or rent request with validated criteria (districts, types, rooms, min_price, max_price, currency) for the acting customer (unassigned) or p_customer_id (a customer contact; an agent only for a customer it already serves, assigned to itself); it is matched at once.';
+comment on function public.create_request(text, jsonb, uuid, uuid, uuid) is 'Create a buy or rent request with validated criteria (districts, types, rooms, min_price, max_price, currency) for the acting customer (unassigned) or p_customer_id (a customer contact; an agent only for a customer it already serves, assigned to itself); the matcher matches it after commit (process_match_events).';
 
 -- Update a request as the caller; NULL arguments keep values.
 create or replace function guard.update_request(p_request_id uuid, p_criteria jsonb, p_status text)
