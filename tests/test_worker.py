@@ -213,8 +213,3 @@ def test_without_pg_cron_the_migration_schedules_nothing(db):
     assert db.execute("select count(*) from pg_extension where extname = 'pg_cron'").fetchone()[0] == 0
     assert db.execute("select to_regnamespace('cron')").fetchone()[0] is None
 
-
-@pytest.fixture(autouse=True)
-def _stub_until_w1(db):  # TEMPORARY: until branch w1 brings the real matcher
-    if db.execute("select to_regprocedure('public.process_match_events(integer)')").fetchone()[0] is None:
-        db.execute(Path("/tmp/w2_stub.sql").read_bytes())
