@@ -4,7 +4,8 @@
   connection, and notifies the agent: only the NOTIFY of the writing statements can have woken it in time.
 - SIGTERM and SIGINT stop it cleanly: exit 0, a final line, no traceback.
 - `--once` drains what is pending, runs the jobs once (a stale deal gets its follow-up task) and exits.
-- The matcher's pg_cron command, run by hand as pg_cron would run it (one top-level statement), drains too.
+- The matcher's pg_cron command, run by hand as pg_cron would run it (one top-level statement), drains too;
+  where pg_cron exists (a stand-in on PostgreSQL 18), 0014 schedules both jobs and its rollback removes them.
 
 Waits are generous and poll the database for the effect; nothing here asserts a duration.
 """
@@ -12,9 +13,11 @@ from __future__ import annotations
 
 import os
 import re
+import shutil
 import signal
 import subprocess
 import sys
+import tempfile
 import time
 from collections.abc import Callable, Iterator
 from pathlib import Path
@@ -213,3 +216,51 @@ def test_without_pg_cron_the_migration_schedules_nothing(db):
     assert db.execute("select count(*) from pg_extension where extname = 'pg_cron'").fetchone()[0] == 0
     assert db.execute("select to_regnamespace('cron')").fetchone()[0] is None
 
+
+
+# A stand-in for pg_cron (PostgreSQL 18 loads extensions from any folder, `extension_control_path`): its job table
+# and its schedule/unschedule by name, enough to see what migration 0014 schedules where pg_cron exists.
+FAKE_PG_CRON = {
+    "pg_cron.control": "default_version = '1.6'\nrelocatable = false\nschema = pg_catalog\n",
+    "pg_cron--1.6.sql": """
+create schema cron;
+create table cron.job (jobid bigserial primary key, jobname text unique, schedule text, command text,
+                       username text not null default current_user);
+create function cron.schedule(job_name text, schedule text, command text) returns bigint language sql as
+$$ insert into cron.job (jobname, schedule, command) values (job_name, schedule, command)
+   on conflict (jobname) do update set schedule = excluded.schedule, command = excluded.command returning jobid $$;
+create function cron.unschedule(job_name text) returns boolean language sql as
+$$ delete from cron.job where jobname = job_name returning true $$;
+""",
+}
+
+
+@pytest.fixture
+def fake_pg_cron(pg_server) -> Iterator[str]:
+    if pg_server.major < 18:
+        pytest.skip("extension_control_path is PostgreSQL 18's")
+    folder = Path(tempfile.mkdtemp(prefix="vic_fake_cron_"))  # under /tmp: the server's user can read it
+    try:
+        (folder / "extension").mkdir()
+        for name, text in FAKE_PG_CRON.items():
+            (folder / "extension" / name).write_text(text)
+            (folder / "extension" / name).chmod(0o644)
+        folder.chmod(0o755)
+        (folder / "extension").chmod(0o755)
+        yield str(folder)
+    finally:
+        shutil.rmtree(folder, ignore_errors=True)
+
+
+def test_where_pg_cron_exists_0014_schedules_both_jobs_and_its_rollback_unschedules_them(db, db_url, fake_pg_cron):
+    db.execute(f"set extension_control_path = '$system:{fake_pg_cron}'")
+    db.execute("create extension pg_cron")
+    db.execute((ROOT / "migrations" / "0014_cron.sql").read_bytes())
+    jobs = db.execute("select jobname, schedule, command, username from cron.job order by jobname").fetchall()
+    assert [(name, schedule, user) for name, schedule, _, user in jobs] == [
+        ("vic-followups", "*/5 * * * *", "postgres"), ("vic-match-events", "* * * * *", "postgres")]
+    assert [command for _, _, command, _ in jobs] == [cron_command("vic-followups"), cron_command("vic-match-events")]
+    db.execute((ROOT / "migrations" / "0014_cron.sql").read_bytes())  # again: by name, still two jobs
+    assert db.execute("select count(*) from cron.job").fetchone()[0] == 2
+    db.execute((ROOT / "migrations" / "0014_cron.rollback.sql").read_bytes())
+    assert db.execute("select count(*) from cron.job").fetchone()[0] == 0
