@@ -6,6 +6,8 @@ any PostgreSQL (Supabase included) with --database-url or VIC_DATABASE_URL.
 admin), or acting as a contact (`vic --as <contact id> …`, env VIC_AS) or as the bot
 (`vic --service-role …`), exactly as PostgREST would.
 
+`vic worker` drains the match events and runs the periodic jobs (vic.worker) until Ctrl-C or SIGTERM.
+
 Every failure prints one line and exits 1; no traceback reaches the user.
 """
 
@@ -30,6 +32,7 @@ from rich.table import Table
 
 from vic import demo as demo_view
 from vic import local, migrate, paths
+from vic import worker as worker_loop
 from vic.client import VicClient
 from vic.errors import AccessDenied, VicError, redact_url
 
@@ -255,6 +258,38 @@ def demo(database_url: DatabaseUrl = None) -> None:
     target = _target(database_url)
     with _reported():
         demo_view.show(target)
+
+
+@app.command()
+def worker(
+    ctx: typer.Context,
+    batch: Annotated[int, typer.Option(min=1, max=100_000, help="Match events per process_match_events call.")] = 500,
+    poll: Annotated[
+        float, typer.Option(min=0.1, help="Seconds between drains when no notification comes (a fallback).")
+    ] = 5.0,
+    jobs_every: Annotated[
+        float, typer.Option(min=1, help="Seconds between runs of the periodic jobs (stale deals, follow-ups).")
+    ] = 300.0,
+    stale_after: Annotated[
+        str, typer.Option(metavar="IDLE", help="A deal idle for longer than this is stale: days or an interval.")
+    ] = "7",
+    remind_after: Annotated[
+        str, typer.Option(metavar="AGE", help="Remind closing sides unconfirmed for longer than this: days or an "
+                          "interval.")
+    ] = "1",
+    once: Annotated[bool, typer.Option("--once", help="Drain once, run the jobs once, exit.")] = False,
+    database_url: DatabaseUrl = None,
+) -> None:
+    """Run the matcher and the periodic jobs until Ctrl-C or SIGTERM: woken by LISTEN vic_match_events, polling
+    as a fallback (as the URL's own user, or with --service-role as service_role)."""
+    acting = ctx.obj if isinstance(ctx.obj, Acting) else Acting()
+    if acting.contact_id:
+        _fail("the worker runs as the URL's own user or as --service-role, not as a contact (--as)")
+    options = worker_loop.Options(batch=batch, poll=poll, jobs_every=jobs_every,
+                                  stale_after=_interval(stale_after, "days") or "7 days",
+                                  remind_after=_interval(remind_after, "days") or "1 day", once=once)
+    with _reported():
+        worker_loop.Worker(_target(database_url), service_role=acting.service_role, options=options, console=out).run()
 
 
 # ------------------------------------------------------------------------------------- RPC commands
