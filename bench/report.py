@@ -27,6 +27,18 @@ def _ms(x: float) -> str:
     return f"{x:.2f}" if x < 100 else f"{x:.0f}"
 
 
+def _count(x: float) -> str:
+    """12,345 / 1.2M / 4.5G."""
+    return f"{x / 1e9:.1f}G" if x >= 1e9 else f"{x / 1e6:.1f}M" if x >= 1e6 else f"{x:,.0f}"
+
+
+def _bytes(x: float) -> str:
+    for unit, k in (("TiB", 2**40), ("GiB", 2**30), ("MiB", 2**20)):
+        if x >= k:
+            return f"{x / k:.1f} {unit}"
+    return f"{x / 2**10:.0f} KiB"
+
+
 def _ratio(a: float, b: float | None) -> str:
     if not b or math.isnan(a) or math.isnan(b):
         return "–"
@@ -343,9 +355,9 @@ def markdown(out: dict, plot_name: str) -> str:
         add("## Capacity inputs (docs/matching.md, Capacity)")
         add("")
         per_heap, per_idx, per_total = (cap[k] / cap["rows"] for k in ("heap_bytes", "index_bytes", "total_bytes"))
-        add(f"`portfolio_request_matches` on the realistic data set after `vacuum analyze`: {cap['rows']:,} rows, "
-            f"heap {cap['heap_bytes'] / 2**20:,.0f} MiB, indexes {cap['index_bytes'] / 2**20:,.0f} MiB, total "
-            f"{cap['total_bytes'] / 2**20:,.0f} MiB: **{per_heap:.0f} B heap + {per_idx:.0f} B indexes = "
+        add(f"`portfolio_request_matches` on the realistic data set as loaded (COPY, indexes built after it): "
+            f"{cap['rows']:,} rows, heap {_bytes(cap['heap_bytes'])}, indexes {_bytes(cap['index_bytes'])}, total "
+            f"{_bytes(cap['total_bytes'])}: **{per_heap:.0f} B heap + {per_idx:.0f} B indexes = "
             f"{per_total:.0f} B per match row**.")
         add("")
         fans = {f.name: np.mean(f.outputs) for f in out["realistic"] if f.outputs}
@@ -356,11 +368,11 @@ def markdown(out: dict, plot_name: str) -> str:
             est_r = fr * cap["open_requests"]
             est = (est_l + est_r) / 2
             add(f"Projected full match set at {cap['listings']:,} × {cap['requests']:,}: mean fan-out of a new listing "
-                f"{fl:.0f} × {cap['active_listings']:,} active listings = {est_l / 1e6:.1f}M; of a new request "
-                f"{fr:.0f} × {cap['open_requests']:,} open requests = {est_r / 1e6:.1f}M; mean {est / 1e6:.1f}M rows, "
-                f"{est * per_total / 2**30:.1f} GiB. Fan-out grows with the other side, so rows grow with the square "
-                f"of the size: at 10× (1M × 1M, same distribution) ×100 = {est * 100 / 1e9:.1f}G rows, "
-                f"{est * 100 * per_total / 2**40:.2f} TiB.")
+                f"{fl:.0f} × {cap['active_listings']:,} active listings = {_count(est_l)}; of a new request "
+                f"{fr:.0f} × {cap['open_requests']:,} open requests = {_count(est_r)}; mean {_count(est)} rows, "
+                f"{_bytes(est * per_total)}. Fan-out grows with the other side, so rows grow with the square "
+                f"of the size: at 10× (same distribution) ×100 = {_count(est * 100)} rows, "
+                f"{_bytes(est * 100 * per_total)}.")
             add("")
             out["capacity"]["projected_rows"] = est
 
