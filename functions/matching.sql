@@ -118,24 +118,23 @@ end
 $$;
 comment on function private.match_candidates(text[], uuid[]) is 'Matching pairs with their score for the given listings (or requests), found through the match keys.';
 
--- Bring the matches of the given listings (or requests) in line with the data: new pairs inserted and
--- notified, changed scores updated, pairs that no longer match deleted. One notification per agent per
--- transaction listing all its new matches; a cross-agent new match grants the request's agent partial
--- visibility.
-create or replace function private.rematch(p_portfolio_ids text[], p_request_ids uuid[], p_trigger text)
+-- Bring the matches of the given listings (or requests) in line with the committed data: new pairs inserted
+-- and notified, changed scores updated, pairs that no longer match deleted. p_events gives each id its event
+-- (arrays of equal length, one id once): each agent gets one notification per event listing the new matches
+-- that event found for it. A cross-agent new match grants the request's agent partial visibility. The match
+-- keys are the writer's (its trigger refreshed them in the writing transaction).
+create or replace function private.rematch(p_portfolio_ids text[], p_request_ids uuid[], p_trigger text, p_events bigint[])
   returns void
-  language plpgsql security definer
+  language plpgsql
   set search_path = ''
 as $$
-declare
-  v_agents uuid[];
 begin
   if coalesce(cardinality(p_portfolio_ids), 0) + coalesce(cardinality(p_request_ids), 0) = 0 then
     return;
   end if;
-  perform private.refresh_match_keys(p_portfolio_ids, p_request_ids);
   -- One statement over the candidate set, read once: the candidates carry both agents, so no row is
-  -- read again per pair; the new pairs are written and their visibility granted set-based here.
+  -- read again per pair; the new pairs are written, their visibility granted and their agents notified
+  -- set-based here.
   with cand as materialized (
     select * from private.match_candidates(p_portfolio_ids, p_request_ids)
   ),
@@ -151,12 +150,16 @@ begin
     from cand c
     on conflict (portfolio_id, request_id) do update set match_score = excluded.match_score
       where m.match_score <> excluded.match_score
-    returning m.portfolio_id, m.request_id, m.notified_agent_id, (m.xmax = 0) as is_new
+    returning m.portfolio_id, m.request_id, m.match_score, m.notified_agent_id, (m.xmax = 0) as is_new
   ),
+  -- the new pairs, each with the event of its driving row
   fresh as materialized (
-    select w.portfolio_id, w.notified_agent_id, c.request_agent, c.listing_agent
+    select w.portfolio_id, w.request_id, w.match_score, w.notified_agent_id, c.request_agent, c.listing_agent,
+           e.event_id
     from written w
     join cand c on c.portfolio_id = w.portfolio_id and c.request_id = w.request_id
+    join unnest(coalesce(p_portfolio_ids::text[], p_request_ids::text[]), p_events) as e (row_id, event_id)
+      on e.row_id = case when p_portfolio_ids is not null then w.portfolio_id else w.request_id::text end
     where w.is_new
   ),
   -- a cross-agent new match: the request's agent sees the listing at least at partial level
@@ -168,12 +171,7 @@ begin
     on conflict (portfolio_id, agent_id) do update set visibility_level = 'partial', deal_id = null, granted_by = null
       where v.visibility_level = 'anonymous'
   )
-  select array_agg(distinct f.notified_agent_id) into strict v_agents from fresh f;
-
-  -- One pending notification per agent per transaction (the triggering event: an RPC call or a bulk
-  -- statement may match in several steps), listing every match it was notified of in this transaction.
-  delete from public.pending_notifications n
-  where n.contact_id = any (v_agents) and n.kind = 'match' and n.created_at = now() and n.delivered_at is null;
+  -- One pending notification per agent per event, listing every new match of that event for the agent.
   insert into public.pending_notifications (contact_id, kind, body, buttons)
   select m.notified_agent_id, 'match',
          -- the first ten pairs by score, then how many more (a WhatsApp body holds 4096 characters)
@@ -181,50 +179,141 @@ begin
                 string_agg(format('ilan %s ↔ talep …%s', m.portfolio_id, right(m.request_id::text, 6)), ', '
                            order by m.match_score desc, m.portfolio_id, m.request_id) filter (where m.n <= 10),
                 case when count(*) > 10 then format(' ve %s eşleşme daha', count(*) - 10) else '' end),
-         jsonb_build_array(jsonb_build_object('id', 'matches', 'title', 'Eşleşmeleri gör'))
-  from (select x.*, row_number() over (partition by x.notified_agent_id
-                                       order by x.match_score desc, x.portfolio_id, x.request_id) as n
-        from public.portfolio_request_matches x
-        where x.notified_agent_id = any (v_agents) and x.created_at = now()) as m
-  group by m.notified_agent_id;
+         jsonb_build_array(jsonb_build_object('id', 'matches', 'title', 'Eşleşmeleri gör', 'event', m.event_id))
+  from (select f.*, row_number() over (partition by f.notified_agent_id, f.event_id
+                                       order by f.match_score desc, f.portfolio_id, f.request_id) as n
+        from fresh f) as m
+  group by m.notified_agent_id, m.event_id;
 end
 $$;
-comment on function private.rematch(text[], uuid[], text) is 'Rewrites the matches of the given listings or requests: insert+notify new pairs, update scores, delete broken pairs.';
+comment on function private.rematch(text[], uuid[], text, bigint[]) is 'Rewrites the matches of the given listings or requests: insert+notify new pairs (one notification per agent per event), update scores, delete broken pairs.';
+
+-- Section - The matcher
+
+-- Take up to p_max committed pending events, oldest first, and match them. Claiming: one statement, a
+-- select ... order by id limit p_max for update skip locked over the partial index of pending events (as
+-- pgmq's read), marking them processed in the same statement; a worker that dies mid-batch rolls back and
+-- the events are pending again. The batch's listings (and requests) are matched once per kind, set-based;
+-- each id carries the oldest event of the batch that names it, which its new pairs are notified under.
+--
+-- Matcher runs are serialised (a transaction advisory lock): each run's statements read everything committed
+-- before them, including the previous run's matches, so a pair is never left stale by two runs reading
+-- different snapshots (one deleting a broken pair while another, on an older snapshot, re-inserts it or
+-- writes an old score). More workers give failover, not parallelism; skip locked keeps any second claimer
+-- off the events a run holds. A listing and a request committed at the same moment still meet: each
+-- event is processed after its row committed, and the later of the two runs reads both rows; when both
+-- events' runs find the pair, the unique (portfolio_id, request_id) index lets only the insert that created
+-- it notify (the other is an on-conflict no-op). Processed events older than a day are deleted here (at
+-- most p_max per call).
+create or replace function public.process_match_events(p_max integer default 500) returns integer
+  language plpgsql security definer
+  set search_path = ''
+as $$
+declare
+  v_events integer;
+  v_pids text[];
+  v_pevents bigint[];
+  v_rids uuid[];
+  v_revents bigint[];
+  v_new_requests uuid[];
+begin
+  if guard.is_api_user() then
+    raise exception using errcode = '42501', message = 'process_match_events: only the matcher (service_role) runs it';
+  end if;
+  perform guard.check_range(p_max, 'p_max', 1, 100000);
+  if current_setting('transaction_isolation') <> 'read committed' then
+    raise exception using errcode = 'VC001', message = 'process_match_events runs in a read committed transaction (each statement reads what is committed)';
+  end if;
+  perform pg_advisory_xact_lock(hashtext('vic.matcher'));
+
+  with claimed as (
+    select e.id from private.match_events e
+    where e.processed_at is null
+    order by e.id
+    limit p_max
+    for update skip locked
+  ),
+  done as (
+    update private.match_events e set processed_at = clock_timestamp()
+    from claimed c where e.id = c.id
+    returning e.id, e.kind, e.portfolio_ids, e.request_ids, e.new_rows
+  )
+  select (select count(*) from done),
+         p.ids, p.events, r.ids, r.events,
+         array(select distinct x from done d, unnest(d.request_ids) as x where d.new_rows)
+  into v_events, v_pids, v_pevents, v_rids, v_revents, v_new_requests
+  from (select array_agg(x.id) as ids, array_agg(x.event_id) as events
+        from (select u.id, min(d.id) as event_id from done d, unnest(d.portfolio_ids) as u (id)
+              where d.kind = 'portfolio' group by u.id) as x) as p,
+       (select array_agg(x.id) as ids, array_agg(x.event_id) as events
+        from (select u.id, min(d.id) as event_id from done d, unnest(d.request_ids) as u (id)
+              where d.kind = 'request' group by u.id) as x) as r;
+
+  if v_events > 0 then
+    perform private.rematch(v_pids, null, 'portfolio', v_pevents);
+    perform private.rematch(null, v_rids, 'request', v_revents);
+    -- every new request is a demand signal (one extracted from a bot session a session signal), with the
+    -- number of listings it matched, recorded when it is first matched
+    insert into public.market_signals (source_type, source_id, parsed_criteria, match_count)
+    select case when q.source_session_id is null then 'request' else 'session' end, q.customer_id, q.criteria,
+           (select count(*) from public.portfolio_request_matches m where m.request_id = q.id)
+    from public.requests q
+    where q.id = any (v_new_requests);
+  end if;
+
+  -- retention: processed events are kept a day
+  delete from private.match_events e
+  where e.id in (select o.id from private.match_events o
+                 where o.processed_at < now() - interval '1 day'
+                 order by o.id limit p_max);
+  return v_events;
+end
+$$;
+comment on function public.process_match_events(integer) is 'The matcher: processes up to p_max committed match events, oldest first (matches, score changes, removals, visibility, one notification per agent per event); returns how many (0 = none pending). service_role and the owner only.';
+
+-- How far the matcher is behind: pending events and when the oldest was written.
+create or replace function public.match_event_lag() returns table (pending bigint, oldest_pending_at timestamptz)
+  language plpgsql stable security definer
+  set search_path = ''
+as $$
+begin
+  if guard.is_api_user() and not guard.is_staff() then
+    raise exception using errcode = '42501', message = 'match_event_lag: staff only';
+  end if;
+  return query
+    select count(*), min(e.created_at) from private.match_events e where e.processed_at is null;
+end
+$$;
+comment on function public.match_event_lag() is 'Pending match events and the time of the oldest (the matcher''s lag); staff, service_role and the owner.';
 
 -- Section - Triggers
 
--- Serialise matching per market (currency x sale/rent) until commit: a listing and a request written
--- at the same time would otherwise each miss the other's uncommitted row and never match. Keys are
--- locked in order, so two bulk statements cannot deadlock on them.
-create or replace function private.lock_markets(p_markets text[]) returns void
-  language sql
-  set search_path = ''
-as $$
-  select count(pg_advisory_xact_lock(hashtext('vic.match:' || k)))
-  from (select distinct k from unnest(p_markets) k order by k) as keys
-$$;
-comment on function private.lock_markets(text[]) is 'Takes the transaction advisory locks of the given markets (currency:sale|rent), in order.';
-
+-- A write refreshes the match keys of its rows and records one event for the matcher, with one NOTIFY on
+-- vic_match_events (a worker LISTENs); nothing else waits for matching in the writing transaction.
 create or replace function private.tg_portfolios__match() returns trigger
   language plpgsql security definer
   set search_path = ''
 as $$
+declare
+  v_ids text[];
 begin
-  perform private.lock_markets(array(select n.currency || ':' || n.listing_type from new_rows n));
   if tg_op = 'INSERT' then
-    perform private.rematch(array(select n.id from new_rows n), null, 'portfolio');
+    v_ids := array(select n.id from new_rows n);
   else
     -- only listings whose matching inputs changed
-    perform private.rematch(
-      array(select n.id from new_rows n join old_rows o on o.id = n.id
-            where (n.status, n.listing_type, n.currency, n.district_keys, n.type_keys, n.rooms, n.listed_price, n.price_reach)
-                  is distinct from (o.status, o.listing_type, o.currency, o.district_keys, o.type_keys, o.rooms, o.listed_price, o.price_reach)),
-      null, 'portfolio');
+    v_ids := array(select n.id from new_rows n join old_rows o on o.id = n.id
+                   where (n.status, n.listing_type, n.currency, n.district_keys, n.type_keys, n.rooms, n.listed_price, n.price_reach)
+                         is distinct from (o.status, o.listing_type, o.currency, o.district_keys, o.type_keys, o.rooms, o.listed_price, o.price_reach));
+  end if;
+  if cardinality(v_ids) > 0 then
+    perform private.refresh_match_keys(v_ids, null);
+    insert into private.match_events (kind, portfolio_ids, new_rows) values ('portfolio', v_ids, tg_op = 'INSERT');
+    perform pg_notify('vic_match_events', '');
   end if;
   return null;
 end
 $$;
-comment on function private.tg_portfolios__match() is 'Statement trigger: matches new or changed listings against open requests.';
+comment on function private.tg_portfolios__match() is 'Statement trigger: refreshes the match keys of new or changed listings and records one match event.';
 
 create or replace function private.tg_requests__match() returns trigger
   language plpgsql security definer
@@ -239,28 +328,24 @@ begin
     v_ids := array(select n.id from new_rows n join old_rows o on o.id = n.id
                    where (n.status, n.request_type, n.criteria) is distinct from (o.status, o.request_type, o.criteria));
   end if;
-  perform private.lock_markets(array(
-    select n.crit_currency || ':' || case n.request_type when 'buy' then 'sale' else 'rent' end from new_rows n));
-  perform private.rematch(null, v_ids, 'request');
+  if cardinality(v_ids) > 0 then
+    perform private.refresh_match_keys(null, v_ids);
+    insert into private.match_events (kind, request_ids, new_rows) values ('request', v_ids, tg_op = 'INSERT');
+    perform pg_notify('vic_match_events', '');
+  end if;
   if tg_op = 'UPDATE' then
-    -- a request given to another agent: that agent sees its matched listings at partial level
+    -- a request given to another agent: that agent sees its matched listings at partial level (the matches
+    -- committed so far; the matcher grants the rest as it finds them, to the agent assigned then)
     perform private.share_matches(array_agg(m.portfolio_id), array_agg(n.assigned_agent))
     from new_rows n
     join old_rows o on o.id = n.id
     join public.portfolio_request_matches m on m.request_id = n.id
     where n.assigned_agent is distinct from o.assigned_agent;
   end if;
-  if tg_op = 'INSERT' then
-    -- every request is a demand signal; one extracted from a bot session is a session signal
-    insert into public.market_signals (source_type, source_id, parsed_criteria, match_count)
-    select case when n.source_session_id is null then 'request' else 'session' end, n.customer_id, n.criteria,
-           (select count(*) from public.portfolio_request_matches m where m.request_id = n.id)
-    from new_rows n;
-  end if;
   return null;
 end
 $$;
-comment on function private.tg_requests__match() is 'Statement trigger: matches new or changed requests against active listings; records a demand signal per new request.';
+comment on function private.tg_requests__match() is 'Statement trigger: refreshes the match keys of new or changed requests and records one match event (the matcher records a new request''s demand signal); shares matched listings with a newly assigned agent.';
 
 -- The matcher reads the floor from portfolios.match_floor (a copy of the confidential min_price), through
 -- price_reach, which bands it (guard.floor_band).
@@ -337,3 +422,7 @@ comment on function public.explain_match(text, uuid) is 'Explain a match: each c
 revoke execute on function public.explain_match(text, uuid) from public, anon;
 grant execute on function guard.floor_band(bigint, bigint) to authenticated, service_role;
 grant execute on function public.explain_match(text, uuid) to authenticated, service_role;
+revoke execute on function public.process_match_events(integer) from public, anon, authenticated;
+grant execute on function public.process_match_events(integer) to service_role;
+revoke execute on function public.match_event_lag() from public, anon;
+grant execute on function public.match_event_lag() to authenticated, service_role;

@@ -236,6 +236,24 @@ def db(vic_copy: psycopg.Connection) -> psycopg.Connection:
     return vic_copy
 
 
+def drain(conn: psycopg.Connection, batch: int = 100000) -> int:
+    """Run the matcher (`public.process_match_events`) until no match event is pending, as the
+    connection's own (superuser) user, whatever role it acts as; returns how many events it processed.
+    Writes become matches, notifications and visibility only then (docs/matching.md, "Match events")."""
+    local = not conn.autocommit  # inside a transaction: switch for it only; else for the session
+    role, claims = conn.execute(
+        "select current_setting('role'), coalesce(current_setting('request.jwt.claims', true), '')").fetchone()
+    conn.execute("select set_config('role', 'none', %s)", (local,))
+    total = 0
+    try:
+        while n := conn.execute("select public.process_match_events(%s)", (batch,)).fetchone()[0]:
+            total += n
+    finally:
+        conn.execute("select set_config('role', %s, %s), set_config('request.jwt.claims', %s, %s)",
+                     (role, local, claims, local))
+    return total
+
+
 # ---------------------------------------------------------------------------------- pgTAP items
 def pytest_collect_file(file_path: Path, parent: pytest.Collector):
     if file_path.name.endswith(".test.sql") and file_path.parent == PGTAP_DIR:
