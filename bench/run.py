@@ -508,6 +508,8 @@ def scaling(server: PgServer, out: dict) -> None:
                           count_matches_of_listing, warmup, budget_s=CONFIG["budget_s"])
             out["scaling"].append(fig)
             out["plans"].append(analysed_plans(conn, actor, op, "new listing (probe)", size, plans_out))
+            if WORKER["on"]:
+                worker_scaling(conn, out, "listing", size, actor, op, "select count(*) from public.portfolio_request_matches where portfolio_id = any(%s)", plans_out)
             log(f"  new listing p50 {fig.p50:.2f} p95 {fig.p95:.2f} ms, fan-out {set(fig.outputs)}")
 
             # the probe request, filed by a plain agent for its customer (who has an assigned request)
@@ -520,11 +522,32 @@ def scaling(server: PgServer, out: dict) -> None:
                           count_matches_of_request, warmup, budget_s=CONFIG["budget_s"])
             out["scaling"].append(fig)
             out["plans"].append(analysed_plans(conn, actor, op, "new request (probe)", size, plans_out))
+            if WORKER["on"]:
+                worker_scaling(conn, out, "request", size, actor, op, "select count(*) from public.portfolio_request_matches where request_id = any(%s::uuid[])", plans_out)
             log(f"  new request p50 {fig.p50:.2f} p95 {fig.p95:.2f} ms, fan-out {set(fig.outputs)}")
 
             if n >= CONFIG["search_min"] or n == CONFIG["sizes"][-1]:
                 search(conn, api, size, out, plans_out)
     drop_db(server, "bench_scaling")
+
+
+def worker_scaling(conn, out: dict, side: str, size: str, actor: Actor, op: Op, count_sql: str,
+                   plans_out: list[str]) -> None:
+    """The worker's cost per match at a scaling step: batches of the probe write (each gets the same PASSING
+    matches), process_match_events timed; and the plans of one probe write + its drain (the matcher's
+    statements: index-driven, or a scan that grows with the table)."""
+    fig = worker_batches(conn, f"worker, new {side}s ({data.PASSING} pass)", size, [(actor, op)] * CONFIG["ops"],
+                         count_sql, CONFIG["worker_batch"], CONFIG["budget_s"])
+    out["worker"].append(fig)
+    log_worker(fig)
+
+    def write_and_match(c, op=op):
+        rid = op(c)
+        c.execute("reset role")
+        drain(c)
+        return rid
+
+    out["plans"].append(analysed_plans(conn, actor, write_and_match, f"new {side} (probe) + worker", size, plans_out))
 
 
 def check_passing(conn: psycopg.Connection, out: dict, n: int) -> None:
