@@ -118,12 +118,15 @@ end
 $$;
 comment on function private.match_candidates(text[], uuid[]) is 'Matching pairs with their score for the given listings (or requests), found through the match keys.';
 
--- Bring the matches of the given listings (or requests) in line with the committed data: new pairs inserted
--- and notified, changed scores updated, pairs that no longer match deleted. p_events gives each id its event
--- (arrays of equal length, one id once): each agent gets one notification per event listing the new matches
--- that event found for it. A cross-agent new match grants the request's agent partial visibility. The match
--- keys are the writer's (its trigger refreshed them in the writing transaction).
-create or replace function private.rematch(p_portfolio_ids text[], p_request_ids uuid[], p_trigger text, p_events bigint[])
+-- Bring the matches of the given listings and requests in line with the committed data: new pairs inserted
+-- and notified, changed scores updated, pairs that no longer match deleted. Each id comes with its event
+-- (p_portfolio_events, p_request_events: arrays as long as the ids, one id once). A new pair belongs to the
+-- later of its two rows' events in the batch (the row written last finds the pair, as when matching ran in
+-- the writing transaction), which gives its trigger_type; each agent gets one notification per event listing
+-- the new matches that event found for it. A cross-agent new match grants the request's agent partial
+-- visibility. The match keys are the writer's (its trigger refreshed them in the writing transaction).
+create or replace function private.rematch(p_portfolio_ids text[], p_portfolio_events bigint[],
+                                           p_request_ids uuid[], p_request_events bigint[])
   returns void
   language plpgsql
   set search_path = ''
@@ -136,7 +139,13 @@ begin
   -- read again per pair; the new pairs are written, their visibility granted and their agents notified
   -- set-based here.
   with cand as materialized (
-    select * from private.match_candidates(p_portfolio_ids, p_request_ids)
+    select c.portfolio_id, c.request_id, c.score, c.listing_agent, c.request_agent,
+           greatest(pe.event_id, re.event_id) as event_id,
+           case when re.event_id is null or pe.event_id > re.event_id then 'portfolio' else 'request' end as trigger_type
+    -- a pair both of whose rows are in the batch is found from both sides: once here
+    from (select distinct * from private.match_candidates(p_portfolio_ids, p_request_ids)) as c
+    left join unnest(p_portfolio_ids, p_portfolio_events) as pe (id, event_id) on pe.id = c.portfolio_id
+    left join unnest(p_request_ids, p_request_events) as re (id, event_id) on re.id = c.request_id
   ),
   gone as (
     delete from public.portfolio_request_matches m
@@ -146,20 +155,17 @@ begin
   written as (
     insert into public.portfolio_request_matches as m
       (portfolio_id, request_id, match_score, trigger_type, notified, notified_agent_id)
-    select c.portfolio_id, c.request_id, c.score, p_trigger, true, coalesce(c.request_agent, c.listing_agent)
+    select c.portfolio_id, c.request_id, c.score, c.trigger_type, true, coalesce(c.request_agent, c.listing_agent)
     from cand c
     on conflict (portfolio_id, request_id) do update set match_score = excluded.match_score
       where m.match_score <> excluded.match_score
     returning m.portfolio_id, m.request_id, m.match_score, m.notified_agent_id, (m.xmax = 0) as is_new
   ),
-  -- the new pairs, each with the event of its driving row
   fresh as materialized (
     select w.portfolio_id, w.request_id, w.match_score, w.notified_agent_id, c.request_agent, c.listing_agent,
-           e.event_id
+           c.event_id
     from written w
     join cand c on c.portfolio_id = w.portfolio_id and c.request_id = w.request_id
-    join unnest(coalesce(p_portfolio_ids::text[], p_request_ids::text[]), p_events) as e (row_id, event_id)
-      on e.row_id = case when p_portfolio_ids is not null then w.portfolio_id else w.request_id::text end
     where w.is_new
   ),
   -- a cross-agent new match: the request's agent sees the listing at least at partial level
@@ -186,15 +192,16 @@ begin
   group by m.notified_agent_id, m.event_id;
 end
 $$;
-comment on function private.rematch(text[], uuid[], text, bigint[]) is 'Rewrites the matches of the given listings or requests: insert+notify new pairs (one notification per agent per event), update scores, delete broken pairs.';
+comment on function private.rematch(text[], bigint[], uuid[], bigint[]) is 'Rewrites the matches of the given listings and requests: insert+notify new pairs (one notification per agent per event), update scores, delete broken pairs.';
 
 -- Section - The matcher
 
 -- Take up to p_max committed pending events, oldest first, and match them. Claiming: one statement, a
 -- select ... order by id limit p_max for update skip locked over the partial index of pending events (as
 -- pgmq's read), marking them processed in the same statement; a worker that dies mid-batch rolls back and
--- the events are pending again. The batch's listings (and requests) are matched once per kind, set-based;
--- each id carries the oldest event of the batch that names it, which its new pairs are notified under.
+-- the events are pending again.
+-- The batch's listings and requests are matched in one set-based pass (private.rematch); each id carries
+-- the oldest event of the batch that names it, and a new pair the later of its two rows' events.
 --
 -- Matcher runs are serialised (a transaction advisory lock): each run's statements read everything committed
 -- before them, including the previous run's matches, so a pair is never left stale by two runs reading
@@ -250,8 +257,7 @@ begin
               where d.kind = 'request' group by u.id) as x) as r;
 
   if v_events > 0 then
-    perform private.rematch(v_pids, null, 'portfolio', v_pevents);
-    perform private.rematch(null, v_rids, 'request', v_revents);
+    perform private.rematch(v_pids, v_pevents, v_rids, v_revents);
     -- every new request is a demand signal (one extracted from a bot session a session signal), with the
     -- number of listings it matched, recorded when it is first matched
     insert into public.market_signals (source_type, source_id, parsed_criteria, match_count)

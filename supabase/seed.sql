@@ -124,3 +124,6 @@ insert into public.agent_visibility (portfolio_id, agent_id, visibility_level, g
   ('2026-001', '00000000-0000-4000-8000-000000000202', 'partial', '00000000-0000-4000-8000-000000000101'),
   ('2026-003', '00000000-0000-4000-8000-000000000201', 'full', '00000000-0000-4000-8000-000000000101')
 on conflict do nothing;
+
+-- The matcher turns the seed's listings and requests into matches now (a worker would within a second).
+select public.process_match_events(100000);

@@ -31,7 +31,7 @@ from rich.table import Table
 from vic import demo as demo_view
 from vic import local, migrate, paths
 from vic.client import VicClient
-from vic.errors import VicError, redact_url
+from vic.errors import AccessDenied, VicError, redact_url
 
 app = typer.Typer(no_args_is_help=True, add_completion=False)
 db = typer.Typer(no_args_is_help=True, help="The database: local server, migrations, seed.")
@@ -48,7 +48,7 @@ request = typer.Typer(no_args_is_help=True, help="Requests (talepler): create, c
 app.add_typer(request, name="request")
 deal = typer.Typer(no_args_is_help=True, help="Deals: open, offers, dual-confirm closing, cancel.")
 app.add_typer(deal, name="deal")
-match = typer.Typer(no_args_is_help=True, help="Matches of listings and requests: why a pair matches.")
+match = typer.Typer(no_args_is_help=True, help="Matches of listings and requests: why a pair matches; the matcher (drain, lag).")
 app.add_typer(match, name="match")
 market = typer.Typer(no_args_is_help=True, help="Market signals: unmet demand.")
 app.add_typer(market, name="market")
@@ -61,6 +61,8 @@ app.add_typer(task, name="task")
 
 # soft_wrap: an error stays on one line however narrow the terminal.
 out = Console(soft_wrap=True, highlight=False)
+# events per matcher call when the CLI drains (each call is one transaction)
+DRAIN_BATCH = 500
 err = Console(stderr=True, soft_wrap=True, highlight=False)
 
 DatabaseUrl = Annotated[
@@ -269,6 +271,33 @@ def _client(ctx: typer.Context, database_url: str | None) -> VicClient:
     acting = ctx.obj if isinstance(ctx.obj, Acting) else Acting()
     target = _target(database_url)
     return VicClient.connect(target, acting_as=acting.contact_id, service_role=acting.service_role)
+
+
+def _drain(ctx: typer.Context, database_url: str | None) -> int | None:
+    """Run the matcher until no match event is pending (public.process_match_events); returns how many
+    events it processed, or None when the caller may not run it. As service_role when the root options
+    say so, else as the database URL's own user (the owner, `postgres` locally), also when acting --as a
+    contact: the write was the contact's, the matching is the database's."""
+    acting = ctx.obj if isinstance(ctx.obj, Acting) else Acting()
+    total = 0
+    try:
+        with VicClient.connect(_target(database_url), service_role=acting.service_role) as vic:
+            while n := vic.process_match_events(max=DRAIN_BATCH):
+                total += n
+    except AccessDenied:
+        return None
+    return total
+
+
+@contextlib.contextmanager
+def _matching_client(ctx: typer.Context, database_url: str | None) -> Iterator[VicClient]:
+    """`_client` for a command that writes listings or requests: after the write, the matcher runs, so
+    the matches, notifications and visibility it makes are there at once without a worker (`vic worker`
+    matches them otherwise, within about a second)."""
+    with _client(ctx, database_url) as vic:
+        yield vic
+    if _drain(ctx, database_url) is None:
+        err.print("[dim]matched when the matcher runs (`vic worker`, or `vic match drain` as the owner)[/]")
 
 
 def _text(value: Any) -> str:
@@ -576,7 +605,7 @@ def listing_create(
     database_url: DatabaseUrl = None,
 ) -> None:
     """Create a listing; the database allocates its id and matches it at once (create_listing)."""
-    with _reported(), _client(ctx, database_url) as vic:
+    with _reported(), _matching_client(ctx, database_url) as vic:
         row = vic.create_listing(
             type=type, listing_type=listing_type, title=title, district=district, listed_price=_amount(price),
             currency=currency, rooms=rooms, description=description, city=city, agent_id=agent_id,
@@ -610,7 +639,7 @@ def listing_update(
     database_url: DatabaseUrl = None,
 ) -> None:
     """Change a listing; what is not given is kept (update_listing)."""
-    with _reported(), _client(ctx, database_url) as vic:
+    with _reported(), _matching_client(ctx, database_url) as vic:
         row = vic.update_listing(
             portfolio_id=portfolio_id, title=title, description=description, district=district, rooms=rooms,
             listed_price=_amount(price), currency=currency, owner_name=owner_name, owner_phone=owner_phone,
@@ -622,7 +651,7 @@ def listing_update(
 @listing.command("deactivate")
 def listing_deactivate(ctx: typer.Context, portfolio_id: PortfolioIdArg, database_url: DatabaseUrl = None) -> None:
     """Take a listing off the market; its matches go (deactivate_listing)."""
-    with _reported(), _client(ctx, database_url) as vic:
+    with _reported(), _matching_client(ctx, database_url) as vic:
         row = vic.deactivate_listing(portfolio_id=portfolio_id)
     _show_listing(row)
 
@@ -630,7 +659,7 @@ def listing_deactivate(ctx: typer.Context, portfolio_id: PortfolioIdArg, databas
 @listing.command("reactivate")
 def listing_reactivate(ctx: typer.Context, portfolio_id: PortfolioIdArg, database_url: DatabaseUrl = None) -> None:
     """Put an inactive listing back on the market; it is matched again (reactivate_listing)."""
-    with _reported(), _client(ctx, database_url) as vic:
+    with _reported(), _matching_client(ctx, database_url) as vic:
         row = vic.reactivate_listing(portfolio_id=portfolio_id)
     _show_listing(row)
 
@@ -753,7 +782,7 @@ def request_create(
 ) -> None:
     """Record a buy or rent request; it is matched at once (create_request)."""
     criteria = _criteria(district, type, rooms, min_price, max_price, currency)
-    with _reported(), _client(ctx, database_url) as vic:
+    with _reported(), _matching_client(ctx, database_url) as vic:
         row = vic.create_request(request_type=request_type, criteria=criteria, customer_id=customer_id,
                                  assigned_agent=assigned_agent, source_session_id=source_session_id)
     _show_request(row)
@@ -773,7 +802,7 @@ def request_criteria(
 ) -> None:
     """Replace a request's criteria with the options given; it is matched again (update_request_criteria)."""
     criteria = _criteria(district, type, rooms, min_price, max_price, currency)
-    with _reported(), _client(ctx, database_url) as vic:
+    with _reported(), _matching_client(ctx, database_url) as vic:
         row = vic.update_request_criteria(request_id=request_id, criteria=criteria)
     _show_request(row)
 
@@ -788,7 +817,7 @@ def request_assign(
     database_url: DatabaseUrl = None,
 ) -> None:
     """Give a request an agent: status assigned; brokers, staff and the bot only (assign_request)."""
-    with _reported(), _client(ctx, database_url) as vic:
+    with _reported(), _matching_client(ctx, database_url) as vic:
         row = vic.assign_request(request_id=request_id, agent_id=agent_id)
     _show_request(row)
 
@@ -823,7 +852,7 @@ def request_churn(
 @request.command("close")
 def request_close(ctx: typer.Context, request_id: RequestIdArg, database_url: DatabaseUrl = None) -> None:
     """Close a request; its matches go (close_request)."""
-    with _reported(), _client(ctx, database_url) as vic:
+    with _reported(), _matching_client(ctx, database_url) as vic:
         row = vic.close_request(request_id=request_id)
     _show_request(row)
 
@@ -953,6 +982,25 @@ def match_explain(
     table.add_section()
     table.add_row("match" if matched else "no match", "", f"{score}/5" if matched else "")
     out.print(table)
+
+
+@match.command("drain")
+def match_drain(ctx: typer.Context, database_url: DatabaseUrl = None) -> None:
+    """Run the matcher until no match event is pending, as the owner or --service-role; prints how many
+    events it processed (process_match_events)."""
+    total = 0
+    with _reported(), _client(ctx, database_url) as vic:
+        while n := vic.process_match_events(max=DRAIN_BATCH):
+            total += n
+    out.print(f"{total} match event{'' if total == 1 else 's'} processed")
+
+
+@match.command("lag")
+def match_lag(ctx: typer.Context, database_url: DatabaseUrl = None) -> None:
+    """How far the matcher is behind: pending match events and when the oldest was written (match_event_lag)."""
+    with _reported(), _client(ctx, database_url) as vic:
+        row = vic.match_event_lag()
+    _show_row("match events", row)
 
 
 @market.command("unmet")

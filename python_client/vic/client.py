@@ -352,6 +352,17 @@ class VicClient:
         staff and the bot any pair. AccessDenied otherwise, whether the pair exists or not."""
         return self._rows("explain_match", portfolio_id=portfolio_id, request_id=request_id)
 
+    def process_match_events(self, *, max: int | None = None) -> int:
+        """Run the matcher once: up to `max` (default 500) committed match events, oldest first, become
+        matches, score changes, removals, visibility and notifications. Returns how many events it
+        processed (0: none pending). service_role (the worker, the bot) and the database owner only."""
+        return self._row("process_match_events", max=max)["process_match_events"]
+
+    def match_event_lag(self) -> Row:
+        """The matcher's lag: `pending` events and `oldest_pending_at` (None when none is pending).
+        Staff and service_role."""
+        return self._row("match_event_lag")
+
     # ------------------------------------------------------------------------------- market
     def unmet_demand(self, *, since: Any, until: Any) -> list[Row]:
         """Demand that found nothing between `since` and `until` (datetimes): searches and requests with

@@ -218,6 +218,16 @@ def _story_request(conn: psycopg.Connection, url: str, console: Console) -> str:
     return str(request_id)
 
 
+def drain(conn: psycopg.Connection) -> int:
+    """Run the matcher (public.process_match_events) until no match event is pending, as the dashboard
+    user (the owner): the writes above become matches, notifications and visibility now, not when a
+    worker next runs. Returns how many events it processed."""
+    total = 0
+    while n := conn.execute("select public.process_match_events(500)").fetchone()[0]:
+        total += n
+    return total
+
+
 def _mark(criterion: str, passed: Any, points: Any) -> str:
     sign = "✓" if passed else "✗"
     return f"{sign} {points}" if criterion in SCORED and points is not None else sign
@@ -228,6 +238,7 @@ def story(url: str, console: Console) -> None:
     with connect(url) as conn, sql_errors():
         listing_id = _story_listing(conn, url, console)
         request_id = _story_request(conn, url, console)
+        drain(conn)
 
         matches = conn.execute(
             """select m.portfolio_id, p.district, p.type, coalesce(p.rooms, ''), p.listed_price, p.currency,
@@ -313,6 +324,7 @@ def deal_story(conn: psycopg.Connection, url: str, console: Console, listing_id:
         steps.add_row("—", f"closed in an earlier run: deal {deal_id}", "closed", "")
     else:
         deal_id = _play_deal(conn, url, steps, listing_id, request_id)
+        drain(conn)  # the closing sold the listing and closed the request: their matches go
     console.print(steps)
     _show_closing(conn, console, deal_id)
 

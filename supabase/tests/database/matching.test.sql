@@ -66,6 +66,7 @@ begin
         insert into public.requests (id, customer_id, request_type, criteria, status)
         values (v_req, '00000000-0000-0000-0000-0000000000c1', p_request_type, p_criteria, p_request_status);
       end if;
+      perform pg_temp.drain();  -- the matcher, as a worker would after commit
       v_score := coalesce((select m.match_score::text from public.portfolio_request_matches m
                            where m.portfolio_id = v_id and m.request_id = v_req), 'none');
       raise exception using errcode = 'VCX01', message = v_score;  -- undo the try
@@ -170,9 +171,11 @@ insert into t_req values ('r1', gen_random_uuid());
 insert into public.requests (id, customer_id, assigned_agent, request_type, criteria)
 values (pg_temp.r('r1'), '00000000-0000-0000-0000-0000000000c2', '00000000-0000-0000-0000-0000000000a2', 'buy',
         '{"districts": ["Beşiktaş", "Kadıköy"], "types": ["daire"], "rooms": ["3+1"], "max_price": 13000000}');
+select pg_temp.drain();
 select pg_temp.act_as('00000000-0000-0000-0000-0000000000a1');
 insert into t_l select 'one', id from public.create_listing(p_type => 'daire', p_listing_type => 'sale', p_title => 'Moda 3+1',
   p_district => 'Kadıköy', p_listed_price => 12500000, p_rooms => '3+1', p_min_price => 11800000);
+select pg_temp.drain();
 select matches(pg_temp.l('one'), '^[0-9]{4}-001$', 'a1 lists its first listing of the year (L1), with a floor');
 reset role;
 select row_eq($$select match_score, notified, notified_agent_id, trigger_type from pg_temp.m(pg_temp.l('one'), 'r1')$$,
@@ -190,15 +193,20 @@ select is(pg_temp.notes('00000000-0000-0000-0000-0000000000a1'), 0::bigint, 'the
 create temporary table t_m as select * from pg_temp.m(pg_temp.l('one'), 'r1');
 -- re-running changes nothing
 update public.portfolios set title = title, listed_price = listed_price where id = pg_temp.l('one');
+select pg_temp.drain();
 update public.requests set criteria = criteria, status = status where id = pg_temp.r('r1');
+select pg_temp.drain();
 update public.portfolio_confidential set min_price = min_price where portfolio_id = pg_temp.l('one');
+select pg_temp.drain();
 select pg_temp.act_as('00000000-0000-0000-0000-0000000000a1');
 select lives_ok($$select public.update_listing(p_portfolio_id => pg_temp.l('one'), p_title => 'Moda 3+1', p_listed_price => 12500000, p_min_price => 11800000)$$,
   'update_listing with the same values');
+select pg_temp.drain();
 reset role;
 select pg_temp.act_as('00000000-0000-0000-0000-0000000000a2');
 select lives_ok($$select public.update_request_criteria(pg_temp.r('r1'), (select criteria from public.requests where id = pg_temp.r('r1')))$$,
   'update_request_criteria with the same criteria');
+select pg_temp.drain();
 reset role;
 select results_eq($$select * from pg_temp.m(pg_temp.l('one'), 'r1')$$, $$select * from t_m$$,
   're-running the matching (no-op updates of both sides) changes nothing in the match');
@@ -206,6 +214,7 @@ select is((select count(*) from public.pending_notifications), 1::bigint, 'and n
 -- a change of score updates the row in place, without a new notification
 select pg_temp.act_as('00000000-0000-0000-0000-0000000000a1');
 select lives_ok($$select public.update_listing(p_portfolio_id => pg_temp.l('one'), p_rooms => '2+1')$$, 'a1 changes the rooms to 2+1');
+select pg_temp.drain();
 reset role;
 select row_eq($$select match_score, notified, notified_agent_id, id from pg_temp.m(pg_temp.l('one'), 'r1')$$,
   row(4::smallint, true, '00000000-0000-0000-0000-0000000000a2'::uuid, (select id from t_m)),
@@ -213,11 +222,13 @@ select row_eq($$select match_score, notified, notified_agent_id, id from pg_temp
 select pg_temp.act_as('00000000-0000-0000-0000-0000000000a2');
 select lives_ok($$select public.update_request_criteria(pg_temp.r('r1'), '{"districts": ["Beşiktaş", "Kadıköy"], "types": ["daire"], "rooms": ["2+1", "3+1"], "max_price": 12000000}')$$,
   'a2 accepts 2+1 and lowers the budget below the listed price (above the floor)');
+select pg_temp.drain();
 reset role;
 select row_eq($$select match_score, id from pg_temp.m(pg_temp.l('one'), 'r1')$$, row(4::smallint, (select id from t_m)),
   'rooms point back, negotiation point gone: 4, the same row');
 select pg_temp.act_as('00000000-0000-0000-0000-0000000000a1');
 select lives_ok($$select public.update_listing(p_portfolio_id => pg_temp.l('one'), p_listed_price => 12000000)$$, 'a1 drops the price to the budget');
+select pg_temp.drain();
 reset role;
 select row_eq($$select match_score, id from pg_temp.m(pg_temp.l('one'), 'r1')$$, row(5::smallint, (select id from t_m)), 'score 5, the same row');
 select is((select count(*) from public.pending_notifications), 1::bigint, 'score changes notified nobody');
@@ -225,42 +236,53 @@ select is((select count(*) from public.pending_notifications), 1::bigint, 'score
 select pg_temp.act_as('00000000-0000-0000-0000-0000000000a2');
 select lives_ok($$select public.update_request_criteria(pg_temp.r('r1'), '{"districts": ["Kadıköy"], "max_price": 11900000}')$$,
   'a2 lowers the budget to 11.900.000 (the floor is 11.800.000)');
+select pg_temp.drain();
 reset role;
 select is((select match_score from pg_temp.m(pg_temp.l('one'), 'r1')), 4::smallint, 'reachable through the floor: 4');
 select pg_temp.act_as('00000000-0000-0000-0000-0000000000a1');
 select lives_ok($$select public.update_listing(p_portfolio_id => pg_temp.l('one'), p_min_price => 12000000)$$, 'a1 raises the floor (and its band) above the budget');
+select pg_temp.drain();
 reset role;
 select is((select count(*) from pg_temp.m(pg_temp.l('one'), 'r1')), 0::bigint, 'a floor change that breaks the budget removes the match');
 select pg_temp.act_as('00000000-0000-0000-0000-0000000000a1');
 select lives_ok($$update public.portfolio_confidential set min_price = 11900000 where portfolio_id = pg_temp.l('one')$$, 'a1 lowers it to the budget');
+select pg_temp.drain();
 reset role;
 select is((select match_score from pg_temp.m(pg_temp.l('one'), 'r1')), 4::smallint, 'the match is back');
 delete from public.portfolio_confidential where portfolio_id = pg_temp.l('one');
+select pg_temp.drain();
 select is((select count(*) from pg_temp.m(pg_temp.l('one'), 'r1')), 0::bigint, 'without its floor the listed price is used: no match');
 insert into public.portfolio_confidential (portfolio_id, min_price) values (pg_temp.l('one'), 11800000);
+select pg_temp.drain();
 select is((select match_score from pg_temp.m(pg_temp.l('one'), 'r1')), 4::smallint, 'a new confidential row with a floor: match');
 -- changes that break a hard filter remove the match, from either side
 select pg_temp.act_as('00000000-0000-0000-0000-0000000000a1');
 select lives_ok($$select public.update_listing(p_portfolio_id => pg_temp.l('one'), p_district => 'Üsküdar')$$, 'the listing moves to Üsküdar');
+select pg_temp.drain();
 reset role;  -- the matches of r1 (a2's request) are not the listing agent's to read
 select is((select count(*) from pg_temp.m(pg_temp.l('one'), 'r1')), 0::bigint, 'district broken: the match is gone');
 select pg_temp.act_as('00000000-0000-0000-0000-0000000000a1');
 select lives_ok($$select public.update_listing(p_portfolio_id => pg_temp.l('one'), p_district => 'Kadıköy')$$, 'back to Kadıköy');
+select pg_temp.drain();
 reset role;  -- the matches of r1 (a2's request) are not the listing agent's to read
 select is((select count(*) from pg_temp.m(pg_temp.l('one'), 'r1')), 1::bigint, 'matched again');
 select pg_temp.act_as('00000000-0000-0000-0000-0000000000a1');
 select lives_ok($$select public.update_listing(p_portfolio_id => pg_temp.l('one'), p_currency => 'USD', p_listed_price => 400000, p_min_price => 390000)$$,
   'priced in USD');
+select pg_temp.drain();
 reset role;  -- the matches of r1 (a2's request) are not the listing agent's to read
 select is((select count(*) from pg_temp.m(pg_temp.l('one'), 'r1')), 0::bigint, 'currency broken: gone');
 select pg_temp.act_as('00000000-0000-0000-0000-0000000000a1');
 select lives_ok($$select public.update_listing(p_portfolio_id => pg_temp.l('one'), p_currency => 'TRY', p_listed_price => 12000000, p_min_price => 11800000)$$,
   'back in TRY');
+select pg_temp.drain();
 select lives_ok($$select public.deactivate_listing(pg_temp.l('one'))$$, 'deactivated');
+select pg_temp.drain();
 reset role;  -- the matches of r1 (a2's request) are not the listing agent's to read
 select is((select count(*) from pg_temp.m(pg_temp.l('one'), 'r1')), 0::bigint, 'an inactive listing leaves its matches');
 select pg_temp.act_as('00000000-0000-0000-0000-0000000000a1');
 select lives_ok($$select public.reactivate_listing(pg_temp.l('one'))$$, 'reactivated');
+select pg_temp.drain();
 reset role;  -- the matches of r1 (a2's request) are not the listing agent's to read
 select is((select count(*) from pg_temp.m(pg_temp.l('one'), 'r1')), 1::bigint, 'and is matched again');
 select pg_temp.act_as('00000000-0000-0000-0000-0000000000a1');
@@ -270,13 +292,17 @@ delete from private.request_budget_changes where request_id = pg_temp.r('r1');
 select pg_temp.act_as('00000000-0000-0000-0000-0000000000a2');
 select lives_ok($$select public.update_request_criteria(pg_temp.r('r1'), '{"districts": ["Kadıköy"], "types": ["villa"]}')$$,
   'a2 asks for villas only');
+select pg_temp.drain();
 select is((select count(*) from pg_temp.m(pg_temp.l('one'), 'r1')), 0::bigint, 'type broken from the request side: gone');
 select lives_ok($$select public.update_request_criteria(pg_temp.r('r1'), '{"districts": ["Kadıköy"], "types": ["daire"], "min_price": 12000001}')$$,
   'a2 asks for flats of at least 12.000.001');
+select pg_temp.drain();
 select is((select count(*) from pg_temp.m(pg_temp.l('one'), 'r1')), 0::bigint, 'min_price broken: gone');
 select lives_ok($$select public.update_request_criteria(pg_temp.r('r1'), '{"districts": ["Kadıköy"], "types": ["daire"]}')$$, 'a2 relaxes');
+select pg_temp.drain();
 select is((select match_score from pg_temp.m(pg_temp.l('one'), 'r1')), 5::smallint, 'matched, score 5');
 select lives_ok($$select public.close_request(pg_temp.r('r1'))$$, 'a2 closes the request');
+select pg_temp.drain();
 select is((select count(*) from pg_temp.m(pg_temp.l('one'), 'r1')), 0::bigint, 'a closed request leaves its matches');
 reset role;
 select is((select visibility_level from public.agent_visibility where portfolio_id = pg_temp.l('one') and agent_id = '00000000-0000-0000-0000-0000000000a2'),
@@ -291,11 +317,14 @@ insert into public.requests (id, customer_id, assigned_agent, request_type, crit
   (pg_temp.r('own'), '00000000-0000-0000-0000-0000000000c1', '00000000-0000-0000-0000-0000000000a1', 'buy', '{"districts": ["Ataşehir"], "types": ["villa"]}'),
   (pg_temp.r('a3'), '00000000-0000-0000-0000-0000000000c1', '00000000-0000-0000-0000-0000000000a3', 'buy', '{"districts": ["Ataşehir"], "types": ["villa"]}'),
   (pg_temp.r('full'), '00000000-0000-0000-0000-0000000000c1', '00000000-0000-0000-0000-0000000000a2', 'buy', '{"districts": ["Ataşehir"], "types": ["villa"]}');
+select pg_temp.drain();
 insert into public.portfolios (id, agent_id, type, listing_type, title, district, rooms, listed_price, status)
 values ('2026-200', '00000000-0000-0000-0000-0000000000a1', 'villa', 'sale', 'Ataşehir villa', 'Ataşehir', '5+2', 30000000, 'inactive');
+select pg_temp.drain();
 insert into public.agent_visibility (portfolio_id, agent_id, visibility_level, granted_by)
 values ('2026-200', '00000000-0000-0000-0000-0000000000a2', 'full', '00000000-0000-0000-0000-0000000000a1');
 update public.portfolios set status = 'active' where id = '2026-200';
+select pg_temp.drain();
 select results_eq($$select (select k from t_req where id = m.request_id), m.notified, m.notified_agent_id from public.portfolio_request_matches m
                     where m.portfolio_id = '2026-200' order by 1$$,
   $$values ('a3'::text, true, '00000000-0000-0000-0000-0000000000a3'::uuid),
@@ -320,9 +349,11 @@ insert into public.requests (id, customer_id, assigned_agent, request_type, crit
 select pg_temp.r(k), '00000000-0000-0000-0000-0000000000c2', '00000000-0000-0000-0000-0000000000a2', 'buy',
        format('{"districts": ["Beykoz"], "types": ["daire"], "max_price": %s}', p)::jsonb
 from (values ('b1', 10000000), ('b2', 20000000), ('b3', 30000000)) as t (k, p);
+select pg_temp.drain();
 insert into public.portfolios (id, agent_id, type, listing_type, title, district, rooms, listed_price) values
   ('2026-301', '00000000-0000-0000-0000-0000000000a1', 'daire', 'sale', 'Beykoz 1', 'Beykoz', '2+1', 9000000),
   ('2026-302', '00000000-0000-0000-0000-0000000000a1', 'daire', 'sale', 'Beykoz 2', 'Beykoz', '3+1', 19000000);
+select pg_temp.drain();
 select is(pg_temp.notes('00000000-0000-0000-0000-0000000000a2'), 1::bigint,
   'two listings inserted in one statement matching five of a2''s requests: one notification');
 select ok((select body like '%2026-301%' and body like '%2026-302%' from public.pending_notifications
@@ -332,6 +363,7 @@ insert into t_req values ('b4', gen_random_uuid());
 insert into public.requests (id, customer_id, assigned_agent, request_type, criteria)
 values (pg_temp.r('b4'), '00000000-0000-0000-0000-0000000000c2', '00000000-0000-0000-0000-0000000000a2', 'buy',
         '{"districts": ["Beykoz", "Ataşehir"]}');
+select pg_temp.drain();
 select is(pg_temp.notes('00000000-0000-0000-0000-0000000000a2'), 1::bigint, 'a new request matching three listings: one notification');
 select ok((select body like '%2026-301%' and body like '%2026-302%' and body like '%2026-200%' from public.pending_notifications
            where contact_id = '00000000-0000-0000-0000-0000000000a2'), 'listing all three matches');
@@ -342,6 +374,7 @@ delete from public.pending_notifications;
 select pg_temp.act_as('00000000-0000-0000-0000-0000000000a1');
 insert into t_l select 'beykoz3', id from public.create_listing(p_type => 'daire', p_listing_type => 'sale', p_title => 'Beykoz 3',
   p_district => 'Beykoz', p_listed_price => 10500000, p_rooms => '2+1', p_min_price => 9500000);
+select pg_temp.drain();
 select ok(pg_temp.l('beykoz3') is not null, 'a1 lists Beykoz 3 (B3) at 10.500.000 with a floor of 9.500.000');
 reset role;
 select is((select count(*) from public.portfolio_request_matches where portfolio_id = pg_temp.l('beykoz3')), 4::bigint,
@@ -354,6 +387,7 @@ insert into t_req values ('x', gen_random_uuid());
 insert into public.requests (id, customer_id, assigned_agent, request_type, criteria)
 values (pg_temp.r('x'), '00000000-0000-0000-0000-0000000000c2', '00000000-0000-0000-0000-0000000000a2', 'buy',
         '{"districts": ["Beykoz"], "types": ["daire"], "rooms": ["3+1"], "max_price": 10000000}');
+select pg_temp.drain();
 -- B3: Beykoz daire 2+1 at 10.500.000, floor 9.500.000: reachable, not within budget, rooms off: 3
 select is((select match_score from pg_temp.m(pg_temp.l('beykoz3'), 'x')), 3::smallint, 'B3 x the request: score 3');
 select pg_temp.act_as('00000000-0000-0000-0000-0000000000ad');
@@ -408,6 +442,7 @@ reset role;
 insert into t_req values ('cheap', gen_random_uuid());
 insert into public.requests (id, customer_id, request_type, criteria)
 values (pg_temp.r('cheap'), '00000000-0000-0000-0000-0000000000c2', 'buy', '{"districts": ["Beykoz"], "min_price": 11000000, "currency": "USD"}');
+select pg_temp.drain();
 select pg_temp.act_as('00000000-0000-0000-0000-0000000000a1');
 select throws_ok($$select * from public.explain_match(pg_temp.l('beykoz3'), pg_temp.r('cheap'))$$, '42501', null,
   'the listing agent explains an unassigned request only once it matches');
@@ -426,6 +461,7 @@ delete from public.market_signals;
 select pg_temp.act_as('00000000-0000-0000-0000-0000000000c1');
 select lives_ok($$select public.create_request(p_request_type => 'buy', p_criteria => '{"districts": ["Adalar"], "types": ["villa"], "max_price": 40000000}')$$,
   'a request nothing matches');
+select pg_temp.drain();
 reset role;
 insert into public.market_signals (source_type, source_id, query_raw, parsed_criteria, match_count, created_at) values
   ('search', '00000000-0000-0000-0000-0000000000a1', 'kadıköy daire', '{"districts": ["Kadıköy"], "types": ["daire"], "max_price": 5200000}', 0, now() - interval '1 day'),

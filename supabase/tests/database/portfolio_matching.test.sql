@@ -4,6 +4,7 @@ begin;
 create extension if not exists pgtap with schema extensions;
 set local search_path = extensions, public;
 select plan(40);
+\ir fixtures/helpers.psql
 
 insert into public.contacts (id, phone, contact_type) values
   ('00000000-0000-0000-0000-0000000000a1', '+905321234567', 'agent'),
@@ -83,7 +84,8 @@ select throws_ok($$insert into public.market_signals (source_type) values ('ad')
   'new row for relation "market_signals" violates check constraint "market_signals_source_type_check"', 'unknown signal source is rejected');
 select throws_ok($$insert into public.portfolio_request_matches (portfolio_id, request_id, match_score, trigger_type) values ('2026-001', '00000000-0000-0000-0000-0000000000e1', 6, 'portfolio')$$,
   '23514', 'new row for relation "portfolio_request_matches" violates check constraint "portfolio_request_matches_match_score_check"', 'a score above 5 is rejected');
--- (the matcher has already paired 2026-001 with the open-criteria request e1)
+-- (the matcher has paired 2026-001 with the open-criteria request e1)
+select pg_temp.drain();
 select throws_ok($$insert into public.portfolio_request_matches (portfolio_id, request_id, match_score, trigger_type) values ('2026-001', '00000000-0000-0000-0000-0000000000e1', 4, 'request')$$,
   '23505', 'duplicate key value violates unique constraint "portfolio_request_matches_portfolio_id_request_id_key"', 'one match row per pair');
 
