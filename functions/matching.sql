@@ -227,7 +227,7 @@ begin
   if guard.is_api_user() then
     raise exception using errcode = '42501', message = 'process_match_events: only the matcher (service_role) runs it';
   end if;
-  perform guard.check_range(p_max, 'p_max', 1, 100000);
+  perform guard.check_range(p_max, 'max', 1, 100000);
   if current_setting('transaction_isolation') <> 'read committed' then
     raise exception using errcode = 'VC001', message = 'process_match_events runs in a read committed transaction (each statement reads what is committed)';
   end if;

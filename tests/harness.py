@@ -240,7 +240,8 @@ def drain(conn: psycopg.Connection, batch: int = 100000) -> int:
     """Run the matcher (`public.process_match_events`) until no match event is pending, as the
     connection's own (superuser) user, whatever role it acts as; returns how many events it processed.
     Writes become matches, notifications and visibility only then (docs/matching.md, "Match events")."""
-    local = not conn.autocommit  # inside a transaction: switch for it only; else for the session
+    # inside a transaction (block): switch for it only; else for the session
+    local = conn.info.transaction_status != psycopg.pq.TransactionStatus.IDLE
     role, claims = conn.execute(
         "select current_setting('role'), coalesce(current_setting('request.jwt.claims', true), '')").fetchone()
     conn.execute("select set_config('role', 'none', %s)", (local,))

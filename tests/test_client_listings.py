@@ -19,6 +19,7 @@ import pytest
 from vic import errors
 from vic.client import VicClient
 from tests.cli_run import vic, ok, one_error_line
+from tests.harness import drain
 
 ADMIN = "00000000-0000-4000-8000-0000000d0001"
 BROKER = "00000000-0000-4000-8000-0000000d0002"  # Moda Emlak
@@ -227,6 +228,7 @@ def test_create_request_takes_a_dict_and_matches(db_url: str, db: psycopg.Connec
         request = vic.create_request(request_type="buy", criteria=types.MappingProxyType(WANTS_FLAT))
     assert (request["customer_id"], request["request_type"], request["status"], request["assigned_agent"]) == \
         (uuid.UUID(CUSTOMER), "buy", "new", None)
+    drain(db)  # the matcher, as a worker would after commit
     # stored with districts in their reference spelling: kadikoy -> Kadıköy
     assert request["criteria"] == {**WANTS_FLAT, "districts": ["Kadıköy", "Üsküdar"]}
     # floor 11.7M within the 12M budget, the listed 12.5M above it: 4 of 5, for the listing agent to act on
@@ -277,11 +279,14 @@ def test_update_request_criteria_rematches(db_url: str, db: psycopg.Connection) 
     pid = listing(db_url)["id"]
     with as_(db_url, CUSTOMER) as vic:
         request = vic.create_request(request_type="buy", criteria=WANTS_FLAT)
+        drain(db)
         assert match_row(db, pid, request["id"])[0] == 4
         row = vic.update_request_criteria(request_id=request["id"], criteria={**WANTS_FLAT, "max_price": 13_000_000})
         assert row["criteria"]["max_price"] == 13_000_000
+        drain(db)
         assert match_row(db, pid, request["id"])[0] == 5  # score updated in place
         vic.update_request_criteria(request_id=request["id"], criteria={**WANTS_FLAT, "max_price": 11_000_000})
+        drain(db)
         assert match_row(db, pid, request["id"]) is None  # below the floor: no match
     for who in (OTHER_CUSTOMER, OTHER_AGENT, STRANGER):
         with as_(db_url, who) as vic, pytest.raises(errors.AccessDenied):
@@ -297,6 +302,7 @@ def test_assign_request(db_url: str, db: psycopg.Connection) -> None:
     for who in (OTHER_AGENT, AGENT):  # agents do not take requests, not even the one a match notified
         with as_(db_url, who) as vic, pytest.raises(errors.AccessDenied):
             vic.assign_request(request_id=first)
+    drain(db)
     assert match_row(db, pid, first)[2] == uuid.UUID(AGENT)
     with as_(db_url, BROKER) as broker:  # a broker assigns an unassigned request to its office's agent
         row = broker.assign_request(request_id=first, agent_id=AGENT)
@@ -316,11 +322,13 @@ def test_close_request(db_url: str, db: psycopg.Connection) -> None:
     pid = listing(db_url)["id"]
     with as_(db_url, CUSTOMER) as vic:
         request = vic.create_request(request_type="buy", criteria=WANTS_FLAT)["id"]
+    drain(db)
     assert match_row(db, pid, request) is not None
     with as_(db_url, OTHER_CUSTOMER) as vic, pytest.raises(errors.AccessDenied):
         vic.close_request(request_id=request)
     with as_(db_url, CUSTOMER) as vic:
         assert vic.close_request(request_id=request)["status"] == "closed"
+    drain(db)
     assert match_row(db, pid, request) is None  # a closed request leaves its matches
     with as_(db_url, ADMIN) as admin:
         with pytest.raises(errors.InvalidTransition):  # a closed request is no longer open to assign
@@ -328,6 +336,7 @@ def test_close_request(db_url: str, db: psycopg.Connection) -> None:
     # nothing moves a closed request: criteria change, but it stays closed and unmatched
     with as_(db_url, CUSTOMER) as vic:
         assert vic.update_request_criteria(request_id=request, criteria=WANTS_FLAT)["status"] == "closed"
+    drain(db)
     assert match_row(db, pid, request) is None
 
 
@@ -337,6 +346,7 @@ def test_explain_match_lists_criteria_and_points_never_a_price(db_url: str, db: 
     pid = listing(db_url)["id"]
     with as_(db_url, CUSTOMER) as vic:
         request = vic.create_request(request_type="buy", criteria=WANTS_FLAT)["id"]
+    drain(db)
     (score,) = db.execute("select match_score from public.portfolio_request_matches where portfolio_id = %s",
                           (pid,)).fetchone()
     with as_(db_url, AGENT) as vic:
@@ -365,6 +375,7 @@ def test_a_cross_agent_match_notifies_the_request_agent_and_grants_partial(db_ur
         request = admin.create_request(request_type="buy", criteria=WANTS_FLAT, customer_id=CUSTOMER,
                                        assigned_agent=OTHER_AGENT)["id"]
     pid = listing(db_url)["id"]
+    drain(db)
     assert match_row(db, pid, request) == (4, True, uuid.UUID(OTHER_AGENT))
     assert db.execute("select body from public.pending_notifications where contact_id = %s and kind = 'match'",
                       (OTHER_AGENT,)).fetchone() is not None
@@ -377,12 +388,13 @@ def test_a_cross_agent_match_notifies_the_request_agent_and_grants_partial(db_ur
 
 # ------------------------------------------------------------------------------------ market
 @pytest.mark.usefixtures("cast")
-def test_unmet_demand(db_url: str) -> None:
+def test_unmet_demand(db_url: str, db: psycopg.Connection) -> None:
     listing(db_url)
     with as_(db_url, CUSTOMER) as vic:
         vic.create_request(request_type="buy", criteria=WANTS_FLAT)  # matches: not unmet
         vic.create_request(request_type="buy", criteria={"districts": ["Sarıyer"], "types": ["villa"],
                                                          "max_price": 2_000_000, "currency": "USD"})
+    drain(db)  # the matcher records each new request's signal with its match count
     with as_(db_url, OTHER_AGENT) as vic:
         assert vic.search_portfolios(query="beykoz yali") == []
     now = datetime.now(UTC)
@@ -465,6 +477,7 @@ def test_cli_request_match_and_market_commands(db_url: str, db: psycopg.Connecti
 
     with as_(db_url, CUSTOMER) as client:
         client.create_request(request_type="rent", criteria={"districts": ["Adalar"], "types": ["villa"]})
+    drain(db)
     output = ok("--as", BROKER, "market", "unmet", "--since", "2000-01-01", *url)
     assert "Adalar" in output and "villa" in output
     assert "no unmet demand" in ok("--as", BROKER, "market", "unmet", "--since", "2000-01-01", "--until", "2000-02-01", *url)

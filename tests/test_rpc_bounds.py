@@ -125,6 +125,8 @@ BOUNDS: dict[str, Rpc] = {
     "portfolio_cards": Rpc("listing_agent", dict(p_portfolio_ids=[W.listing], p_limit=50, p_offset=0), dict(
         PAGE, p_portfolio_ids=Row("at most 500 ids of at most 20 characters", [f"2026-{i:03d}" for i in range(501)],
                                   ("portfolio_ids", "500")))),
+    "process_match_events": Rpc("service_role", dict(p_max=500), dict(
+        p_max=Row("1 .. 100000 events per call", 100_001, ("max", "100000")))),
     "reactivate_listing": Rpc("listing_agent", dict(p_portfolio_id=W.listing), dict(p_portfolio_id=LISTING_ID),
         setup=(("listing_agent", f"select 1 from public.deactivate_listing('{W.listing}')"),)),
     "record_consent": Rpc("customer", dict(p_kind="marketing", p_granted=True), dict(

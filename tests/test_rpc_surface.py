@@ -167,7 +167,9 @@ def test_every_function_has_a_cli_command_that_calls_it(
         argv = [*path, *required_args(command)]
         result = CliRunner().invoke(app, argv, env={"VIC_DATABASE_URL": "postgresql://unused/x", "VIC_AS": None})
         assert result.exit_code == 0, f"vic {' '.join(argv)}: {result.output}"
-        called = [function for function, _ in recorder.calls]
+        # a command that writes listings or requests then runs the matcher (vic.cli._matching_client)
+        called = [function for function, _ in recorder.calls
+                  if function != "process_match_events" or path == ("match", "drain")]
         assert len(called) == 1, f"vic {' '.join(path)} should call one function, called {called}"
         called_by.setdefault(called[0], []).append(" ".join(path))
     assert sorted(set(functions) - set(called_by)) == [], "functions no CLI command calls"

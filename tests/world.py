@@ -254,6 +254,9 @@ insert into public.requests (id, customer_id, assigned_agent, request_type, crit
 insert into public.requests (customer_id, assigned_agent, request_type, criteria, status)
   values ('{_W.lead}', '{_W.listing_agent}', 'rent', '{{"districts": ["Kadıköy"], "currency": "TRY"}}', 'assigned');
 
+-- The matcher, as a worker runs it after commit: the listings and requests above are matched now.
+select public.process_match_events(100000);
+
 insert into public.market_signals (id, source_type, source_id, query_raw, parsed_criteria, match_count)
   values ('{_W.signal}', 'request', '{_W.owner_customer}', 'Kadıköy''de 3+1 satılık daire',
           '{{"districts": ["Kadıköy"], "types": ["daire"], "rooms": ["3+1"], "max_price": 13000000, "currency": "TRY"}}', 1);

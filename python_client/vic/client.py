@@ -356,7 +356,7 @@ class VicClient:
         """Run the matcher once: up to `max` (default 500) committed match events, oldest first, become
         matches, score changes, removals, visibility and notifications. Returns how many events it
         processed (0: none pending). service_role (the worker, the bot) and the database owner only."""
-        return self._row("process_match_events", max=max)["process_match_events"]
+        return int(self._row("process_match_events", max=max).get("process_match_events") or 0)
 
     def match_event_lag(self) -> Row:
         """The matcher's lag: `pending` events and `oldest_pending_at` (None when none is pending).

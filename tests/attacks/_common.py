@@ -1,4 +1,5 @@
-"""Small helpers the attack modules share: act as someone, and see what a call returned or raised."""
+"""Small helpers the attack modules share: act as someone, and see what a call returned or raised. A committed
+write is followed by the matcher (`drain`), as a worker would run it, so that its matches are there to read."""
 from __future__ import annotations
 
 from typing import Any
@@ -6,6 +7,7 @@ from typing import Any
 import psycopg
 from psycopg.types.json import Jsonb
 
+from tests.harness import drain
 from tests.world import act
 
 
@@ -14,9 +16,10 @@ def attempt(db: psycopg.Connection, actor: str, sql: str, params: Any = ()) -> s
     try:
         with act(db, actor) as conn:
             conn.execute(sql, params)
-        return None
     except psycopg.Error as exc:
         return exc.sqlstate
+    drain(db)
+    return None
 
 
 def error(db: psycopg.Connection, actor: str, sql: str, params: Any = ()) -> tuple[str | None, str]:
@@ -40,14 +43,17 @@ def set_budget(db: psycopg.Connection, actor: str, request_id: str, criteria: di
     connection's own user (postgres, as in the dashboard's SQL editor)."""
     if actor == "dashboard":
         db.execute("select public.update_request_criteria(%s, %s)", (request_id, Jsonb(criteria)))
-        return
-    with act(db, actor) as conn:
-        conn.execute("select public.update_request_criteria(%s, %s)", (request_id, Jsonb(criteria)))
+    else:
+        with act(db, actor) as conn:
+            conn.execute("select public.update_request_criteria(%s, %s)", (request_id, Jsonb(criteria)))
+    drain(db)
 
 
 def file_request(db: psycopg.Connection, actor: str, customer: str | None, agent: str | None, criteria: dict) -> str:
     """create_request as `actor` (committed); the new request's id."""
     with act(db, actor) as conn:
-        return str(conn.execute(
+        request = str(conn.execute(
             "select id from public.create_request(p_request_type => 'buy', p_criteria => %s, p_customer_id => %s,"
             " p_assigned_agent => %s)", (Jsonb(criteria), customer, agent)).fetchone()[0])
+    drain(db)
+    return request

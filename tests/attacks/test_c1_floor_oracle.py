@@ -22,6 +22,7 @@ import pytest
 from psycopg.types.json import Jsonb
 
 from tests.attacks._common import attempt, error, file_request, rows, set_budget
+from tests.harness import drain
 from tests.world import WORLD as W, act, load
 
 LISTED = 12_500_000   # 2026-001's listed price (public to its cards at full level)
@@ -192,6 +193,7 @@ def test_d_explain_match_is_no_budget_oracle(world: psycopg.Connection) -> None:
     for price in (12_000_000, 12_500_000):
         with act(db, "listing_agent") as conn:
             conn.execute("select public.update_listing(p_portfolio_id => %s, p_listed_price => %s)", (W.listing, price))
+        drain(db)
         assert not rows(db, "listing_agent", "select 1 from public.portfolio_request_matches where request_id = %s", (theirs,))
         assert error(db, "listing_agent", sql, (W.listing, theirs))[0] == "42501"
     # positive controls: the request's agent and staff explain it
