@@ -242,3 +242,17 @@ def load_history(conn: psycopg.Connection, first: int, last: int, per_listing: i
         copy_rows(conn, "public.pending_notifications", "contact_id, kind, body, delivered_at, created_at",
                   data.notification_rows(start, a, b))
     return n
+
+
+def history_parties(conn: psycopg.Connection) -> int:
+    """The loaded past matches notified whom the matcher notifies (the request's assigned agent, else the
+    listing's agent) instead of a random agent, so that an agent's "my newest matches" are rows it may read
+    (the plain-read figures compare an agent with service_role on the same rows). No triggers (replica)."""
+    conn.execute("set session_replication_role = replica")
+    try:
+        return conn.execute(
+            """update public.portfolio_request_matches m set notified_agent_id = coalesce(r.assigned_agent, p.agent_id)
+               from public.requests r, public.portfolios p
+               where r.id = m.request_id and p.id = m.portfolio_id""").rowcount
+    finally:
+        conn.execute("reset session_replication_role")

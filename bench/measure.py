@@ -13,6 +13,7 @@ import json
 import re
 import subprocess
 import tempfile
+import threading
 import time
 from collections.abc import Callable, Sequence
 from pathlib import Path
@@ -291,3 +292,135 @@ def heavy_reads(plans: Sequence[str], min_rows: int = 1000, k: int = 6) -> list[
             found.append((total, float(m.group(1)), text, "; ".join(nodes)))
     found.sort(reverse=True)
     return [(ms, text, nodes) for _, ms, text, nodes in found[:k]]
+
+
+# ------------------------------------------------------------------------------------- the worker (issue 12)
+def has_worker(conn: psycopg.Connection) -> bool:
+    """Does the schema record match events drained by public.process_match_events (issue 12)?"""
+    return conn.execute("select to_regprocedure('public.process_match_events(integer)') is not null").fetchone()[0]
+
+
+def drain(conn: psycopg.Connection, batch: int = 500) -> int:
+    """process_match_events until nothing is pending (in the caller's transaction); events processed."""
+    total = 0
+    while True:
+        n = conn.execute("select public.process_match_events(%s)", (batch,)).fetchone()[0]
+        if not n:
+            return total
+        total += n
+
+
+def worker_batches(conn: psycopg.Connection, name: str, size: str, actor_ops: Sequence[tuple[Actor, Op]],
+                   count_sql: str, batch: int, budget_s: float = 60) -> Figure:
+    """The worker's cost per match, batched: in one transaction, `batch` writes (each as its own actor, as
+    the API makes them), then — timed — process_match_events as service_role until nothing is pending;
+    the matches it wrote for those rows are counted (`count_sql` takes the list of the writes' ids) and the
+    transaction rolled back. Figure.latencies_ms: the worker's time per batch; outputs: matches per batch."""
+    fig = Figure(name, size, "service_role", [], [], f"batches of {batch} writes")
+    t_end = time.monotonic() + budget_s
+    for i in range(0, len(actor_ops), batch):
+        if time.monotonic() > t_end:
+            fig.cut = True
+            break
+        conn.execute("begin")
+        try:
+            ids = []
+            for actor, op in actor_ops[i:i + batch]:
+                if actor.role == "authenticated":
+                    conn.execute("select set_config('role', 'authenticated', true), "
+                                 "set_config('request.jwt.claims', %s, true)", (claims(actor.contact_id),))
+                ids.append(op(conn))
+                conn.execute("reset role")
+            conn.execute("select set_config('role', 'service_role', true), "
+                         "set_config('request.jwt.claims', %s, true)", (SERVICE_CLAIMS,))
+            t0 = time.perf_counter_ns()
+            drain(conn)
+            ms = (time.perf_counter_ns() - t0) / 1e6
+            conn.execute("reset role")
+            matches = conn.execute(count_sql, (ids,)).fetchone()[0]
+        except psycopg.Error as e:
+            fig.errors.append(f"{type(e).__name__}: {str(e).splitlines()[0]}")
+            continue
+        finally:
+            conn.execute("rollback")
+        fig.latencies_ms.append(ms)
+        fig.outputs.append(int(matches))
+    return fig
+
+
+def latency_under_load(url: str, writes: Sequence[tuple[str, Actor, Op]], rate: float, size: str,
+                       settle_s: float = 30, log=print) -> tuple[Figure, dict]:
+    """Commit → matches + notifications visible, one worker, steady writes (these COMMIT: run it last on a
+    data set). A writer thread makes `writes` (kind, actor, op returning the new row's id) at `rate` per
+    second, each its own committed transaction, and notes when its commit returned. One worker (autocommit,
+    as service_role) runs process_match_events(500) in a loop, woken by LISTEN vic_match_events, polling every
+    50 ms besides; after each batch it commits, notes the time, and (untimed, as the superuser) reads which
+    events it processed: a write is visible once an event naming its row is processed and none naming it is
+    pending (the matches and the notifications of an event are committed together). Latency = visible − commit."""
+    committed: dict[str, float] = {}
+    visible: dict[str, float] = {}
+    errors: list[str] = []
+    stop = threading.Event()
+    stats = {"batches": 0, "events": 0, "polls": 0, "wakeups": 0}
+
+    def writer() -> None:
+        with psycopg.connect(url, autocommit=True) as c:
+            t_start = time.monotonic()
+            for k, (_kind, actor, op) in enumerate(writes):
+                delay = t_start + k / rate - time.monotonic()
+                if delay > 0:
+                    time.sleep(delay)
+                try:
+                    actor.enter(c)
+                    rid = op(c)
+                    c.execute("commit")
+                    committed[str(rid)] = time.monotonic()
+                except psycopg.Error as e:
+                    c.execute("rollback")
+                    errors.append(f"{type(e).__name__}: {str(e).splitlines()[0]}")
+
+    def worker() -> None:
+        with psycopg.connect(url, autocommit=True) as w, psycopg.connect(url, autocommit=True) as mon:
+            w.execute("set role service_role")
+            w.execute("select set_config('request.jwt.claims', %s, false)", (SERVICE_CLAIMS,))
+            w.execute("listen vic_match_events")
+            last = mon.execute("select coalesce(max(id), 0) from private.match_events").fetchone()[0]
+            while not stop.is_set():
+                n = w.execute("select public.process_match_events(500)").fetchone()[0]
+                if not n:
+                    got = list(w.notifies(timeout=0.05, stop_after=1))
+                    stats["wakeups" if got else "polls"] += 1
+                    continue
+                t = time.monotonic()
+                stats["batches"] += 1
+                stats["events"] += n
+                pending: set[str] = set()
+                done: set[str] = set()
+                contiguous = True  # `last`: every event up to it is processed (ids have gaps: rollbacks)
+                for eid, pids, rids, processed in mon.execute(
+                        "select id, coalesce(portfolio_ids, '{}'), coalesce(request_ids, '{}'), processed_at is not null "
+                        "from private.match_events where id > %s order by id", (last,)):
+                    names = {str(x) for x in list(pids) + list(rids)}
+                    (done if processed else pending).update(names)
+                    contiguous = contiguous and processed
+                    if contiguous:
+                        last = eid
+                for rid in done - pending:
+                    visible.setdefault(rid, t)
+
+    wt = threading.Thread(target=worker, daemon=True)
+    wt.start()
+    writer_t = threading.Thread(target=writer)
+    writer_t.start()
+    writer_t.join()
+    t_end = time.monotonic() + settle_s
+    while time.monotonic() < t_end and any(r not in visible for r in committed):
+        time.sleep(0.05)
+    stop.set()
+    wt.join(timeout=10)
+    lat = [(visible[r] - t) * 1000 for r, t in committed.items() if r in visible]
+    fig = Figure("commit → matches + notifications visible", size, "worker", lat, [],
+                 f"{len(writes)} writes at {rate:g}/s, one worker", errors)
+    stats["not_visible"] = sum(1 for r in committed if r not in visible)
+    stats["writes"] = len(committed)
+    return fig, stats

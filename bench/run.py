@@ -34,8 +34,9 @@ import numpy as np  # noqa: E402
 import psycopg  # noqa: E402
 
 from bench import closing, data, load, report  # noqa: E402
-from bench.measure import (Actor, Figure, Op, capture_plans, heavy_reads, measure, measure_each,  # noqa: E402
-                           pgbench, rows_examined, scans_in)
+from bench.measure import (Actor, Figure, Op, capture_plans, drain, has_worker, heavy_reads,  # noqa: E402
+                           latency_under_load, measure, measure_each, pgbench, rows_examined, scans_in,
+                           worker_batches)
 from tests.pg_server import PgServer  # noqa: E402
 from vic.migrate import migrate  # noqa: E402
 
@@ -71,6 +72,9 @@ CONFIG = {
     # (reported as such): one pathological query must not stall the run for hours
     "budget_s": _env_int("BENCH_FIGURE_BUDGET_S", 10 if QUICK else 60),
     "op_timeout_s": _env_int("BENCH_OP_TIMEOUT_S", 5 if QUICK else 10),
+    # issue 12: the worker's batch (writes per process_match_events transaction) and the steady write load
+    "worker_batch": _env_int("BENCH_WORKER_BATCH", 25),
+    "load_rate": _env_int("BENCH_LOAD_RATE", 20),  # writes per second while one worker drains
 }
 
 # the server: durability off (pg_server's defaults), memory for a 1M-row data set, no checkpoint mid-run
@@ -107,6 +111,7 @@ class Api:
         missing = [f for f in ("create_listing", "create_request", "search_portfolios") if not has_function(conn, f)]
         if missing:
             raise SystemExit(f"bench: the schema has no {', '.join(missing)} (issue 5's RPCs): nothing to measure")
+        WORKER["on"] = has_worker(conn)
 
     def listing(self, p: dict) -> tuple[Actor, Op]:
         """create_listing as its agent, with the confidential row (owner, floor) when it has a floor."""
@@ -135,12 +140,24 @@ class Api:
         return lambda c: len(c.execute(sql, q).fetchall())
 
 
+# With match events (issue 12) a write records an event and the worker matches later: the counters drain the
+# events first (untimed, as the superuser, in the operation's transaction) so the fan-out is still counted.
+WORKER = {"on": False}
+
+
+def _drained(c: psycopg.Connection) -> None:
+    if WORKER["on"]:
+        drain(c)
+
+
 def count_matches_of_listing(c: psycopg.Connection, pid) -> int:
+    _drained(c)
     return c.execute("select count(*) from public.portfolio_request_matches where portfolio_id = %s",
                      (pid,)).fetchone()[0]
 
 
 def count_matches_of_request(c: psycopg.Connection, rid) -> int:
+    _drained(c)
     return c.execute("select count(*) from public.portfolio_request_matches where request_id = %s",
                      (rid,)).fetchone()[0]
 
@@ -305,6 +322,8 @@ def realistic(server: PgServer, out: dict) -> None:
         load.load(url, conn, data.istanbul_listings, data.istanbul_requests, 0, n, HISTORY_PER_LISTING["realistic"],
                   log=log)
         log(f"  loaded in {time.monotonic() - t0:.1f}s")
+        capacity(conn, out)  # before history_parties' update leaves a dead version of every past match
+        load.history_parties(conn)
         vacuum_analyze(conn)
         check_passing(conn, out, n)
         api = Api(conn)
@@ -319,6 +338,12 @@ def realistic(server: PgServer, out: dict) -> None:
         out["realistic"].append(fig)
         log(f"  new listing p50 {fig.p50:.2f} p95 {fig.p95:.2f} ms, fan-out mean {np.mean(fig.outputs):.0f}")
         out["floor"].extend(output_floors(conn, size, fig, "listing", warmup))
+        if WORKER["on"]:
+            out["worker"].append(worker_batches(
+                conn, "worker, new listings", size, lops,
+                "select count(*) from public.portfolio_request_matches where portfolio_id = any(%s)",
+                CONFIG["worker_batch"], CONFIG["budget_s"]))
+            log_worker(out["worker"][-1])
 
         # new requests: filed by the agent of an existing customer of theirs, assigned to that agent
         new_rq = data.istanbul_requests(0, ops, "realistic-new-requests")
@@ -337,7 +362,98 @@ def realistic(server: PgServer, out: dict) -> None:
         out["realistic"].append(fig)
         log(f"  new request p50 {fig.p50:.2f} p95 {fig.p95:.2f} ms, fan-out mean {np.mean(fig.outputs):.0f}")
         out["floor"].extend(output_floors(conn, size, fig, "request", warmup))
+        if WORKER["on"]:
+            out["worker"].append(worker_batches(
+                conn, "worker, new requests", size, rops,
+                "select count(*) from public.portfolio_request_matches where request_id = any(%s::uuid[])",
+                CONFIG["worker_batch"], CONFIG["budget_s"]))
+            log_worker(out["worker"][-1])
+        plain_reads(conn, out, size)
+        if WORKER["on"]:  # last on this data set: its writes commit
+            writes = [w for pair in zip(lops, rops) for w in pair]
+            log(f"  latency under load: {len(writes)} writes at {CONFIG['load_rate']}/s, one worker")
+            fig, stats = latency_under_load(url, [("", a, op) for a, op in writes], CONFIG["load_rate"], size,
+                                            log=log)
+            fig.notes += (f"; {stats['batches']} worker batches, {stats['events']} events, "
+                          f"{stats['not_visible']} writes never visible")
+            out["latency"].append(fig)
+            out["latency_stats"] = stats
+            log(f"  commit → visible: n {fig.n}, p50 {fig.p50:.1f} p95 {fig.p95:.1f} max {fig.max:.1f} ms; {stats}")
     drop_db(server, "bench_realistic")
+
+
+def log_worker(fig: Figure) -> None:
+    total = sum(fig.outputs)
+    log(f"  {fig.name}: {len(fig.latencies_ms)} batches, {total} matches, "
+        + (f"{sum(fig.latencies_ms) * 1000 / total:.1f} µs per match" if total else "no matches")
+        + (f", {len(fig.errors)} errors: {fig.errors[:1]}" if fig.errors else ""))
+
+
+# ------------------------------------------------------------------------------------- plain reads, capacity
+# What PostgREST issues for the matches table (GET /portfolio_request_matches?...): an agent's newest 20 (the
+# matches it was notified of), the matches of one listing, of one request.
+READS = {
+    "newest 20": "select * from public.portfolio_request_matches where notified_agent_id = %s "
+                 "order by created_at desc limit 20",
+    "by listing": "select * from public.portfolio_request_matches where portfolio_id = %s",
+    "by request": "select * from public.portfolio_request_matches where request_id = %s",
+}
+
+
+def plain_reads(conn: psycopg.Connection, out: dict, size: str) -> None:
+    """The RLS ratio on plain table reads: each read as an agent who may read every row it returns (so that
+    service_role returns the same rows; checked) and as service_role."""
+    # the listing with the most matches whose every matched request is unassigned or its agent's own
+    listing, l_agent = conn.execute(
+        """select p.id, p.agent_id from public.portfolios p
+           join public.portfolio_request_matches m on m.portfolio_id = p.id
+           join public.requests r on r.id = m.request_id
+           group by p.id, p.agent_id having bool_and(r.assigned_agent is null or r.assigned_agent = p.agent_id)
+           order by count(*) desc, p.id limit 1""").fetchone()
+    request, r_agent = conn.execute(
+        """select r.id, r.assigned_agent from public.requests r
+           join public.portfolio_request_matches m on m.request_id = r.id
+           where r.assigned_agent is not null group by r.id order by count(*) desc, r.id limit 1""").fetchone()
+    n_agent = conn.execute(
+        """select notified_agent_id from public.portfolio_request_matches where notified_agent_id is not null
+           group by 1 order by count(*) desc, 1 limit 1""").fetchone()[0]
+    ops, warmup = CONFIG["ops"], CONFIG["warmup"]
+    for label, agent, arg in (("newest 20", n_agent, n_agent), ("by listing", l_agent, listing),
+                              ("by request", r_agent, request)):
+        sql = READS[label]
+
+        def op(c, sql=sql, arg=arg):
+            return c.execute(sql, (arg,)).fetchall()
+
+        seen = {}
+        for actor in (Actor("authenticated", str(agent)), Actor("service_role")):
+            actor.enter(conn)
+            seen[actor.label] = sorted(str(r[0]) for r in op(conn))
+            conn.execute("rollback")
+            fig = measure(conn, f"matches {label}", size, actor, [lambda c, op=op: len(op(c))] * ops, returned,
+                          warmup, budget_s=CONFIG["budget_s"] / 2)
+            out["reads"].append(fig)
+        same = seen["agent"] == seen["service_role"]
+        out["reads"][-2].notes = out["reads"][-1].notes = "same rows" if same else "DIFFERENT rows"
+        log(f"  plain read {label}: agent p95 {out['reads'][-2].p95:.3f}, service_role p95 "
+            f"{out['reads'][-1].p95:.3f} ms, {len(seen['agent'])} / {len(seen['service_role'])} rows, same: {same}")
+
+
+def capacity(conn: psycopg.Connection, out: dict) -> None:
+    """What a match row costs on disk (heap, indexes, total) as loaded (COPY, indexes built after: packed; a
+    table the matcher grows row by row has emptier index pages), and the counts the projection uses."""
+    r = conn.execute(
+        """select (select count(*) from public.portfolio_request_matches),
+                  pg_relation_size('public.portfolio_request_matches'),
+                  pg_indexes_size('public.portfolio_request_matches'),
+                  pg_total_relation_size('public.portfolio_request_matches'),
+                  (select count(*) from public.portfolios where status = 'active'),
+                  (select count(*) from public.requests where status <> 'closed'),
+                  (select count(*) from public.portfolios), (select count(*) from public.requests)""").fetchone()
+    keys = ("rows", "heap_bytes", "index_bytes", "total_bytes", "active_listings", "open_requests", "listings",
+            "requests")
+    out["capacity"] = dict(zip(keys, (int(x) for x in r)))
+    log(f"  capacity: {out['capacity']}")
 
 
 # ------------------------------------------------------------------------------------- scaling + search
@@ -392,6 +508,8 @@ def scaling(server: PgServer, out: dict) -> None:
                           count_matches_of_listing, warmup, budget_s=CONFIG["budget_s"])
             out["scaling"].append(fig)
             out["plans"].append(analysed_plans(conn, actor, op, "new listing (probe)", size, plans_out))
+            if WORKER["on"]:
+                worker_scaling(conn, out, "listing", size, actor, op, "select count(*) from public.portfolio_request_matches where portfolio_id = any(%s)", plans_out)
             log(f"  new listing p50 {fig.p50:.2f} p95 {fig.p95:.2f} ms, fan-out {set(fig.outputs)}")
 
             # the probe request, filed by a plain agent for its customer (who has an assigned request)
@@ -404,11 +522,32 @@ def scaling(server: PgServer, out: dict) -> None:
                           count_matches_of_request, warmup, budget_s=CONFIG["budget_s"])
             out["scaling"].append(fig)
             out["plans"].append(analysed_plans(conn, actor, op, "new request (probe)", size, plans_out))
+            if WORKER["on"]:
+                worker_scaling(conn, out, "request", size, actor, op, "select count(*) from public.portfolio_request_matches where request_id = any(%s::uuid[])", plans_out)
             log(f"  new request p50 {fig.p50:.2f} p95 {fig.p95:.2f} ms, fan-out {set(fig.outputs)}")
 
             if n >= CONFIG["search_min"] or n == CONFIG["sizes"][-1]:
                 search(conn, api, size, out, plans_out)
     drop_db(server, "bench_scaling")
+
+
+def worker_scaling(conn, out: dict, side: str, size: str, actor: Actor, op: Op, count_sql: str,
+                   plans_out: list[str]) -> None:
+    """The worker's cost per match at a scaling step: batches of the probe write (each gets the same PASSING
+    matches), process_match_events timed; and the plans of one probe write + its drain (the matcher's
+    statements: index-driven, or a scan that grows with the table)."""
+    fig = worker_batches(conn, f"worker, new {side}s ({data.PASSING} pass)", size, [(actor, op)] * CONFIG["ops"],
+                         count_sql, CONFIG["worker_batch"], CONFIG["budget_s"])
+    out["worker"].append(fig)
+    log_worker(fig)
+
+    def write_and_match(c, op=op):
+        rid = op(c)
+        c.execute("reset role")
+        drain(c)
+        return rid
+
+    out["plans"].append(analysed_plans(conn, actor, write_and_match, f"new {side} (probe) + worker", size, plans_out))
 
 
 def check_passing(conn: psycopg.Connection, out: dict, n: int) -> None:
@@ -501,6 +640,7 @@ def main() -> int:
     started = time.monotonic()
     sha, dirty = commit_info()
     out: dict = {"config": CONFIG, "baselines": [], "realistic": [], "floor": [], "scaling": [], "search": [], "plans": [],
+                 "worker": [], "latency": [], "reads": [],
                  "closings": [],
                  "plans_text": [], "checks": [], "commit": sha + ("-dirty" if dirty else ""),
                  "date": dt.datetime.now(dt.UTC).strftime("%Y-%m-%d %H:%M UTC"), "cores": os.cpu_count(),
