@@ -63,6 +63,7 @@ declare
   v_text_pub text := case when v_query is not null then ' and p.public_vector @@ $4' else '' end;
   v_full text;
   v_win text;
+  v_mine text;  -- an agent's own and granted listings, searched on every field (both paths add them)
   v_hits text := $h$
     with seen as (
       select p.id, p.status, p.listed_price, p.price_band_min, p.price_band_max, p.search_vector, p.public_vector,
@@ -130,10 +131,10 @@ begin
                      case when v_all then v_text_all else ' and p.status = ''active''' || v_text_pub end);
   end if;
   if not v_all then
-    v_full := v_full
-      || format(' union select p.id from public.portfolios p where p.agent_id = any ($2) %s%s', v_text_all, v_filters)
+    v_mine := format(' union select p.id from public.portfolios p where p.agent_id = any ($2) %s%s', v_text_all, v_filters)
       || format(' union select p.id from public.agent_visibility v join public.portfolios p on p.id = v.portfolio_id
                   where v.agent_id = auth.uid() %s%s', v_text_all, v_filters);
+    v_full := v_full || v_mine;
   end if;
   -- The window: the newest listings (portfolios_newest_idx), then the filters and the text on them only.
   if p_portfolio_ids is null and coalesce(v_narrow, 10000) >= 10000 then
@@ -143,12 +144,7 @@ begin
                                        order by left(p.id, 4) desc, length(p.id) desc, p.id desc limit %s) p
                      where true %s%s', case when v_all then '' else 'where p.status = ''active''' end, v_window,
                     case when v_all then v_text_all else v_text_pub end, v_filters);
-    if not v_all then
-      v_win := v_win
-        || format(' union select p.id from public.portfolios p where p.agent_id = any ($2) %s%s', v_text_all, v_filters)
-        || format(' union select p.id from public.agent_visibility v join public.portfolios p on p.id = v.portfolio_id
-                    where v.agent_id = auth.uid() %s%s', v_text_all, v_filters);
-    end if;
+    v_win := v_win || coalesce(v_mine, '');
     execute format(v_page, format(v_hits, v_win)) into v_ids, v_lvls, v_scores, v_total
       using v_all, v_managed, p_portfolio_ids, v_query, p_district, p_type, p_rooms, p_currency, p_listing_type,
             p_min_price, p_max_price, p_limit, p_offset;

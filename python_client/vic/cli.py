@@ -341,7 +341,8 @@ def _text(value: Any) -> str:
     if isinstance(value, bool):
         return "yes" if value else "no"
     if hasattr(value, "isoformat") and hasattr(value, "hour"):
-        return value.isoformat(sep=" ", timespec="seconds")
+        # a moment as an Istanbul agent reads it, its offset kept: 2026-12-04 16:01:02+03:00
+        return (value.astimezone(ISTANBUL) if value.tzinfo else value).isoformat(sep=" ", timespec="seconds")
     if isinstance(value, dict | list):
         return json.dumps(value, ensure_ascii=False)
     return str(value)
