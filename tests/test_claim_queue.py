@@ -210,6 +210,8 @@ def test_an_open_claim_holds_its_contacts_and_a_killed_one_hands_out_nothing(cas
     with bot(db_url) as w1, bot(db_url) as w2:
         with w1.transaction():  # w1's claim is not committed yet
             assert ids(claim(w1, "w1", batch=1)) == a[:1]
+            # a message received before a[0] arrives late: w2 sees it waiting, but w1 is claiming its contact
+            (late,) = inbound(db, CUSTOMER, 1, minutes_ago=90)
             assert ids(claim(w2, "w2", batch=10)) == b, "skips the contact w1 is claiming, takes the next one"
             inbound(db, OTHER, 1, minutes_ago=1)
         assert claim(w2, "w2") == [], "both contacts are held now"
