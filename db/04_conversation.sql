@@ -83,7 +83,9 @@ create table public.message_log (
   -- only inbound messages are claimed; a message is processed or dead, never both
   constraint message_log_claim_inbound_check check (direction = 'inbound' or (lease_until is null and dead_at is null)),
   constraint message_log_processed_or_dead_check check (processed_at is null or dead_at is null)
-);
+)
+-- room on each page for the new version of a claimed row: a claim changes no indexed column (a HOT update)
+with (fillfactor = 80);
 create index message_log_from_contact_idx on public.message_log (from_contact);
 create index message_log_to_contact_idx on public.message_log (to_contact);
 create index message_log_session_id_idx on public.message_log (session_id);

@@ -14,5 +14,6 @@ alter table public.message_log
   drop column dead_at,
   drop column lease_until;
 create index message_log_claim_idx on public.message_log (processed_at, created_at) where direction = 'inbound';
+alter table public.message_log reset (fillfactor);
 comment on column public.message_log.processed_at is 'Claim column: NULL while waiting; set when a worker claims the message. A claim older than the lease may be taken again, so a dead worker loses nothing.';
 comment on column public.message_log.claim_attempts is 'How many times the message was claimed (a dead worker''s lease expires and it is claimed again).';
