@@ -6,9 +6,10 @@ Each worker is a thread with its own connection acting as the bot (service_role,
 claims set in each transaction). It loops: `claim_messages(worker, batch, lease)` in its own transaction (timed),
 then acknowledges each message it got (`ack_message`), until the figure's messages are all processed. Acks are
 sent either one transaction each (`acks="each"`, what a worker that acknowledges every message as soon as it is
-handled does; begin, envelope, ack and commit pipelined into one round trip) or the batch's acks in one
-transaction, pipelined (`acks="batch"`, a worker that handles its batch and then acknowledges it; a crash in
-between hands the whole batch out again after the lease). Every figure gets
+handled does; begin, envelope, ack and commit pipelined into one round trip) or the whole batch by one
+`ack_messages` call (`acks="batch"`, a worker that handles its batch and then acknowledges it; a crash in between
+hands the whole batch out again after the lease). Both are one RPC per transaction, as through PostgREST. The ack
+column is per message (a batch ack's time divided by its messages). Every figure gets
 its own waiting messages (loaded set-based, then `vacuum analyze`), spread over many contacts and interleaved in
 time as real traffic is; the processed messages of earlier figures stay in the table, as history does. After each
 figure the database is checked: every message processed once, none left waiting, none dead.
@@ -109,11 +110,11 @@ def run(url: str, workers: int, batch: int, figure: str, *, acks: str = "each", 
                     idle_since = None
                     if acks == "batch":
                         t0 = time.perf_counter()
-                        with conn.transaction(), conn.pipeline():
+                        with conn.pipeline(), conn.transaction():
                             conn.execute("select set_config('role', 'service_role', true),"
                                          " set_config('request.jwt.claims', %s, true)", (BOT,))
-                            for (message,) in rows:
-                                conn.execute("select 1 from public.ack_message(%s, %s)", (message, name))
+                            conn.execute("select count(*) from public.ack_messages(%s, %s)",
+                                         ([m for (m,) in rows], name))
                         mine_acks.append((time.perf_counter() - t0) * 1000 / len(rows))
                         mine.extend(str(m) for (m,) in rows)
                     else:

@@ -215,6 +215,45 @@ end
 $$;
 comment on function public.ack_message(uuid, text) is 'Acknowledge a message as handled: processed_at = now(); it is never handed out again. Only the worker p_worker holding its live lease; anyone else VC004 (VC003: no such inbound message), and nothing changes. Returns the message. The bot (service_role) and staff.';
 
+-- A worker's whole batch in one call (one transaction through the API: PostgREST runs each RPC in its own):
+-- every listed message must be held by p_worker, else nothing changes. The rows are locked before they are
+-- checked, so a claim racing an expiring lease cannot make it half done.
+create or replace function public.ack_messages(p_message_ids uuid[], p_worker text) returns setof public.message_log
+  language plpgsql security definer
+  set search_path = ''
+as $$
+declare
+  v_held integer;
+  v_missing uuid;
+begin
+  perform guard.check_inbox_caller('ack_messages');
+  perform guard.check_worker(p_worker);
+  if p_message_ids is null or cardinality(p_message_ids) not between 1 and 1000 then
+    raise exception using errcode = 'VC001', message = 'message_ids must hold 1-1000 message ids';
+  end if;
+  select count(*) into v_held
+  from (select m.id from public.message_log m
+        where m.id = any (p_message_ids) and m.direction = 'inbound' and m.claimed_by = p_worker
+          and m.lease_until > now() and m.processed_at is null and m.dead_at is null
+        for update) as h;
+  if v_held < (select count(distinct x) from unnest(p_message_ids) as x) then
+    select x into v_missing from unnest(p_message_ids) with ordinality as u (x, n)
+    where not exists (select 1 from public.message_log m
+                      where m.id = u.x and m.direction = 'inbound' and m.claimed_by = p_worker
+                        and m.lease_until > now() and m.processed_at is null and m.dead_at is null)
+    order by u.n limit 1;
+    perform private.inbox_refusal(v_missing, p_worker);
+  end if;
+  return query
+    update public.message_log m
+    set processed_at = now(), lease_until = null
+    where m.id = any (p_message_ids) and m.claimed_by = p_worker and m.lease_until > now()
+      and m.processed_at is null and m.dead_at is null
+    returning m.*;
+end
+$$;
+comment on function public.ack_messages(uuid[], text) is 'Acknowledge a batch of handled messages in one call (1-1000 ids): processed_at = now() for each. Every one must be held by p_worker under a live lease; otherwise VC004 for the first that is not (VC003: no such inbound message) and nothing changes. Returns the messages. The bot (service_role) and staff.';
+
 -- Hand a held message back at once. Its contact's later messages that the same worker holds go back with it,
 -- untried: they must not be handled before it. With p_error the message's attempt counts as failed and the
 -- error is kept; without, it is handed back untried (the attempt does not count).
@@ -308,8 +347,8 @@ revoke execute on function guard.check_worker(text), guard.check_inbox_caller(te
 grant execute on function guard.check_worker(text), guard.check_inbox_caller(text) to authenticated, service_role;
 revoke execute on function private.inbox_refusal(uuid, text) from public, anon, authenticated, service_role;
 revoke execute on function public.claim_messages(text, integer, interval, integer), public.ack_message(uuid, text),
-  public.release_message(uuid, text, text), public.dead_messages(integer, integer), public.requeue_message(uuid)
+  public.ack_messages(uuid[], text), public.release_message(uuid, text, text), public.dead_messages(integer, integer), public.requeue_message(uuid)
   from public, anon;
 grant execute on function public.claim_messages(text, integer, interval, integer), public.ack_message(uuid, text),
-  public.release_message(uuid, text, text), public.dead_messages(integer, integer), public.requeue_message(uuid)
+  public.ack_messages(uuid[], text), public.release_message(uuid, text, text), public.dead_messages(integer, integer), public.requeue_message(uuid)
   to authenticated, service_role;

@@ -1,6 +1,7 @@
 -- Undo 0017: the claim queue's functions and columns go; the release before reads processed_at as a claim mark.
 drop function if exists public.claim_messages(text, integer, interval, integer);
 drop function if exists public.ack_message(uuid, text);
+drop function if exists public.ack_messages(uuid[], text);
 drop function if exists public.release_message(uuid, text, text);
 drop function if exists public.dead_messages(integer, integer);
 drop function if exists public.requeue_message(uuid);

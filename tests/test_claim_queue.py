@@ -271,6 +271,25 @@ def test_an_expired_lease_hands_the_message_out_again_and_only_the_holder_acks(c
         assert missing.value.sqlstate == "VC003"
 
 
+def test_a_batch_is_acknowledged_all_or_nothing(cast: psycopg.Connection, db_url: str) -> None:
+    db = cast
+    a = inbound(db, CUSTOMER, 3, minutes_ago=30)
+    (b,) = inbound(db, OTHER, 1, minutes_ago=20)
+    with bot(db_url) as w1, bot(db_url) as w2:
+        assert ids(claim(w1, "w1", batch=3)) == a
+        assert ids(claim(w2, "w2")) == [b]
+        before = table(db)
+        with pytest.raises(psycopg.Error) as refused:
+            w1.execute("select * from public.ack_messages(%s, 'w1')", ([*a, b],))
+        assert refused.value.sqlstate == "VC004" and f"message {b} is not held by worker w1" in str(refused.value)
+        assert table(db) == before, "one message not held: none is acknowledged"
+        done = w1.execute("select id, processed_at from public.ack_messages(%s, 'w1')", ([*a, a[0]],)).fetchall()
+        assert sorted(str(i) for i, _ in done) == sorted(a) and len({p for _, p in done}) == 1
+        with pytest.raises(psycopg.Error) as twice:
+            w1.execute("select * from public.ack_messages(%s, 'w1')", (a[:1],))
+        assert twice.value.sqlstate == "VC004"
+
+
 def test_release_hands_back_at_once_with_the_holders_later_messages_of_that_contact(cast: psycopg.Connection,
                                                                                     db_url: str) -> None:
     db = cast
@@ -396,6 +415,7 @@ def test_customers_agents_and_anon_cannot_claim_ack_release_or_read_dead_letters
             "claim": "select * from public.claim_messages('intruder', 1000)",
             "ack own": f"select * from public.ack_message('{own}', 'intruder')",
             "ack held": f"select * from public.ack_message('{held}', 'w')",
+            "ack batch": f"select * from public.ack_messages(array['{held}'::uuid], 'w')",
             "release held": f"select * from public.release_message('{held}', 'w', 'x')",
             "dead letters": "select * from public.dead_messages()",
             "requeue": f"select * from public.requeue_message('{dead}')",
@@ -429,6 +449,8 @@ def test_staff_work_the_inbox(cast: psycopg.Connection, db_url: str) -> None:
     ("select public.claim_messages('w', 10, interval '61 minutes')", ("lease", "1 hour")),
     ("select public.claim_messages('w', 10, interval '1 minute', 0)", ("max_attempts", "100")),
     ("select public.ack_message(gen_random_uuid(), repeat('x', 201))", ("worker", "200")),
+    ("select public.ack_messages('{}', 'w')", ("message_ids", "1000")),
+    ("select public.ack_messages(array(select gen_random_uuid() from generate_series(1, 1001)), 'w')", ("message_ids", "1000")),
     ("select public.release_message(gen_random_uuid(), 'w', repeat('x', 2001))", ("error", "2000")),
     ("select public.release_message(gen_random_uuid(), 'w', ' ')", ("error", "2000")),
     ("select public.dead_messages(501)", ("limit", "500")),

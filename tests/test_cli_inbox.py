@@ -63,6 +63,11 @@ def test_ack_and_release_in_the_workers_name(inbox) -> None:
     out = ok("--service-role", "inbox", "release", ids[1], "--worker", "bot-1", "--error", "medya indirilemedi", *url)
     assert "2 messages handed back" in out and "medya indirilemedi" in out and ids[2] in out and _widest(out) <= 100
     assert db.execute("select count(*) from public.message_log where lease_until is not null").fetchone() == (0,)
+    ok("--service-role", "inbox", "claim", "--worker", "bot-3", *url)
+    line = one_error_line(vic("--service-role", "inbox", "ack-batch", ids[1], ids[0], "--worker", "bot-3", *url))
+    assert f"message {ids[0]} is not held by worker bot-3" in line
+    assert "2 messages acknowledged" in ok("--service-role", "inbox", "ack-batch", ids[1], ids[2], "--worker", "bot-3", *url)
+    db.execute("update public.message_log set processed_at = null, claimed_by = null where id = %s", (ids[1],))
     # the worker's name comes from VIC_WORKER too
     assert vic("--service-role", "inbox", "claim", *url, VIC_WORKER="bot-env").exit_code == 0
     assert "acknowledged" in vic("--service-role", "inbox", "ack", ids[1], *url, VIC_WORKER="bot-env").output
@@ -99,7 +104,8 @@ def test_bad_input_is_one_line_naming_the_field(inbox, argv, words) -> None:
 
 def test_a_customer_is_refused_in_one_line_and_nothing_changes(inbox) -> None:
     db, url, ids = inbox
-    for argv in (("inbox", "claim"), ("inbox", "ack", ids[0]), ("inbox", "release", ids[0]), ("inbox", "dead"),
+    for argv in (("inbox", "claim"), ("inbox", "ack", ids[0]), ("inbox", "ack-batch", ids[0]), ("inbox", "release", ids[0]),
+                 ("inbox", "dead"),
                  ("inbox", "requeue", ids[0])):
         line = one_error_line(vic("--as", CUSTOMER, *argv, *url))
         assert "only the bot (service_role) and staff work the inbox" in line

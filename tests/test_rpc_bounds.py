@@ -106,6 +106,9 @@ HELD = (("service_role", "insert into public.message_log (from_contact, directio
 
 BOUNDS: dict[str, Rpc] = {
     "ack_message": Rpc("service_role", dict(p_message_id="$setup", p_worker="bot-1"), dict(p_worker=WORKER), setup=HELD),
+    "ack_messages": Rpc("service_role", dict(p_message_ids="$setup", p_worker="bot-1"), dict(
+        p_worker=WORKER, p_message_ids=Row("1-1000 ids", [uuid.uuid4() for _ in range(1001)], ("message_ids", "1000"))),
+        setup=(HELD[0], ("service_role", "select array(select id from public.claim_messages('bot-1', 1))"))),
     "add_media": Rpc("listing_agent", dict(p_portfolio_id=W.listing, p_media_type="photo", p_storage_path="p/2.jpg"), dict(
         p_portfolio_id=LISTING_ID, p_media_type=_enum("media_type", "photo, video"),
         p_storage_path=Row("1-1024 characters", "x" * 1025, ("storage_path", "1024")))),

@@ -1365,6 +1365,21 @@ def inbox_ack(ctx: typer.Context, message_id: MessageIdArg, worker: Worker = "",
     out.print(f"message {row.get('id', message_id)} acknowledged" + (f" at {_local(processed)}" if processed else ""))
 
 
+@inbox.command("ack-batch")
+def inbox_ack_batch(
+    ctx: typer.Context,
+    message_ids: Annotated[
+        list[str], typer.Argument(metavar="MESSAGE_ID...", help="The messages (uuids, 1-1000).", show_default=False)
+    ],
+    worker: Worker = "",
+    database_url: DatabaseUrl = None,
+) -> None:
+    """Mark several messages you hold as handled, all or none (ack_messages)."""
+    with _reported(), _client(ctx, database_url) as vic:
+        rows = vic.ack_messages(message_ids=message_ids, worker=worker or _default_worker())
+    out.print(f"{len(rows)} message{'' if len(rows) == 1 else 's'} acknowledged")
+
+
 @inbox.command("release")
 def inbox_release(
     ctx: typer.Context,

@@ -459,6 +459,12 @@ class VicClient:
         inbound message). Returns the message_log row."""
         return self._row("ack_message", message_id=message_id, worker=worker)
 
+    def ack_messages(self, *, message_ids: Sequence[Id], worker: str) -> list[Row]:
+        """Acknowledge a batch (1–1000 ids) in one call, one transaction: every message must be held by
+        `worker` under a live lease, else Conflict (NotFound) for the first that is not and nothing changes.
+        Returns the message_log rows."""
+        return self._rows("ack_messages", message_ids=[str(m) for m in message_ids], worker=worker)
+
     def release_message(self, *, message_id: Id, worker: str, error: str | None = None) -> list[Row]:
         """Hand a message the `worker` holds back at once, with the worker's later held messages of the same
         contact (untried). With `error` (1–2000 characters) the attempt counts as failed and the error is

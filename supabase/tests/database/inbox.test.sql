@@ -3,7 +3,7 @@
 begin;
 create extension if not exists pgtap with schema extensions;
 set local search_path = extensions, public;
-select plan(32);
+select plan(36);
 
 insert into public.contacts (id, phone, contact_type) values
   ('00000000-0000-4000-8000-00000000a001', '+905551110001', 'customer'),
@@ -25,6 +25,8 @@ select throws_ok($$select * from public.claim_messages('ayse')$$, '42501',
   'claim_messages: only the bot (service_role) and staff work the inbox', 'a customer cannot claim, not even her own messages');
 select throws_ok($$select * from public.ack_message('00000000-0000-4000-8000-0000000b0001', 'ayse')$$, '42501',
   'ack_message: only the bot (service_role) and staff work the inbox', 'a customer cannot acknowledge');
+select throws_ok($$select * from public.ack_messages(array['00000000-0000-4000-8000-0000000b0001'::uuid], 'ayse')$$, '42501',
+  'ack_messages: only the bot (service_role) and staff work the inbox', 'a customer cannot acknowledge a batch');
 select throws_ok($$select * from public.release_message('00000000-0000-4000-8000-0000000b0001', 'ayse')$$, '42501',
   'release_message: only the bot (service_role) and staff work the inbox', 'a customer cannot release');
 select throws_ok($$select * from public.dead_messages()$$, '42501',
@@ -106,6 +108,14 @@ select results_eq($$select id from public.release_message('00000000-0000-4000-80
 select results_eq($$select id from public.claim_messages('ayse@ofis', 10)$$,
   $$values ('00000000-0000-4000-8000-0000000b0003'::uuid), ('00000000-0000-4000-8000-0000000b0004'::uuid)$$,
   'the requeued message goes out before its contact''s later one');
+
+select throws_ok($$select * from public.ack_messages(array['00000000-0000-4000-8000-0000000b0003', '00000000-0000-4000-8000-0000000b0001']::uuid[], 'ayse@ofis')$$,
+  'VC004', 'message 00000000-0000-4000-8000-0000000b0001 is not held by worker ayse@ofis', 'a batch with one message not held is refused');
+select results_eq($$select count(*), count(processed_at) from public.message_log where id in ('00000000-0000-4000-8000-0000000b0003', '00000000-0000-4000-8000-0000000b0004')$$,
+  $$values (2::bigint, 0::bigint)$$, 'and nothing of it was acknowledged');
+select results_eq($$select id from public.ack_messages(array['00000000-0000-4000-8000-0000000b0004', '00000000-0000-4000-8000-0000000b0003']::uuid[], 'ayse@ofis') order by id$$,
+  $$values ('00000000-0000-4000-8000-0000000b0003'::uuid), ('00000000-0000-4000-8000-0000000b0004'::uuid)$$,
+  'a batch held by the worker is acknowledged in one call');
 reset role;
 
 -- Section - bounds and table rules
