@@ -83,18 +83,20 @@ create table public.message_log (
   -- only inbound messages are claimed; a message is processed or dead, never both
   constraint message_log_claim_inbound_check check (direction = 'inbound' or (lease_until is null and dead_at is null)),
   constraint message_log_processed_or_dead_check check (processed_at is null or dead_at is null)
-)
--- room on each page for the new version of a claimed row: a claim changes no indexed column (a HOT update)
-with (fillfactor = 80);
+);
 create index message_log_from_contact_idx on public.message_log (from_contact);
 create index message_log_to_contact_idx on public.message_log (to_contact);
 create index message_log_session_id_idx on public.message_log (session_id);
--- the claim queue (functions/inbox.sql): inbound messages waiting or held (not processed, not dead), oldest first
+-- the claim queue (functions/inbox.sql): inbound messages never handed out or handed back, oldest first
 create index message_log_claim_idx on public.message_log (created_at, id)
-  where direction = 'inbound' and processed_at is null and dead_at is null;
--- the same messages by contact: whether a contact's messages are held, and its next ones in order
+  where direction = 'inbound' and processed_at is null and dead_at is null and lease_until is null;
+-- a contact's waiting messages (leased ones too), in order
 create index message_log_claim_contact_idx on public.message_log (from_contact, created_at, id)
   where direction = 'inbound' and processed_at is null and dead_at is null;
+-- the messages under a lease (live, or passed and not yet handed out again): whether a contact is held, one probe
+-- however many messages it has waiting; and the passed leases, to hand out again
+create index message_log_held_idx on public.message_log (from_contact, lease_until)
+  where lease_until is not null and processed_at is null and dead_at is null;
 -- the dead letters, newest first
 create index message_log_dead_idx on public.message_log (dead_at desc, id) where dead_at is not null;
 alter table public.message_log enable row level security;

@@ -54,15 +54,18 @@ comment on function guard.check_inbox_caller(text) is 'Raises 42501 unless the c
 --    locked; per contact only the run before the first row not locked is taken (a gap would break the order).
 --    Each taken message is handed out (claimed_by, lease_until, attempts + 1) or, at p_max_attempts,
 --    dead-lettered; in that case a further round fills the batch.
--- Both scans read the partial indexes of waiting messages (message_log_claim_idx in created_at order,
+-- The scans read partial indexes of the waiting messages (message_log_claim_idx in created_at order,
 -- message_log_claim_contact_idx per contact), so processed history is never read; the messages held by other
--- workers are read past (their number is about workers x batch). "The contact holds no live lease" is written
--- `(select true where not exists (...)) is not null`: a subplan, one index probe per candidate row. As a plain
--- NOT EXISTS the planner made it an anti join over one sequential scan of message_log (30 ms at 60k messages
--- instead of 1); as `(select ... limit 1) is null` it estimated that 0.5% of the rows pass (the default for IS
--- NULL of an expression), costed the LIMIT as a scan of the whole queue and could prefer a sort of it; IS NOT
--- NULL is estimated at 99.5%, so the plan stays an ordered index scan stopped by the LIMIT.
--- Measured (bench/inbox.py, PG 18, 2 cores): see docs/inbox.md, Throughput.
+-- workers are read past (about workers x batch of them). Whether a contact holds a live lease is one probe of
+-- message_log_held_idx (the leased messages only), however many messages the contact has waiting (the probe does
+-- not name the direction, which only inbound messages are leased anyway, so that it cannot be planned on
+-- message_log_claim_idx: with statistics from before a burst that index looks empty, and filtering all of it per
+-- candidate took 1.5 s per claim at 100k waiting messages); it is written
+-- `(select true where not exists (...)) is not null`, a subplan per candidate row: as a plain NOT EXISTS the
+-- planner, which cannot see that the LIMIT stops the scan after a few hundred rows, may turn it into an anti join
+-- over a scan of message_log, and `(...) is null` is estimated at 0.5% of the rows, which costs the LIMIT as a
+-- scan of the whole queue (a sort of it can then look cheaper); IS NOT NULL is estimated at 99.5%, so the plan
+-- stays an ordered index scan stopped by the LIMIT. Measured: docs/inbox.md, Throughput.
 create or replace function public.claim_messages(
   p_worker text,
   p_batch integer default 10,
@@ -71,6 +74,10 @@ create or replace function public.claim_messages(
 ) returns setof public.message_log
   language plpgsql security definer
   set search_path = ''
+  -- planned for each call's batch and contacts: a plan kept for the session was made with the statistics of its
+  -- first call, and after a burst (100k messages in before the next analyze) its per-contact scan filtered the
+  -- whole queue (600 ms per claim); planned each call it took 10 ms. Planning costs ~0.5 ms a call.
+  set plan_cache_mode = force_custom_plan
 as $$
 declare
   v_left integer;
@@ -98,15 +105,25 @@ begin
     -- 1. lock the contacts of the oldest waiting messages (a contact appears once per message: the same lock)
     v_contacts := array(
       select c.id
-      from public.message_log m
-      join public.contacts c on c.id = m.from_contact
-      where m.direction = 'inbound' and m.processed_at is null and m.dead_at is null
-        and (m.lease_until is null or m.lease_until <= now())
-        and (select true where not exists (
+      from (
+        -- never handed out, or handed back (message_log_claim_idx, in order)
+        (select m.from_contact, m.created_at, m.id
+         from public.message_log m
+         where m.direction = 'inbound' and m.processed_at is null and m.dead_at is null and m.lease_until is null
+         order by m.created_at, m.id)
+        union all
+        -- a lease that has passed (message_log_held_idx: only leased messages are leased, inbound ones)
+        (select m.from_contact, m.created_at, m.id
+         from public.message_log m
+         where m.lease_until <= now() and m.processed_at is null and m.dead_at is null
+         order by m.created_at, m.id)
+      ) as q
+      join public.contacts c on c.id = q.from_contact
+      where (select true where not exists (
                select 1 from public.message_log h
-               where h.from_contact = m.from_contact and h.direction = 'inbound'
-                 and h.processed_at is null and h.dead_at is null and h.lease_until > now())) is not null
-      order by m.created_at, m.id
+               where h.from_contact = q.from_contact and h.lease_until > now()
+                 and h.processed_at is null and h.dead_at is null)) is not null
+      order by q.created_at, q.id
       limit v_left
       for no key update of c skip locked);
     exit when cardinality(v_contacts) = 0;
@@ -123,8 +140,8 @@ begin
         limit v_left) as w
       where (select true where not exists (
                select 1 from public.message_log h
-               where h.from_contact = k.id and h.direction = 'inbound'
-                 and h.processed_at is null and h.dead_at is null and h.lease_until > now())) is not null
+               where h.from_contact = k.id and h.lease_until > now()
+                 and h.processed_at is null and h.dead_at is null)) is not null
       order by w.created_at, w.id
       limit v_left
     ),

@@ -6,6 +6,7 @@ drop function if exists public.release_message(uuid, text, text);
 drop function if exists public.dead_messages(integer, integer);
 drop function if exists public.requeue_message(uuid);
 drop index if exists public.message_log_dead_idx;
+drop index if exists public.message_log_held_idx;
 drop index if exists public.message_log_claim_contact_idx;
 drop index if exists public.message_log_claim_idx;
 alter table public.message_log
@@ -15,6 +16,5 @@ alter table public.message_log
   drop column dead_at,
   drop column lease_until;
 create index message_log_claim_idx on public.message_log (processed_at, created_at) where direction = 'inbound';
-alter table public.message_log reset (fillfactor);
 comment on column public.message_log.processed_at is 'Claim column: NULL while waiting; set when a worker claims the message. A claim older than the lease may be taken again, so a dead worker loses nothing.';
 comment on column public.message_log.claim_attempts is 'How many times the message was claimed (a dead worker''s lease expires and it is claimed again).';

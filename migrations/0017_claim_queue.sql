@@ -18,17 +18,17 @@ comment on column public.message_log.lease_until is 'Until when claimed_by holds
 comment on column public.message_log.dead_at is 'When the message went to the dead letters (too many failed attempts); no longer handed out until staff requeue it.';
 comment on column public.message_log.last_error is 'The last failure: the error a worker handed the message back with, or the lease that expired.';
 
--- room on each page for the new version of a claimed row: a claim changes no indexed column, so with room it is a
--- heap-only (HOT) update that writes no index entry (bench/inbox.py: 6 of 300 claims were HOT on full pages)
-alter table public.message_log set (fillfactor = 80);
-
--- the claim queue: inbound messages waiting or held (not processed, not dead), oldest first; the old index
--- kept processed messages too, which the queue then read past
+-- the claim queue: inbound messages never handed out or handed back, oldest first (the seed's index also held
+-- processed and leased messages, which the queue then read past)
 drop index public.message_log_claim_idx;
 create index message_log_claim_idx on public.message_log (created_at, id)
-  where direction = 'inbound' and processed_at is null and dead_at is null;
--- the same messages by contact: whether a contact's messages are held, and its next ones in order
+  where direction = 'inbound' and processed_at is null and dead_at is null and lease_until is null;
+-- a contact's waiting messages (leased ones too), in order
 create index message_log_claim_contact_idx on public.message_log (from_contact, created_at, id)
   where direction = 'inbound' and processed_at is null and dead_at is null;
+-- the messages under a lease (live, or passed and not yet handed out again): whether a contact is held, one probe
+-- however many messages it has waiting; and the passed leases, to hand out again
+create index message_log_held_idx on public.message_log (from_contact, lease_until)
+  where lease_until is not null and processed_at is null and dead_at is null;
 -- the dead letters, newest first
 create index message_log_dead_idx on public.message_log (dead_at desc, id) where dead_at is not null;
