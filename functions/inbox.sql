@@ -44,28 +44,31 @@ comment on function guard.check_inbox_caller(text) is 'Raises 42501 unless the c
 
 -- Section - Claim
 
--- Hand out up to p_batch waiting inbound messages to p_worker for p_lease. Two statements, each its own
--- snapshot (hence read committed only):
--- 1. the contacts of the oldest waiting messages whose contact holds no live lease are locked, for no key
---    update skip locked (LIMIT counts rows after the skip, as pgmq's read: concurrent claimers take the next
---    contacts instead of colliding on the same ones). The lock is held to commit: one claimer per contact.
--- 2. a new snapshot, taken once every claimer that held those contacts before has committed, so their leases
---    are visible: the contacts' waiting messages, oldest first, not under a live lease, locked for update skip
---    locked; per contact only the run before the first row not locked is taken (a gap would break the order).
---    Each taken message is handed out (claimed_by, lease_until, attempts + 1) or, at p_max_attempts,
+-- Hand out up to p_batch waiting inbound messages to p_worker for p_lease. Read committed only: each statement
+-- reads what is committed when it starts.
+-- 0. messages whose lease has passed go back to the queue (lease_until null), the expiry kept in last_error.
+-- 1. the contacts of the oldest waiting messages whose contact holds no live lease are locked, for no key update
+--    skip locked (LIMIT counts rows after the skip, as pgmq's read: concurrent claimers take the next contacts
+--    instead of colliding on the same ones). The lock is held to commit: one claimer per contact at a time.
+-- 2. a new snapshot, taken once every claimer that held those contacts before has committed, so their leases are
+--    visible: the contacts' waiting messages, oldest first, unless the contact holds a live lease, locked for
+--    update skip locked; per contact only the run before the first row not locked is taken (a gap would break
+--    the order). Each taken message is handed out (claimed_by, lease_until, attempts + 1) or, at p_max_attempts,
 --    dead-lettered; in that case a further round fills the batch.
--- Indexes (migration 0017): statement 1 merges message_log_claim_idx (never leased or handed back, in created_at
--- order: messages held by workers are not in it, so they are never read past) with the passed leases from
--- message_log_held_idx (the leased messages only); statement 2 reads each contact's waiting messages from
--- message_log_claim_contact_idx; processed history is never read. Whether a contact holds a live lease is one probe
--- of message_log_held_idx, however many messages the contact has waiting. The probe names no direction (only inbound
--- messages are leased) so that it can use no queue index: with statistics from before a burst those look empty,
--- and a probe that filtered all of message_log_claim_idx per candidate took 1.5 s per claim at 100k messages. It
--- is written `(select true where not exists (...)) is not null`, a subplan per candidate row: as a plain NOT
--- EXISTS the planner, which cannot see that the LIMIT stops the scan after a few hundred rows, may make it an anti
--- join over a scan of message_log, and `(...) is null` is estimated at 0.5% of the rows, which costs the LIMIT as a
--- scan of the whole queue (a sort of it can then look cheaper); IS NOT NULL is estimated at 99.5%, so the plan
--- stays an ordered index scan stopped by the LIMIT. Measured: docs/inbox.md, Throughput.
+-- Indexes (migration 0017): statement 0 reads message_log_held_idx (leased messages only), statement 1
+-- message_log_claim_idx (never leased or handed back, in created_at order: messages held by workers are not in
+-- it, so they are never read past), statement 2 message_log_claim_contact_idx (a contact's waiting messages, in
+-- order); processed history is never read. Whether a contact holds a live lease is one probe of
+-- message_log_held_idx, however many messages the contact has waiting. Each scan has exactly one usable partial
+-- index (the probe names no direction, which the queue indexes require; the per-contact scan does not state
+-- lease_until is null, which the queue index requires), so stale statistics cannot send a scan to the wrong one:
+-- after a burst of 100k messages, before any analyze, a probe that filtered all of message_log_claim_idx per
+-- candidate took 1.5 s per claim. The probe is written `(select true where not exists (...)) is not null`, a
+-- subplan per candidate row: as a plain NOT EXISTS the planner, which cannot see that the LIMIT stops the scan
+-- after a few hundred rows, may make it an anti join over a scan of message_log, and `(...) is null` is estimated
+-- at 0.5% of the rows, which costs the LIMIT as a scan of the whole queue (a sort of it can then look cheaper); IS
+-- NOT NULL is estimated at 99.5%, so the plan stays an ordered index scan stopped by the LIMIT.
+-- Measured: docs/inbox.md, Throughput.
 create or replace function public.claim_messages(
   p_worker text,
   p_batch integer default 10,
@@ -74,11 +77,9 @@ create or replace function public.claim_messages(
 ) returns setof public.message_log
   language plpgsql security definer
   set search_path = ''
-  -- planned once per session: planning the custom plans took 0.6 of the 1.4 ms of a claim at batch 1. The plans
-  -- cannot go wrong with the statistics: each scan has one usable partial index (the queue index requires
-  -- lease_until is null, which the per-contact scan does not state; the probes name no direction, which the queue
-  -- indexes require), so a plan made on an empty queue still claims 100 of 100k messages after a burst, before any
-  -- analyze, in 10 ms (before that split, the per-contact scan then filtered the whole queue: 600 ms).
+  -- planned once per session: planning custom plans took 0.6 of the 0.95 ms of a claim at batch 1. The generic
+  -- plans stay index scans whatever the statistics say (one usable partial index per scan, above): at 30k waiting
+  -- messages a claim of 100 takes 4 ms, and after a burst of 100k before any analyze 10 ms
   set plan_cache_mode = force_generic_plan
 as $$
 declare
@@ -102,30 +103,32 @@ begin
     raise exception using errcode = 'VC001', message = 'claim_messages runs in a read committed transaction (each step reads what is committed)';
   end if;
 
+  -- 0. passed leases go back to the queue, their expiry kept as the last failure (skip locked: another claim may
+  -- be doing the same or handing one of them out)
+  with passed as (
+    select m.id from public.message_log m
+    where m.lease_until <= now() and m.processed_at is null and m.dead_at is null
+    for update skip locked
+  )
+  update public.message_log m
+  set lease_until = null,
+      last_error = format('the lease of worker %s expired at %s without an acknowledgement', m.claimed_by, m.lease_until)
+  from passed p
+  where p.id = m.id;
+
   v_left := p_batch;
   loop
     -- 1. lock the contacts of the oldest waiting messages (a contact appears once per message: the same lock)
     v_contacts := array(
       select c.id
-      from (
-        -- never handed out, or handed back (message_log_claim_idx, in order)
-        (select m.from_contact, m.created_at, m.id
-         from public.message_log m
-         where m.direction = 'inbound' and m.processed_at is null and m.dead_at is null and m.lease_until is null
-         order by m.created_at, m.id)
-        union all
-        -- a lease that has passed (message_log_held_idx: only leased messages are leased, inbound ones)
-        (select m.from_contact, m.created_at, m.id
-         from public.message_log m
-         where m.lease_until <= now() and m.processed_at is null and m.dead_at is null
-         order by m.created_at, m.id)
-      ) as q
-      join public.contacts c on c.id = q.from_contact
-      where (select true where not exists (
+      from public.message_log m
+      join public.contacts c on c.id = m.from_contact
+      where m.direction = 'inbound' and m.processed_at is null and m.dead_at is null and m.lease_until is null
+        and (select true where not exists (
                select 1 from public.message_log h
-               where h.from_contact = q.from_contact and h.lease_until > now()
+               where h.from_contact = m.from_contact and h.lease_until > now()
                  and h.processed_at is null and h.dead_at is null)) is not null
-      order by q.created_at, q.id
+      order by m.created_at, m.id
       limit v_left
       for no key update of c skip locked);
     exit when cardinality(v_contacts) = 0;
@@ -165,12 +168,7 @@ begin
       set claimed_by = case when m.claim_attempts < p_max_attempts then p_worker else m.claimed_by end,
           lease_until = case when m.claim_attempts < p_max_attempts then now() + p_lease end,
           claim_attempts = m.claim_attempts + case when m.claim_attempts < p_max_attempts then 1 else 0 end,
-          dead_at = case when m.claim_attempts >= p_max_attempts then now() end,
-          -- a lease that passed unacknowledged is the last failure
-          last_error = case when m.lease_until is not null
-                            then format('the lease of worker %s expired at %s without an acknowledgement',
-                                        m.claimed_by, m.lease_until)
-                            else m.last_error end
+          dead_at = case when m.claim_attempts >= p_max_attempts then now() end
       from runs r
       where r.id = m.id and r.unbroken
       returning m.*
