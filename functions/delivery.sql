@@ -108,14 +108,12 @@ begin
   if guard.is_api_user() and not guard.is_staff() then
     raise exception using errcode = '42501', message = 'claim_notifications: only the bot (service_role) and staff hand out notifications';
   end if;
-  if p_batch is null then
+  if p_batch is null or p_batch not between 1 and 500 then
     raise exception using errcode = 'VC001', message = 'batch must be between 1 and 500';
   end if;
-  perform guard.check_range(p_batch, 'batch', 1, 500);
-  if p_lease is null then
-    raise exception using errcode = 'VC001', message = 'lease must be between 00:00:01 and 01:00:00';
+  if p_lease is null or p_lease not between interval '1 second' and interval '1 hour' then
+    raise exception using errcode = 'VC001', message = 'lease must be between 1 second and 1 hour';
   end if;
-  perform guard.check_range(p_lease, 'lease', interval '1 second', interval '1 hour');
 
   return query
     with claimable as materialized (

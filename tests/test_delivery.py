@@ -512,8 +512,13 @@ def test_cli_share_claim_sent(office: psycopg.Connection, url: tuple[str, str]) 
     table = ok("--service-role", "notify", "claim", "--batch", "1", "--lease", "60", *url)
     assert "+905554010002" in table and max(len(line) for line in table.splitlines()) <= 100
     assert re.search(r"\d{4}-\d\d-\d\d \d\d:\d\d", table)
+    assert json.loads(ok("--service-role", "notify", "claim", "--json", *url)) == [], "leased: nobody else gets it"
+    db.execute("update public.pending_notifications set claimed_until = now() where id = %s",
+               (as_json["notification_id"],))  # the lease ran out
     claimed = json.loads(ok("--service-role", "notify", "claim", "--json", *url))
-    assert {c["phone"] for c in claimed} == {"+905554010000", "+905554010001"} - {"+905554010002"} or claimed
+    assert [(c["id"], c["phone"], c["kind"], c["claim_attempts"]) for c in claimed] == \
+        [(str(as_json["notification_id"]), "+905554010002", "match", 2)]
+    assert claimed[0]["body"] == as_json["body"] and claimed[0]["claimed_until"].endswith("+03:00")
     nid = str(as_json["notification_id"])
     sent = json.loads(ok("--service-role", "notify", "sent", nid, "wamid.cli.1", "--json", *url))
     assert sent["wa_message_id"] == "wamid.cli.1" and sent["delivered_at"].endswith("+03:00")

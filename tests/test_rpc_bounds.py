@@ -106,6 +106,9 @@ BOUNDS: dict[str, Rpc] = {
         p_since=Row(SINCE), p_min_changes=Row("1 .. 1000", 1001, ("min_changes", "1000")))),
     "cancel_deal": Rpc("listing_agent", dict(p_deal_id=W.deal_b, p_reason="Alıcı vazgeçti"), dict(
         p_reason=Row("1-1000 characters", "x" * 1001, ("reason", "1000")))),
+    "claim_notifications": Rpc("service_role", dict(p_batch=50, p_lease=dt.timedelta(minutes=5)), dict(
+        p_batch=Row("1 .. 500 notifications per call", 501, ("batch", "500")),
+        p_lease=Row("1 second .. 1 hour", dt.timedelta(hours=1, seconds=1), ("lease", "1 hour")))),
     "counter_offer": Rpc("listing_agent", dict(p_offer_id="$setup", p_amount=12_000_000), dict(p_amount=_amount("amount")),
         setup=(("owner_customer", f"select id from public.make_offer('{W.deal_b}', 11000000)"),)),
     "create_listing": Rpc("listing_agent", LISTING, dict(
@@ -119,6 +122,11 @@ BOUNDS: dict[str, Rpc] = {
     "grant_visibility": Rpc("listing_agent", dict(p_portfolio_id=W.listing, p_agent_id=W.agent_anonymous, p_level="partial"), dict(
         p_portfolio_id=LISTING_ID, p_level=_enum("level", "anonymous, partial, full"))),
     "make_offer": Rpc("owner_customer", dict(p_deal_id=W.deal_b, p_amount=11_000_000), dict(p_amount=_amount("amount"))),
+    "notification_sent": Rpc("service_role", dict(p_notification_id="$setup", p_wa_message_id="wamid.HBgM0001"), dict(
+        p_wa_message_id=Row("1-256 characters", "x" * 257, ("wa_message_id", "256"))),
+        setup=(("service_role", "update public.interaction_tracker set last_inbound = now()"
+                                f" where contact_id = '{W.owner_customer}' returning 1"),
+               ("service_role", "select id from public.claim_notifications(10)"))),
     "open_deal": Rpc("service_role", dict(p_portfolio_id=W.listing_b, p_customer_id=W.customer), dict(p_portfolio_id=LISTING_ID)),
     "open_followups": Rpc("service_role", dict(p_idle=dt.timedelta(days=7), p_remind_after=dt.timedelta(days=1)), dict(
         p_idle=IDLE, p_remind_after=Row("0 .. 365 days", dt.timedelta(days=366), ("remind_after", "365 days")))),
