@@ -66,6 +66,11 @@ create or replace function private.tg_tasks__notify_reminder() returns trigger
   set search_path = ''
 as $$
 begin
+  -- only the database opens reminders (tasks' _210_status); an agent's own tasks reach no insert here, which
+  -- its role could not run
+  if not exists (select 1 from new_rows n where n.task_type = 'reminder') then
+    return null;
+  end if;
   insert into public.pending_notifications (contact_id, kind, body, buttons)
   select n.agent_id, 'reminder', n.title,
          case when n.deal_id is not null then
