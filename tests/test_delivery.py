@@ -453,6 +453,12 @@ def test_sharing_twice_before_it_goes_out_queues_one(office: psycopg.Connection,
         db.execute("select * from public.claim_notifications(50)")
     _sent(db, str(results[0]["notification_id"]), "wamid.share.1")
     assert _share(db, match, sub=AGENT_PART)["is_new"] is True
+    # the match goes (staff delete the request): its shares stay, delivered one untouched, without the match
+    with db.transaction():
+        _as(db, "authenticated", ADMIN)
+        db.execute("delete from public.requests where assigned_agent = %s", (AGENT_PART,))
+    assert db.execute("select count(*), count(match_id), count(delivered_at) from public.pending_notifications"
+                      " where contact_id = %s", (CUSTOMERS[AGENT_PART],)).fetchone() == (2, 0, 1)
 
 
 def test_nobody_else_shares_and_a_refusal_tells_nothing(office: psycopg.Connection) -> None:
