@@ -186,7 +186,7 @@ begin
     raise exception using errcode = '42501', message = format('consent history of contact %s: not found or not yours', v_id);
   end if;
   if not exists (select 1 from public.contacts c where c.id = v_id) then
-    perform guard.deny_or_missing(format('contact %s', v_id));
+    perform guard.deny_or_missing(format('consent history of contact %s', v_id));
   end if;
   return query
     select h.id, h.consent, h.granted, h.changed_at, h.changed_by, h.actor_role, h.message_id, h.onboarding_status

@@ -106,6 +106,9 @@ BOUNDS: dict[str, Rpc] = {
         p_since=Row(SINCE), p_min_changes=Row("1 .. 1000", 1001, ("min_changes", "1000")))),
     "cancel_deal": Rpc("listing_agent", dict(p_deal_id=W.deal_b, p_reason="Alıcı vazgeçti"), dict(
         p_reason=Row("1-1000 characters", "x" * 1001, ("reason", "1000")))),
+    "claim_nudges": Rpc("service_role", dict(p_batch=100, p_max_age=dt.timedelta(days=7)), dict(
+        p_batch=Row("1 .. 1000 nudges per call", 1001, ("batch", "1000")),
+        p_max_age=Row("above 0, at most 30 days", dt.timedelta(days=31), ("max_age", "30 days")))),
     "counter_offer": Rpc("listing_agent", dict(p_offer_id="$setup", p_amount=12_000_000), dict(p_amount=_amount("amount")),
         setup=(("owner_customer", f"select id from public.make_offer('{W.deal_b}', 11000000)"),)),
     "create_listing": Rpc("listing_agent", LISTING, dict(
