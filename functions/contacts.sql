@@ -166,7 +166,7 @@ begin
   end if;
 end
 $$;
-comment on function public.set_onboarding_status(uuid, text) is 'Move a contact along new -> consent_pending -> profiling -> active (any -> opted_out or blocked; opted_out -> consent_pending). Bot, admins and owners.';
+comment on function public.set_onboarding_status(uuid, text) is 'Move a contact along new -> consent_pending -> profiling -> active (any -> opted_out or blocked; opted_out -> consent_pending). Active only with consent_transfer; opted_out withdraws marketing consent. Bot, admins and owners.';
 
 revoke execute on function public.upsert_contact(text, text, text, text), public.set_onboarding_status(uuid, text)
   from public, anon;

@@ -103,8 +103,9 @@ class VicClient:
 
     def set_onboarding_status(self, *, contact_id: Id, status: str) -> Row:
         """Move a contact through onboarding (new → consent_pending → profiling → active; any →
-        opted_out or blocked; opted_out → consent_pending); other moves raise InvalidTransition.
-        The bot, admins and owners. Returns the contacts row."""
+        opted_out or blocked; opted_out → consent_pending); other moves raise InvalidTransition, and so
+        does active without the transfer consent. opted_out withdraws marketing consent. The bot, admins
+        and owners. Returns the contacts row."""
         return self._row("set_onboarding_status", contact_id=contact_id, status=status)
 
     # ------------------------------------------------------------------------------- agents
