@@ -4,7 +4,7 @@
 begin;
 create extension if not exists pgtap with schema extensions;
 set local search_path = extensions, public;
-select plan(51);
+select plan(53);
 \ir fixtures/helpers.psql
 
 -- c1, c2: customers starting onboarding; ad: an admin. m1: c1's message, m2: c2's, m3: the bot's reply to c1.
@@ -148,6 +148,11 @@ update public.contacts set consent_marketing_at = '2000-01-01', consent_transfer
 where id = '00000000-0000-0000-0000-0000000000c2';
 select row_eq($$select consent_marketing_at, consent_transfer_at from public.contacts where id = '00000000-0000-0000-0000-0000000000c2'$$,
   row(now(), null::timestamptz), 'attack: a customer cannot rewrite its consent timestamps');
+select throws_ok($$update public.interaction_tracker set last_inbound = now(), nudge_sent_at = null
+                   where contact_id = '00000000-0000-0000-0000-0000000000c2'$$,
+  '42501', 'permission denied for table interaction_tracker', 'attack: nor its tracker (to open its window or reset a nudge)');
+select is_empty($$select 1 from public.interaction_tracker where contact_id = '00000000-0000-0000-0000-0000000000c1'$$,
+  'attack: nor read another contact''s tracker');
 select pg_temp.act_as_db();
 
 -- Section - consent_history: the contact itself, staff and the bot
