@@ -6,12 +6,10 @@ contact to a new identifier, keep its history and never merge two contacts."""
 from __future__ import annotations
 
 import datetime as dt
-import json
 import random
 import threading
 import time
 from collections import defaultdict
-from collections.abc import Iterator
 from typing import Any
 
 import psycopg
