@@ -26,6 +26,8 @@ create table public.sessions (
   updated_at timestamptz not null default now()
 );
 create index sessions_contact_id_idx on public.sessions (contact_id);
+-- one active session per contact: the message that finds none opens it, whatever arrives at the same moment
+create unique index sessions_one_active_idx on public.sessions (contact_id) where status = 'active';
 alter table public.sessions enable row level security;
 
 comment on table public.sessions is 'A conversation with the bot and the qualifying slots it has filled: active -> extracted (a request was created) or closed.';
@@ -71,11 +73,15 @@ create table public.message_log (
   interactive_payload jsonb
     constraint message_log_interactive_payload_length_check check (octet_length(interactive_payload::text) <= 20000),
   created_at timestamptz not null default now(),
+  -- content not stored for want of consent_transfer (0016): metadata only
+  content_withheld boolean not null default false,
   -- an inbound message always has a sender and WhatsApp's id; an outbound one a recipient
   constraint message_log_direction_parties_check check (
     (direction = 'inbound' and from_contact is not null and wa_message_id is not null)
     or (direction = 'outbound' and to_contact is not null)
-  )
+  ),
+  constraint message_log_content_withheld_check
+    check (not content_withheld or (direction = 'inbound' and content is null and interactive_payload is null))
 );
 create index message_log_from_contact_idx on public.message_log (from_contact);
 create index message_log_to_contact_idx on public.message_log (to_contact);
@@ -98,6 +104,7 @@ comment on column public.message_log.claimed_by is 'The worker that claimed the 
 comment on column public.message_log.claim_attempts is 'How many times the message was claimed (a dead worker''s lease expires and it is claimed again).';
 comment on column public.message_log.interactive_payload is 'Button / list reply payload of interactive messages.';
 comment on column public.message_log.created_at is 'When the message was received or queued.';
+comment on column public.message_log.content_withheld is 'True when the inbound message had content (text or interactive payload) that was not stored because the sender had not given consent_transfer (KVKK art. 9): the row is metadata only. Set by the database.';
 
 -- Section - interaction_tracker
 create table public.interaction_tracker (

@@ -2,7 +2,7 @@
 any PostgreSQL (Supabase included) with --database-url or VIC_DATABASE_URL.
 
 `vic contact …`, `vic agent …`, `vic visibility …`, `vic listing …`, `vic request …`, `vic match …`,
-`vic market …`, `vic commission …`, `vic showing …` and `vic task …` call the RPC functions through `vic.client.VicClient`, one command per function, as the database's own user (the dashboard
+`vic market …`, `vic commission …`, `vic showing …`, `vic task …` and `vic inbox …` call the RPC functions through `vic.client.VicClient`, one command per function, as the database's own user (the dashboard
 admin), or acting as a contact (`vic --as <contact id> …`, env VIC_AS) or as the bot
 (`vic --service-role …`), exactly as PostgREST would.
 
@@ -61,6 +61,8 @@ showing = typer.Typer(no_args_is_help=True, help="Showings (yer gösterme): sche
 app.add_typer(showing, name="showing")
 task = typer.Typer(no_args_is_help=True, help="Tasks and stale work: follow-ups, stale deals, done, cancel.")
 app.add_typer(task, name="task")
+inbox = typer.Typer(no_args_is_help=True, help="WhatsApp messages: ingest (each stored once, whatever the redeliveries).")
+app.add_typer(inbox, name="inbox")
 
 # soft_wrap: an error stays on one line however narrow the terminal.
 out = Console(soft_wrap=True, highlight=False)
@@ -479,6 +481,51 @@ def contact_status(
     with _reported(), _client(ctx, database_url) as vic:
         row = vic.set_onboarding_status(contact_id=contact_id, status=status)
     _show_row("contact", row)
+
+
+@contact.command("change-phone")
+def contact_change_phone(
+    ctx: typer.Context,
+    contact_id: ContactIdArg,
+    phone: Annotated[str, typer.Argument(metavar="PHONE", help="The new number, E.164: +905321234567.", show_default=False)],
+    database_url: DatabaseUrl = None,
+) -> None:
+    """Move a contact to its new number; its messages, sessions and requests stay; never merges two contacts
+    (change_contact_phone)."""
+    with _reported(), _client(ctx, database_url) as vic:
+        row = vic.change_contact_phone(contact_id=contact_id, phone=phone)
+    _show_row("contact", row)
+
+
+@contact.command("change-bsuid")
+def contact_change_bsuid(
+    ctx: typer.Context,
+    contact_id: ContactIdArg,
+    bsuid: Annotated[str, typer.Argument(metavar="BSUID", help="The new WhatsApp business-scoped user id.", show_default=False)],
+    database_url: DatabaseUrl = None,
+) -> None:
+    """Move a contact to its new WhatsApp bsuid; its history stays; never merges two contacts (change_contact_bsuid)."""
+    with _reported(), _client(ctx, database_url) as vic:
+        row = vic.change_contact_bsuid(contact_id=contact_id, bsuid=bsuid)
+    _show_row("contact", row)
+
+
+@contact.command("identity-history")
+def contact_identity_history(ctx: typer.Context, contact_id: ContactIdArg, database_url: DatabaseUrl = None) -> None:
+    """The phones and bsuids a contact had, oldest first, times in Istanbul (contact_identity_history)."""
+    with _reported(), _client(ctx, database_url) as vic:
+        rows = vic.contact_identity_history(contact_id=contact_id)
+    if not rows:
+        out.print("no identity change")
+        return
+    table = Table(title="Identity changes", title_justify="left")
+    for header in ("when", "field", "old", "new", "by"):
+        table.add_column(header, no_wrap=header in ("when", "field"))
+    for row in rows:
+        table.add_row(escape(_local(row.get("changed_at"))), escape(_text(row.get("field"))),
+                      escape(_text(row.get("old_value"))), escape(_text(row.get("new_value"))),
+                      escape(_text(row.get("changed_by") or "bot / dashboard")))
+    Console(width=100, highlight=False).print(table)
 
 
 @agent.command("set-role")
@@ -1273,3 +1320,56 @@ def task_cancel(ctx: typer.Context, task_id: TaskIdArg, database_url: DatabaseUr
     with _reported(), _client(ctx, database_url) as vic:
         row = vic.cancel_task(task_id=task_id)
     _show_task(row)
+
+
+# ------------------------------------------------------------------------------------- inbox
+@inbox.command("ingest")
+def inbox_ingest(
+    ctx: typer.Context,
+    wa_id: Annotated[
+        str, typer.Option("--wa-id", help="WhatsApp's message id (wamid…): a redelivery with the same id changes "
+                          "nothing.", show_default=False)
+    ],
+    direction: Annotated[
+        str, typer.Option(help="inbound (from the contact) or outbound (to the contact).", show_default=False)
+    ],
+    from_: Annotated[
+        str | None, typer.Option("--from", help="Sender: the contact's phone (+905321234567) or bsuid for an inbound "
+                                 "message; ours (may be left out) for an outbound one.")
+    ] = None,
+    to: Annotated[
+        str | None, typer.Option(help="Recipient: the contact's phone or bsuid for an outbound message; ours (may be "
+                                 "left out) for an inbound one.")
+    ] = None,
+    type: Annotated[
+        str | None, typer.Option("--type", help="text (the database's default), image, video, audio, document, "
+                                 "location, contacts, sticker, reaction, button, interactive or template.")
+    ] = None,
+    text: Annotated[str | None, typer.Option(help="The message text (at most 10000 characters).")] = None,
+    payload: Annotated[
+        str | None, typer.Option(metavar="JSON", help="Interactive reply payload, a JSON object: "
+                                 '\'{"button_reply": {"id": "evet"}}\'.')
+    ] = None,
+    at: Annotated[
+        str | None, typer.Option(metavar="WHEN", help="When WhatsApp says it was sent: 2026-12-04T16:01 (Istanbul "
+                                 "time unless an offset is given); default now.", show_default=False)
+    ] = None,
+    database_url: DatabaseUrl = None,
+) -> None:
+    """Store one WhatsApp message: the contact is registered when new, the message joins its active session, and
+    inbound text is kept only with the contact's transfer consent (ingest_message)."""
+    interactive = None
+    if payload is not None:
+        try:
+            interactive = json.loads(payload)
+        except ValueError:
+            interactive = None
+        if not isinstance(interactive, dict):
+            _fail('--payload must be a JSON object, e.g. \'{"button_reply": {"id": "evet"}}\'')
+    sent_at = _moment(at, "--at")
+    with _reported(), _client(ctx, database_url) as vic:
+        row = vic.ingest_message(wa_message_id=wa_id, direction=direction, from_=from_, to=to, message_type=type,
+                                 content=text, interactive_payload=interactive, sent_at=sent_at)
+    new = bool(row.get("is_new"))
+    _show_row("message" if new else "message (already stored: nothing changed)",
+              {"message id": row.get("message_id"), "new": new})

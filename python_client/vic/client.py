@@ -53,6 +53,13 @@ class VicClient:
         """Call `function`, sending each non-None argument as `p_<name>`."""
         return self.transport.call(function, {f"p_{k}": v for k, v in args.items() if v is not None})
 
+    def _row_with(self, function: str, always: Mapping[str, Any], **args: Any) -> Row:
+        """`_row`, sending the `always` arguments (already named `p_…`) even when None."""
+        rows = self.transport.call(function, {**{f"p_{k}": v for k, v in args.items() if v is not None}, **always})
+        if not rows:
+            raise NotFound(f"{function} returned no row")
+        return rows[0]
+
     def _row(self, function: str, **args: Any) -> Row:
         """Call a function that returns one row; no row at all is NotFound."""
         rows = self._rows(function, **args)
@@ -93,6 +100,24 @@ class VicClient:
         opted_out or blocked; opted_out → consent_pending); other moves raise InvalidTransition.
         The bot, admins and owners. Returns the contacts row."""
         return self._row("set_onboarding_status", contact_id=contact_id, status=status)
+
+    def change_contact_phone(self, *, contact_id: Id, phone: str) -> Row:
+        """Move a contact to a new E.164 `phone` (the user changed numbers), keeping its id and so its
+        messages, sessions and requests; the old phone stays in its identity history. A phone another
+        contact holds is a Conflict: two contacts are never merged. Admins, owners and the bot.
+        Returns the contacts row."""
+        return self._row("change_contact_phone", contact_id=contact_id, phone=phone)
+
+    def change_contact_bsuid(self, *, contact_id: Id, bsuid: str) -> Row:
+        """Move a contact to a new WhatsApp `bsuid`, keeping its id and history; the old bsuid stays in
+        its identity history. A bsuid another contact holds is a Conflict (never a merge). Admins, owners
+        and the bot. Returns the contacts row."""
+        return self._row("change_contact_bsuid", contact_id=contact_id, bsuid=bsuid)
+
+    def contact_identity_history(self, *, contact_id: Id) -> list[Row]:
+        """Every change of the contact's phone or bsuid, oldest first: `field`, `old_value`, `new_value`,
+        `changed_by` (None: the bot or the dashboard), `changed_at`. Admins, owners and the bot."""
+        return self._rows("contact_identity_history", contact_id=contact_id)
 
     # ------------------------------------------------------------------------------- agents
     def set_agent_role(
@@ -137,6 +162,33 @@ class VicClient:
             limit=limit,
             offset=offset,
         )
+
+    # ------------------------------------------------------------------------------- conversation
+    def ingest_message(
+        self,
+        *,
+        wa_message_id: str,
+        direction: str,
+        from_: str | None,
+        to: str | None,
+        message_type: str | None = None,
+        content: str | None = None,
+        interactive_payload: Mapping[str, Any] | None = None,
+        sent_at: Any = None,
+    ) -> Row:
+        """Store one WhatsApp message, `direction` inbound (the contact is `from_`, SQL `p_from`) or
+        outbound (the contact is `to`), each an E.164 phone or a bsuid; our own side may be None. The
+        contact is registered when new and the message joins its active session (opened when none).
+        `sent_at` is WhatsApp's timestamp (default now). A redelivered `wa_message_id` changes nothing
+        and returns the stored id. Inbound content is not stored without the sender's transfer consent.
+        The bot, admins and owners. Returns `message_id` and `is_new`."""
+        args: dict[str, Any] = {
+            "wa_message_id": wa_message_id, "direction": direction, "message_type": message_type,
+            "content": content, "sent_at": sent_at,
+            "interactive_payload": interactive_payload,
+        }
+        # p_from and p_to have no SQL default: both are always sent, our own side as NULL
+        return self._row_with("ingest_message", {"p_from": from_, "p_to": to}, **args)
 
     # ------------------------------------------------------------------------------- listings
     def create_listing(
