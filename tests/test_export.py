@@ -31,8 +31,8 @@ T0 = datetime(2026, 3, 2, 9, 0, tzinfo=UTC)
 def _msg(db: psycopg.Connection, contact: str, direction: str, content: str | None, at: datetime,
          session: str | None = None) -> None:
     inbound = direction == "inbound"
-    db.execute("insert into public.message_log (from_contact, to_contact, direction, content, wa_message_id, session_id,"
-               " created_at) values (%s, %s, %s, %s, %s, %s, %s)",
+    db.execute("insert into public.message_log (from_contact, to_contact, direction, content, wa_message_id,"
+               " session_id, created_at) values (%s, %s, %s, %s, %s, %s, %s)",
                (contact if inbound else None, None if inbound else contact, direction, content,
                 f"wamid.{uuid.uuid4()}", session, at))
 
@@ -40,8 +40,9 @@ def _msg(db: psycopg.Connection, contact: str, direction: str, content: str | No
 @pytest.fixture
 def world(db: psycopg.Connection) -> None:
     with db.transaction():
-        db.execute("""insert into public.contacts (id, phone, display_name, contact_type, consent_transfer, consent_training)
-            values (%s, '+905320000301', 'Ayşe Yönetici', 'staff', true, true),
+        db.execute("""insert into public.contacts (id, phone, display_name, contact_type, consent_transfer,
+                                                   consent_training) values
+                   (%s, '+905320000301', 'Ayşe Yönetici', 'staff', true, true),
                    (%s, '+905320000302', 'Elif Danışman', 'agent', true, true),
                    (%s, '+905320000303', 'Zeynep', 'customer', true, true),
                    (%s, '+905320000304', 'Can', 'customer', false, true),

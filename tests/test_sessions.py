@@ -29,8 +29,10 @@ OTHER_SESSION = "00000000-0000-4000-8000-0000000d0102"
 def cast(db: psycopg.Connection) -> None:
     with db.transaction():
         db.execute("""insert into public.contacts (id, phone, display_name, contact_type, consent_transfer) values
-            (%s, '+905320000201', 'Ayşe Yönetici', 'staff', true), (%s, '+905320000202', 'Elif Danışman', 'agent', true),
-            (%s, '+905320000203', 'Zeynep Müşteri', 'customer', true), (%s, '+905320000204', 'Can Müşteri', 'lead', true)""",
+            (%s, '+905320000201', 'Ayşe Yönetici', 'staff', true),
+            (%s, '+905320000202', 'Elif Danışman', 'agent', true),
+            (%s, '+905320000203', 'Zeynep Müşteri', 'customer', true),
+            (%s, '+905320000204', 'Can Müşteri', 'lead', true)""",
                    (ADMIN, AGENT, CUSTOMER, OTHER))
         db.execute("insert into public.agent_profiles (contact_id, role, office) values (%s, 'admin', null), "
                    "(%s, 'agent', 'Moda Emlak')", (ADMIN, AGENT))
@@ -135,7 +137,8 @@ def test_two_extractions_at_once_make_one_request(db_url: str, db: psycopg.Conne
     finally:
         first.close()
         second.close()
-    assert db.execute("select count(*) from public.requests where source_session_id = %s", (SESSION,)).fetchone() == (1,)
+    made = db.execute("select count(*) from public.requests where source_session_id = %s", (SESSION,)).fetchone()
+    assert made == (1,)
 
 
 @pytest.mark.usefixtures("cast")

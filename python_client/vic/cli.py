@@ -1321,14 +1321,18 @@ def _show_session(row: Mapping[str, Any], as_json: bool) -> None:
 def session_slots(
     ctx: typer.Context,
     session_id: SessionIdArg,
-    intent: Annotated[str | None, typer.Option(help="What the customer wants: buy, rent, sell or let (rent out).")] = None,
+    intent: Annotated[
+        str | None, typer.Option(help="What the customer wants: buy, rent, sell or let (rent out).")
+    ] = None,
     district: Annotated[
         str | None, typer.Option(help="One district (ilçe), e.g. Kadıköy; 'kadikoy' is stored as Kadıköy.")
     ] = None,
     type: Annotated[str | None, typer.Option("--type", help="Property type: daire, villa, dukkan or arsa.")] = None,
     rooms: Annotated[str | None, typer.Option(help="Rooms like 3+1 (1+0 for a studio).")] = None,
     max_price: Annotated[str | None, _amount_option("Budget up to")] = None,
-    currency: Annotated[str | None, typer.Option(help="The budget's currency: TRY (when not said), USD, EUR or GBP.")] = None,
+    currency: Annotated[
+        str | None, typer.Option(help="The budget's currency: TRY (when not said), USD, EUR or GBP.")
+    ] = None,
     language: Annotated[str | None, typer.Option(help="The conversation's language: tr, en, ar, ru, …")] = None,
     clear: Annotated[
         list[str] | None,
