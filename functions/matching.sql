@@ -403,7 +403,7 @@ create or replace trigger _850_match_floor after insert or update of min_price o
 -- Section - RPCs
 
 -- Every criterion of a pair with pass/fail and its points; never a price. Only for a pair the caller is a
--- party to (guard.can_read_match) and that matches; staff and the bot any pair. Permission is checked
+-- party to (guard.readable_matches) and that matches; staff and the bot any pair. Permission is checked
 -- first and a refusal reads the same whether the listing, the request or the match exists or not.
 create or replace function private.explain_match(p_portfolio_id text, p_request_id uuid)
   returns table (criterion text, passed boolean, points integer)
@@ -412,9 +412,8 @@ create or replace function private.explain_match(p_portfolio_id text, p_request_
 as $$
 begin
   if guard.is_api_user() and not guard.is_staff()
-     and not (guard.can_read_match(p_portfolio_id, p_request_id)
-              and exists (select 1 from public.portfolio_request_matches m
-                          where m.portfolio_id = p_portfolio_id and m.request_id = p_request_id)) then
+     and not exists (select 1 from guard.readable_matches v
+                     where v.portfolio_id = p_portfolio_id and v.request_id = p_request_id) then
     raise exception using errcode = '42501', message = format('match of listing %s and request %s: not found or not yours', p_portfolio_id, p_request_id);
   end if;
   return query
