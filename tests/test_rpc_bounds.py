@@ -118,6 +118,8 @@ BOUNDS: dict[str, Rpc] = {
                                            p_customer_id=W.customer), dict(
         p_request_type=_enum("request_type", "buy, rent"), p_criteria=CRITERIA)),
     "deactivate_listing": Rpc("listing_agent", dict(p_portfolio_id=W.listing), dict(p_portfolio_id=LISTING_ID)),
+    "export_training_conversations": Rpc("admin", dict(p_since=NOW - dt.timedelta(days=30), p_limit=100), dict(
+        p_since=Row(SINCE), p_limit=Row("1 .. 1000 conversations (each at most 200 messages)", 1001, ("limit", "1000")))),
     "explain_match": Rpc("service_role", dict(p_portfolio_id=W.listing, p_request_id=W.request), dict(p_portfolio_id=LISTING_ID)),
     "grant_visibility": Rpc("listing_agent", dict(p_portfolio_id=W.listing, p_agent_id=W.agent_anonymous, p_level="partial"), dict(
         p_portfolio_id=LISTING_ID, p_level=_enum("level", "anonymous, partial, full"))),
@@ -189,6 +191,10 @@ BOUNDS: dict[str, Rpc] = {
                           dict(LISTING_ROWS, p_portfolio_id=LISTING_ID)),
     "update_request_criteria": Rpc("listing_agent", dict(p_request_id=W.request, p_criteria=Jsonb({"districts": ["Kadıköy"]})),
                                    dict(p_criteria=CRITERIA)),
+    "update_session_slots": Rpc("service_role", dict(p_session_id="$setup", p_slots=Jsonb({"district": "kadikoy"})), dict(
+        p_slots=Row("guard.session_slots: the 7 known slots; the rules of request criteria; a district of at most 100 "
+                    "characters", Jsonb({"district": "x" * 101}), ("slots.district", "100"))),
+        setup=(("service_role", f"insert into public.sessions (contact_id) values ('{W.customer}') returning id"),)),
     "upsert_contact": Rpc("service_role", dict(p_phone="+905551112233", p_bsuid="wa.5551112233", p_display_name="Deniz Kaya",
                                                p_contact_type="lead"), dict(
         p_phone=PHONE, p_bsuid=Row("1-128 characters without spaces", "x" * 129, ("bsuid", "128")),

@@ -492,3 +492,42 @@ class VicClient:
     def cancel_task(self, *, task_id: Id) -> Row:
         """Cancel a pending task. Its agent, the agent's broker, staff, the bot. Returns the task."""
         return self._row("cancel_task", task_id=task_id)
+
+    # ------------------------------------------------------------------------------- sessions, export
+    def update_session_slots(self, *, session_id: Id, slots: Mapping[str, Any]) -> Row:
+        """Set qualifying slots of an active session: `slots` is a dict with any of `intent` (buy, rent,
+        sell, let), `district` (one district, stored in its reference spelling: kadikoy -> Kadıköy),
+        `property_type` (daire, villa, dukkan, arsa), `rooms` (3+1), `max_price` (whole units),
+        `currency` (TRY, USD, EUR, GBP) and `language` (tr, en, …); a None value clears the slot, slots
+        not named are kept. Validated like request criteria (InvalidInput naming the slot); the
+        database recomputes `qualifying_completeness`. The bot and staff; InvalidTransition when the
+        session is no longer active. Returns the sessions row."""
+        return self._row("update_session_slots", session_id=session_id, slots=slots)
+
+    def extract_request(self, *, session_id: Id) -> Row:
+        """Make the request an active session qualifies for (intent buy or rent, district and max_price
+        filled; InvalidInput naming what is missing), for the session's contact, by the rules of
+        create_request; the session becomes extracted and the request's `source_session_id` names it.
+        The matcher then records the session's market signal with what the customer wrote. The bot and
+        staff. Returns the requests row."""
+        return self._row("extract_request", session_id=session_id)
+
+    def close_session(self, *, session_id: Id) -> Row:
+        """Close an active session without a request (a closed one stays closed; an extracted one
+        raises InvalidTransition). The bot and staff. Returns the sessions row."""
+        return self._row("close_session", session_id=session_id)
+
+    def session_summary(self, *, session_id: Id) -> Row:
+        """A session's slots, status and `qualifying_completeness`, the slots extraction still needs
+        (`missing`), the request made from it (`request_id`) and its message count (`messages`). The
+        session's contact, staff and the bot."""
+        return self._row("session_summary", session_id=session_id)
+
+    def export_training_conversations(self, *, since: Any = None, limit: int | None = None) -> list[Row]:
+        """Staff only: the conversations of contacts holding both consent_training and consent_transfer
+        whose last message is at or after `since` (all when None), oldest last message first, at most
+        `limit` (1-1000, default 1000). Each row: `session_id` (None for messages outside a session),
+        `contact_id`, `language`, `started_at`, `last_message_at`, `message_count`, `truncated` and
+        `messages`, the first 200 messages with stored text as dicts `at`, `role` (customer or bot),
+        `type`, `text`. Content withheld without transfer consent is never exported."""
+        return self._rows("export_training_conversations", since=since, limit=limit)
