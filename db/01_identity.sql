@@ -55,6 +55,30 @@ comment on column public.contacts.consent_marketing_at is 'When consent_marketin
 comment on column public.contacts.created_at is 'When the row was created.';
 comment on column public.contacts.updated_at is 'When the row last changed (kept by a trigger).';
 
+-- Section - contact_identity_history: written by a trigger only (functions/ingest.sql)
+create table private.contact_identity_history (
+  id bigint generated always as identity primary key,
+  contact_id uuid not null references public.contacts (id) on delete cascade,
+  field text not null
+    constraint contact_identity_history_field_check check (field in ('phone', 'bsuid')),
+  old_value text
+    constraint contact_identity_history_old_value_check check (length(old_value) <= 128),
+  new_value text
+    constraint contact_identity_history_new_value_check check (length(new_value) <= 128),
+  changed_by uuid references public.contacts (id) on delete set null,
+  changed_at timestamptz not null default now()
+);
+create index contact_identity_history_contact_id_changed_at_idx on private.contact_identity_history (contact_id, changed_at);
+create index contact_identity_history_changed_by_idx on private.contact_identity_history (changed_by);
+comment on table private.contact_identity_history is 'Every change of a contact''s phone or bsuid (a new number, a username), written by a trigger only: which identifier a contact had when; read through public.contact_identity_history.';
+comment on column private.contact_identity_history.id is 'Change id.';
+comment on column private.contact_identity_history.contact_id is 'The contact whose identifier changed (its id, messages and sessions stay).';
+comment on column private.contact_identity_history.field is 'phone or bsuid.';
+comment on column private.contact_identity_history.old_value is 'The identifier before (NULL: there was none).';
+comment on column private.contact_identity_history.new_value is 'The identifier after (NULL: removed).';
+comment on column private.contact_identity_history.changed_by is 'The acting contact (auth.uid()); NULL for the bot or the dashboard.';
+comment on column private.contact_identity_history.changed_at is 'When it changed.';
+
 -- Section - agent_profiles
 create table public.agent_profiles (
   contact_id uuid primary key references public.contacts (id) on delete cascade,

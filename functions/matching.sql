@@ -272,10 +272,16 @@ begin
 
   if v_events > 0 then
     perform private.rematch(v_pids, v_pevents, v_rids, v_revents);
-    -- every new request is a demand signal (one extracted from a bot session a session signal), with the
-    -- number of listings it matched, recorded when it is first matched
-    insert into public.market_signals (source_type, source_id, parsed_criteria, match_count)
-    select case when q.source_session_id is null then 'request' else 'session' end, q.customer_id, q.criteria,
+    -- every new request is a demand signal (one extracted from a bot session a session signal, whose raw query
+    -- is what the customer wrote in it: the first 100 inbound messages with stored text, 4096 characters), with
+    -- the number of listings it matched, recorded when it is first matched
+    insert into public.market_signals (source_type, source_id, query_raw, parsed_criteria, match_count)
+    select case when q.source_session_id is null then 'request' else 'session' end, q.customer_id,
+           (select left(string_agg(t.content, e'\n' order by t.created_at, t.id), 4096)
+            from (select l.content, l.created_at, l.id from public.message_log l
+                  where l.session_id = q.source_session_id and l.direction = 'inbound' and l.content is not null and not l.content_withheld
+                  order by l.created_at, l.id limit 100) as t),
+           q.criteria,
            (select count(*) from public.portfolio_request_matches m where m.request_id = q.id)
     from public.requests q
     where q.id = any (v_new_requests);

@@ -86,7 +86,7 @@ insert into public.sessions (id, contact_id, status, last_message_at, intent, di
   ('00000000-0000-4000-8000-000000000501', '00000000-0000-4000-8000-000000000301', 'extracted', now() - interval '2 hours',
    'buy', 'Kadıköy', 'daire', '3+1', 13000000, 'tr', 1.00),
   ('00000000-0000-4000-8000-000000000502', '00000000-0000-4000-8000-000000000304', 'active', now() - interval '10 minutes',
-   'rent', 'Beşiktaş', null, null, null, 'tr', 0.40)
+   'rent', 'Beşiktaş', null, null, null, 'tr', 0.50)
 on conflict do nothing;
 
 -- (created_at is the WhatsApp time; the messages set each contact's interaction_tracker row, its 24-hour window)

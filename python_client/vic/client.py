@@ -53,6 +53,13 @@ class VicClient:
         """Call `function`, sending each non-None argument as `p_<name>`."""
         return self.transport.call(function, {f"p_{k}": v for k, v in args.items() if v is not None})
 
+    def _row_with(self, function: str, always: Mapping[str, Any], **args: Any) -> Row:
+        """`_row`, sending the `always` arguments (already named `p_…`) even when None."""
+        rows = self.transport.call(function, {**{f"p_{k}": v for k, v in args.items() if v is not None}, **always})
+        if not rows:
+            raise NotFound(f"{function} returned no row")
+        return rows[0]
+
     def _row(self, function: str, **args: Any) -> Row:
         """Call a function that returns one row; no row at all is NotFound."""
         rows = self._rows(function, **args)
@@ -108,6 +115,24 @@ class VicClient:
         and owners. Returns the contacts row."""
         return self._row("set_onboarding_status", contact_id=contact_id, status=status)
 
+    def change_contact_phone(self, *, contact_id: Id, phone: str) -> Row:
+        """Move a contact to a new E.164 `phone` (the user changed numbers), keeping its id and so its
+        messages, sessions and requests; the old phone stays in its identity history. A phone another
+        contact holds is a Conflict: two contacts are never merged. Admins, owners and the bot.
+        Returns the contacts row."""
+        return self._row("change_contact_phone", contact_id=contact_id, phone=phone)
+
+    def change_contact_bsuid(self, *, contact_id: Id, bsuid: str) -> Row:
+        """Move a contact to a new WhatsApp `bsuid`, keeping its id and history; the old bsuid stays in
+        its identity history. A bsuid another contact holds is a Conflict (never a merge). Admins, owners
+        and the bot. Returns the contacts row."""
+        return self._row("change_contact_bsuid", contact_id=contact_id, bsuid=bsuid)
+
+    def contact_identity_history(self, *, contact_id: Id) -> list[Row]:
+        """Every change of the contact's phone or bsuid, oldest first: `field`, `old_value`, `new_value`,
+        `changed_by` (None: the bot or the dashboard), `changed_at`. Admins, owners and the bot."""
+        return self._rows("contact_identity_history", contact_id=contact_id)
+
     # ------------------------------------------------------------------------------- agents
     def set_agent_role(
         self, *, contact_id: Id, role: str, office: str | None = None, active: bool | None = None
@@ -151,6 +176,33 @@ class VicClient:
             limit=limit,
             offset=offset,
         )
+
+    # ------------------------------------------------------------------------------- conversation
+    def ingest_message(
+        self,
+        *,
+        wa_message_id: str,
+        direction: str,
+        from_: str | None,
+        to: str | None,
+        message_type: str | None = None,
+        content: str | None = None,
+        interactive_payload: Mapping[str, Any] | None = None,
+        sent_at: Any = None,
+    ) -> Row:
+        """Store one WhatsApp message, `direction` inbound (the contact is `from_`, SQL `p_from`) or
+        outbound (the contact is `to`), each an E.164 phone or a bsuid; our own side may be None. The
+        contact is registered when new and the message joins its active session (opened when none).
+        `sent_at` is WhatsApp's timestamp (default now). A redelivered `wa_message_id` changes nothing
+        and returns the stored id. Inbound content is not stored without the sender's transfer consent.
+        The bot, admins and owners. Returns `message_id` and `is_new`."""
+        args: dict[str, Any] = {
+            "wa_message_id": wa_message_id, "direction": direction, "message_type": message_type,
+            "content": content, "sent_at": sent_at,
+            "interactive_payload": interactive_payload,
+        }
+        # p_from and p_to have no SQL default: both are always sent, our own side as NULL
+        return self._row_with("ingest_message", {"p_from": from_, "p_to": to}, **args)
 
     # ------------------------------------------------------------------------------- listings
     def create_listing(
@@ -454,6 +506,45 @@ class VicClient:
     def cancel_task(self, *, task_id: Id) -> Row:
         """Cancel a pending task. Its agent, the agent's broker, staff, the bot. Returns the task."""
         return self._row("cancel_task", task_id=task_id)
+
+    # ------------------------------------------------------------------------------- sessions, export
+    def update_session_slots(self, *, session_id: Id, slots: Mapping[str, Any]) -> Row:
+        """Set qualifying slots of an active session: `slots` is a dict with any of `intent` (buy, rent,
+        sell, let), `district` (one district, stored in its reference spelling: kadikoy -> Kadıköy),
+        `property_type` (daire, villa, dukkan, arsa), `rooms` (3+1), `max_price` (whole units),
+        `currency` (TRY, USD, EUR, GBP) and `language` (tr, en, …); a None value clears the slot, slots
+        not named are kept. Validated like request criteria (InvalidInput naming the slot); the
+        database recomputes `qualifying_completeness`. The bot and staff; InvalidTransition when the
+        session is no longer active. Returns the sessions row."""
+        return self._row("update_session_slots", session_id=session_id, slots=slots)
+
+    def extract_request(self, *, session_id: Id) -> Row:
+        """Make the request an active session qualifies for (intent buy or rent, district and max_price
+        filled; InvalidInput naming what is missing), for the session's contact, by the rules of
+        create_request; the session becomes extracted and the request's `source_session_id` names it.
+        The matcher then records the session's market signal with what the customer wrote. The bot and
+        staff. Returns the requests row."""
+        return self._row("extract_request", session_id=session_id)
+
+    def close_session(self, *, session_id: Id) -> Row:
+        """Close an active session without a request (a closed one stays closed; an extracted one
+        raises InvalidTransition). The bot and staff. Returns the sessions row."""
+        return self._row("close_session", session_id=session_id)
+
+    def session_summary(self, *, session_id: Id) -> Row:
+        """A session's slots, status and `qualifying_completeness`, the slots extraction still needs
+        (`missing`), the request made from it (`request_id`) and its message count (`messages`). The
+        session's contact, staff and the bot."""
+        return self._row("session_summary", session_id=session_id)
+
+    def export_training_conversations(self, *, since: Any = None, limit: int | None = None) -> list[Row]:
+        """Staff only: the conversations of contacts holding both consent_training and consent_transfer
+        whose last message is at or after `since` (all when None), oldest last message first, at most
+        `limit` (1-1000, default 1000). Each row: `session_id` (None for messages outside a session),
+        `contact_id`, `language`, `started_at`, `last_message_at`, `message_count`, `truncated` and
+        `messages`, the first 200 messages with stored text as dicts `at`, `role` (customer or bot),
+        `type`, `text`. Content withheld without transfer consent is never exported."""
+        return self._rows("export_training_conversations", since=since, limit=limit)
 
     # ------------------------------------------------------------------------------- window, nudges
     def window_open(self, *, contact_id: Id) -> bool:
