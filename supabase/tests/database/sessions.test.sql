@@ -9,19 +9,21 @@ set local search_path = extensions, public;
 select plan(112);
 \ir fixtures/helpers.psql
 
--- Customers c1 (the one qualified), c2; agent a1 of Moda Emlak; admin ad.
+-- Customers c1 (the one qualified), c2, c3, c4; agent a1 of Moda Emlak; admin ad.
 insert into public.contacts (id, phone, contact_type, display_name, consent_transfer) values
   ('00000000-0000-0000-0000-0000000000c1', '+905551112233', 'customer', 'Zehra Polat', true),
   ('00000000-0000-0000-0000-0000000000c2', '+905551112244', 'customer', 'Ahmet Yıldız', true),
+  ('00000000-0000-0000-0000-0000000000c3', '+905551112255', 'customer', 'Elif Kaya', true),
+  ('00000000-0000-0000-0000-0000000000c4', '+905551112266', 'customer', 'Can Demir', true),
   ('00000000-0000-0000-0000-0000000000a1', '+905321110001', 'agent', 'Ayşe Yılmaz', true),
   ('00000000-0000-0000-0000-0000000000ad', '+905320000001', 'staff', 'Deniz Aksoy', true);
 insert into public.agent_profiles (contact_id, role, office) values
   ('00000000-0000-0000-0000-0000000000a1', 'agent', 'Moda Emlak'),
   ('00000000-0000-0000-0000-0000000000ad', 'admin', null);
--- s1: c1's session that gets qualified and extracted; s2: c1's to close; s3: c2's; s4: the agent's own chat.
+-- s1: c1's session that gets qualified and extracted; s2: c3's to close (one active session per contact); s3: c2's; s4: the agent's own chat.
 insert into public.sessions (id, contact_id) values
   ('00000000-0000-0000-0000-0000000005e1', '00000000-0000-0000-0000-0000000000c1'),
-  ('00000000-0000-0000-0000-0000000005e2', '00000000-0000-0000-0000-0000000000c1'),
+  ('00000000-0000-0000-0000-0000000005e2', '00000000-0000-0000-0000-0000000000c3'),
   ('00000000-0000-0000-0000-0000000005e3', '00000000-0000-0000-0000-0000000000c2'),
   ('00000000-0000-0000-0000-0000000005e4', '00000000-0000-0000-0000-0000000000a1');
 
@@ -117,7 +119,7 @@ select pg_temp.act_as_bot();
 update public.sessions set max_price = 13000000, qualifying_completeness = 0 where id = '00000000-0000-0000-0000-0000000005e1';
 select is(pg_temp.completeness('e1'), 1.00, 'the bot writes the table directly: still computed');
 insert into public.sessions (id, contact_id, intent, qualifying_completeness)
-  values ('00000000-0000-0000-0000-0000000005e5', '00000000-0000-0000-0000-0000000000c2', 'rent', 1);
+  values ('00000000-0000-0000-0000-0000000005e5', '00000000-0000-0000-0000-0000000000c4', 'rent', 1);
 select is(pg_temp.completeness('e5'), 0.25, 'an insert claiming 1: intent only, 0.25');
 
 -- a direct write meets the district rule too
@@ -224,7 +226,7 @@ select row_eq($$select intent, currency, qualifying_completeness from public.upd
     '{"max_price": 400000, "currency": "EUR", "property_type": "villa"}')$$,
   row('rent'::text, 'EUR'::text, 0.85::numeric), 'staff set slots');
 select row_eq($$select customer_id, request_type, criteria from public.extract_request('00000000-0000-0000-0000-0000000005e5')$$,
-  row('00000000-0000-0000-0000-0000000000c2'::uuid, 'rent'::text,
+  row('00000000-0000-0000-0000-0000000000c4'::uuid, 'rent'::text,
       '{"districts": ["Şişli"], "types": ["villa"], "max_price": 400000, "currency": "EUR"}'::jsonb),
   'staff extract: the currency slot is the criteria''s currency');
 
