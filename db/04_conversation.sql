@@ -129,12 +129,20 @@ alter table public.interaction_tracker enable row level security;
 
 comment on table public.interaction_tracker is 'One row per contact, kept by the database: the WhatsApp 24-hour customer-service window and nudges.';
 comment on column public.interaction_tracker.contact_id is 'The contact.';
-comment on column public.interaction_tracker.last_inbound is 'Last message from the contact; the free-form window is open for 24 hours after it.';
-comment on column public.interaction_tracker.last_outbound is 'Last message to the contact.';
-comment on column public.interaction_tracker.phone_expires_at is 'When WhatsApp''s 30-day phone number validity for the contact ends.';
-comment on column public.interaction_tracker.nudge_sent_at is 'When the last template nudge went out: at most one per closed window (atomic dedupe).';
+comment on column public.interaction_tracker.last_inbound is 'Time of the latest inbound message of the contact (message_log.created_at; a late, older message never moves it back); the free-form window is open for 24 hours after it. Kept by the database.';
+comment on column public.interaction_tracker.last_outbound is 'Time of the latest outbound message to the contact (it never opens the window). Kept by the database.';
+comment on column public.interaction_tracker.phone_expires_at is 'When WhatsApp''s 30-day phone number validity for the contact ends: 30 days after the last message in or out (WhatsApp keeps sending a username user''s phone while the business exchanged a message with it in the last 30 days); NULL without a phone or a message. Kept by the database.';
+comment on column public.interaction_tracker.nudge_sent_at is 'When the last template nudge went out (claim_nudges): at most one per closed window (atomic dedupe).';
 comment on column public.interaction_tracker.created_at is 'When the row was created.';
 comment on column public.interaction_tracker.updated_at is 'When the row last changed (kept by a trigger).';
+-- the nudge queue (claim_nudges): contacts with an inbound message since their last nudge, by its time
+create index interaction_tracker_nudge_idx on public.interaction_tracker (last_inbound)
+  where nudge_sent_at is null or nudge_sent_at < last_inbound;
+
+-- Section - consent_history.message_id (table of the Identity group)
+alter table private.consent_history
+  add foreign key (message_id) references public.message_log (id);
+create index consent_history_message_id_idx on private.consent_history (message_id);
 
 -- Section - pending_notifications
 create table public.pending_notifications (

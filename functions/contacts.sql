@@ -1,5 +1,5 @@
 -- Contacts: the onboarding state machine, consent timestamps, who may change what, and the RPCs
--- upsert_contact, record_consent, set_onboarding_status.
+-- upsert_contact, set_onboarding_status (the consent rules and record_consent: functions/consent.sql).
 
 -- Section - Triggers
 
@@ -180,39 +180,6 @@ as $$
 $$;
 comment on function public.upsert_contact(text, text, text, text) is 'Find a contact by E.164 phone or WhatsApp bsuid, or create it (contact_type lead by default); adds a missing phone, bsuid or name. Admins, owners and the bot only.';
 
--- Record one consent (transfer = KVKK art. 9, training, marketing = ETK) of the acting contact, or of
--- p_contact_id for staff and the bot; the trigger timestamps it.
-create or replace function public.record_consent(p_kind text, p_granted boolean, p_contact_id uuid default null)
-  returns setof public.contacts
-  language plpgsql
-  set search_path = ''
-as $$
-declare
-  v_id uuid := coalesce(p_contact_id, auth.uid());
-begin
-  if p_kind is null or p_kind not in ('transfer', 'training', 'marketing') then
-    raise exception using errcode = 'VC001', message = format('kind %s is not one of transfer, training, marketing', left(coalesce(p_kind, 'NULL'), 50));
-  end if;
-  if p_granted is null then
-    raise exception using errcode = 'VC001', message = 'granted is required (true or false)';
-  end if;
-  if v_id is null then
-    raise exception using errcode = 'VC001', message = 'contact_id is required when not acting as a contact';
-  end if;
-  return query
-    update public.contacts c
-    set consent_transfer = case when p_kind = 'transfer' then p_granted else c.consent_transfer end,
-        consent_training = case when p_kind = 'training' then p_granted else c.consent_training end,
-        consent_marketing = case when p_kind = 'marketing' then p_granted else c.consent_marketing end
-    where c.id = v_id
-    returning c.*;
-  if not found then
-    perform guard.deny_or_missing(format('contact %s', v_id));
-  end if;
-end
-$$;
-comment on function public.record_consent(text, boolean, uuid) is 'Record a consent (transfer, training or marketing) of the acting contact, or of p_contact_id (staff, bot); timestamped in consent_*_at.';
-
 -- Move a contact along the onboarding state machine (the bot, admins, owners).
 create or replace function public.set_onboarding_status(p_contact_id uuid, p_status text)
   returns setof public.contacts
@@ -231,12 +198,12 @@ begin
   end if;
 end
 $$;
-comment on function public.set_onboarding_status(uuid, text) is 'Move a contact along new -> consent_pending -> profiling -> active (any -> opted_out or blocked; opted_out -> consent_pending). Bot, admins and owners.';
+comment on function public.set_onboarding_status(uuid, text) is 'Move a contact along new -> consent_pending -> profiling -> active (any -> opted_out or blocked; opted_out -> consent_pending). Active only with consent_transfer; opted_out withdraws marketing consent. Bot, admins and owners.';
 
-revoke execute on function public.upsert_contact(text, text, text, text), public.record_consent(text, boolean, uuid),
-  public.set_onboarding_status(uuid, text) from public, anon;
-grant execute on function public.upsert_contact(text, text, text, text), public.record_consent(text, boolean, uuid),
-  public.set_onboarding_status(uuid, text) to authenticated, service_role;
+revoke execute on function public.upsert_contact(text, text, text, text), public.set_onboarding_status(uuid, text)
+  from public, anon;
+grant execute on function public.upsert_contact(text, text, text, text), public.set_onboarding_status(uuid, text)
+  to authenticated, service_role;
 grant execute on function guard.onboarding_transition_allowed(text, text) to authenticated, service_role;
 revoke execute on function guard.resolve_contact(text, text, text, text) from public, anon;
 grant execute on function guard.resolve_contact(text, text, text, text) to authenticated, service_role;

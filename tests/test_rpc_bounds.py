@@ -109,6 +109,9 @@ BOUNDS: dict[str, Rpc] = {
     "change_contact_bsuid": Rpc("service_role", dict(p_contact_id=W.lead, p_bsuid="TR.lead.1"), dict(
         p_bsuid=Row("1-128 characters without spaces", "x" * 129, ("bsuid", "128")))),
     "change_contact_phone": Rpc("service_role", dict(p_contact_id=W.lead, p_phone="+905559000088"), dict(p_phone=PHONE)),
+    "claim_nudges": Rpc("service_role", dict(p_batch=100, p_max_age=dt.timedelta(days=7)), dict(
+        p_batch=Row("1 .. 1000 nudges per call", 1001, ("batch", "1000")),
+        p_max_age=Row("above 0, at most 30 days", dt.timedelta(days=31), ("max_age", "30 days")))),
     "counter_offer": Rpc("listing_agent", dict(p_offer_id="$setup", p_amount=12_000_000), dict(p_amount=_amount("amount")),
         setup=(("owner_customer", f"select id from public.make_offer('{W.deal_b}', 11000000)"),)),
     "create_listing": Rpc("listing_agent", LISTING, dict(

@@ -2,7 +2,7 @@
 any PostgreSQL (Supabase included) with --database-url or VIC_DATABASE_URL.
 
 `vic contact …`, `vic agent …`, `vic visibility …`, `vic listing …`, `vic request …`, `vic match …`,
-`vic market …`, `vic commission …`, `vic showing …`, `vic task …`, `vic inbox …`, `vic session …` and `vic export …` call the RPC functions through `vic.client.VicClient`, one command per function, as the database's own user (the dashboard
+`vic market …`, `vic commission …`, `vic showing …`, `vic task …`, `vic inbox …`, `vic session …`, `vic export …` and `vic nudge …` call the RPC functions through `vic.client.VicClient`, one command per function, as the database's own user (the dashboard
 admin), or acting as a contact (`vic --as <contact id> …`, env VIC_AS) or as the bot
 (`vic --service-role …`), exactly as PostgREST would.
 
@@ -67,6 +67,8 @@ session = typer.Typer(no_args_is_help=True, help="Bot sessions: qualifying slots
 app.add_typer(session, name="session")
 export = typer.Typer(no_args_is_help=True, help="Exports: conversations for model training (staff).")
 app.add_typer(export, name="export")
+nudge = typer.Typer(no_args_is_help=True, help="Template nudges for WhatsApp windows that closed: claim them.")
+app.add_typer(nudge, name="nudge")
 
 # soft_wrap: an error stays on one line however narrow the terminal.
 out = Console(soft_wrap=True, highlight=False)
@@ -461,12 +463,72 @@ def contact_consent(
     contact_id: Annotated[
         str | None, typer.Option(help="Whose consent (staff, bot); default: the acting contact.")
     ] = None,
+    message_id: Annotated[
+        str | None, typer.Option(help="The contact's inbound WhatsApp message (message_log id) it came in.")
+    ] = None,
     database_url: DatabaseUrl = None,
 ) -> None:
-    """Grant or withdraw a consent; the database timestamps it (record_consent)."""
+    """Grant or withdraw a consent; the database timestamps it and keeps it in the history (record_consent)."""
     with _reported(), _client(ctx, database_url) as vic:
-        row = vic.record_consent(kind=kind, granted=granted, contact_id=contact_id)
+        row = vic.record_consent(kind=kind, granted=granted, contact_id=contact_id, message_id=message_id)
     _show_row("contact", row)
+
+
+OptionalContactArg = Annotated[
+    str | None,
+    typer.Argument(metavar="[CONTACT_ID]", help="The contact's id (uuid); default: the acting contact.",
+                   show_default=False),
+]
+
+
+def _show_narrow(title: str, columns: Mapping[str, str], rows: Sequence[Mapping[str, Any]]) -> None:
+    """Rows as a table at most 100 columns wide: a long value (an id) folds onto a second line."""
+    table = Table(title=escape(title), title_justify="left")
+    for header in columns:
+        table.add_column(header, overflow="fold")
+    for row in rows:
+        table.add_row(*(escape(_text(row.get(field))) for field in columns.values()))
+    Console(width=100, highlight=False).print(table)
+
+
+@contact.command("consents")
+def contact_consents(ctx: typer.Context, contact_id: OptionalContactArg = None, database_url: DatabaseUrl = None) -> None:
+    """A contact's consent history, oldest first: who granted or withdrew which consent, when, from which message
+    (consent_history)."""
+    with _reported(), _client(ctx, database_url) as vic:
+        rows = vic.consent_history(contact_id=contact_id)
+    if not rows:
+        out.print("no consent recorded")
+        return
+    shown = [dict(row, _when=_local(row.get("changed_at")), _change="granted" if row.get("granted") else "withdrawn",
+                  _by=" ".join(str(v) for v in (row.get("actor_role"), row.get("changed_by")) if v))
+             for row in rows]
+    _show_narrow(f"Consent history: {len(rows)}", {"when": "_when", "consent": "consent", "change": "_change",
+                                                   "by": "_by", "message": "message_id", "status": "onboarding_status"},
+                 shown)
+
+
+@contact.command("window")
+def contact_window(ctx: typer.Context, contact_id: OptionalContactArg = None, database_url: DatabaseUrl = None) -> None:
+    """Is the contact's WhatsApp window open, and until when (Istanbul time); its last messages (window_status)."""
+    with _reported(), _client(ctx, database_url) as vic:
+        row = vic.window_status(contact_id=contact_id)
+    closes = row.get("window_closes_at")
+    if row.get("window_open"):
+        out.print(f"window open until {_local(closes)} (Istanbul): free-form messages allowed")
+    elif closes is None:
+        out.print("window closed: no message from the contact yet (templates only)")
+    else:
+        out.print(f"window closed since {_local(closes)} (Istanbul): templates only")
+    _show_row("window", row)
+
+
+@contact.command("window-open")
+def contact_window_open(ctx: typer.Context, contact_id: ContactIdArg, database_url: DatabaseUrl = None) -> None:
+    """Print open or closed: the contact's 24-hour window now (window_open)."""
+    with _reported(), _client(ctx, database_url) as vic:
+        is_open = vic.window_open(contact_id=contact_id)
+    out.print("open" if is_open else "closed")
 
 
 @contact.command("status")
@@ -1541,3 +1603,26 @@ def export_training(
                  "session_id": row.get("session_id") or "(outside a session)"}
         table.add_row(*(escape(_text(shown.get(field))) for field in EXPORT_COLUMNS.values()))
     Console(width=100, highlight=False).print(table)
+
+
+# ------------------------------------------------------------------------------------- nudges
+@nudge.command("claim")
+def nudge_claim(
+    ctx: typer.Context,
+    batch: Annotated[int, typer.Option(metavar="N", help="At most this many nudges (1-1000).")] = 100,
+    max_age: Annotated[
+        str | None, typer.Option(metavar="AGE", help="Only windows closed at most this long ago: days (7) or an "
+                                 "interval; default 7 days, at most 30.", show_default=False)
+    ] = None,
+    database_url: DatabaseUrl = None,
+) -> None:
+    """Claim template nudges for windows that closed, one per closed window, marking them sent (claim_nudges)."""
+    with _reported(), _client(ctx, database_url) as vic:
+        rows = vic.claim_nudges(batch=batch, max_age=_interval(max_age, "days"))
+    if not rows:
+        out.print("no nudge due")
+        return
+    shown = [dict(row, _to=row.get("phone") or row.get("bsuid") or "—", _closed=_local(row.get("window_closed_at")))
+             for row in rows]
+    _show_narrow(f"Nudges claimed: {len(rows)}", {"contact": "contact_id", "to": "_to", "name": "display_name",
+                                                   "lang": "language", "window closed": "_closed"}, shown)

@@ -90,15 +90,29 @@ class VicClient:
             "upsert_contact", phone=phone, bsuid=bsuid, display_name=display_name, contact_type=contact_type
         )
 
-    def record_consent(self, *, kind: str, granted: bool, contact_id: Id | None = None) -> Row:
+    def record_consent(
+        self, *, kind: str, granted: bool, contact_id: Id | None = None, message_id: Id | None = None
+    ) -> Row:
         """Grant or withdraw a consent (`kind`: transfer, training or marketing) of the acting contact,
-        or of `contact_id` for staff and the bot; its `consent_<kind>_at` is stamped. Returns the contacts row."""
-        return self._row("record_consent", kind=kind, granted=granted, contact_id=contact_id)
+        or of `contact_id` for staff and the bot, optionally from the contact's inbound WhatsApp message
+        `message_id` (InvalidInput when it is not one); its `consent_<kind>_at` is stamped and the change
+        kept in the consent history. Withdrawing transfer opts an active contact out (onboarding_status
+        opted_out, marketing withdrawn); an opted-out contact granting marketing is an InvalidTransition.
+        Returns the contacts row."""
+        return self._row("record_consent", kind=kind, granted=granted, contact_id=contact_id, message_id=message_id)
+
+    def consent_history(self, *, contact_id: Id | None = None) -> list[Row]:
+        """Every consent the acting contact (or `contact_id`, for staff and the bot) granted or withdrew,
+        oldest first: `consent`, `granted`, `changed_at`, `changed_by` (the acting contact, None for the
+        bot or the dashboard), `actor_role`, `message_id`, `onboarding_status` after the change. Anyone
+        else gets AccessDenied, whether the contact exists or not."""
+        return self._rows("consent_history", contact_id=contact_id)
 
     def set_onboarding_status(self, *, contact_id: Id, status: str) -> Row:
         """Move a contact through onboarding (new → consent_pending → profiling → active; any →
-        opted_out or blocked; opted_out → consent_pending); other moves raise InvalidTransition.
-        The bot, admins and owners. Returns the contacts row."""
+        opted_out or blocked; opted_out → consent_pending); other moves raise InvalidTransition, and so
+        does active without the transfer consent. opted_out withdraws marketing consent. The bot, admins
+        and owners. Returns the contacts row."""
         return self._row("set_onboarding_status", contact_id=contact_id, status=status)
 
     def change_contact_phone(self, *, contact_id: Id, phone: str) -> Row:
@@ -531,3 +545,25 @@ class VicClient:
         `messages`, the first 200 messages with stored text as dicts `at`, `role` (customer or bot),
         `type`, `text`. Content withheld without transfer consent is never exported."""
         return self._rows("export_training_conversations", since=since, limit=limit)
+
+    # ------------------------------------------------------------------------------- window, nudges
+    def window_open(self, *, contact_id: Id) -> bool:
+        """Whether the contact's WhatsApp customer-service window is open: its last inbound message is
+        less than 24 hours old (an outbound message never opens it). False for a contact the caller may
+        not read (only the contact itself, staff and the bot see a window)."""
+        return bool(self._row("window_open", contact_id=contact_id).get("window_open"))
+
+    def window_status(self, *, contact_id: Id | None = None) -> Row:
+        """The window of the acting contact (or `contact_id`, for staff and the bot): `window_open`,
+        `window_closes_at` (last inbound + 24 hours), `last_inbound`, `last_outbound`, `phone_expires_at`
+        (30 days after the last message, while WhatsApp keeps sending the phone), `nudge_sent_at`."""
+        return self._row("window_status", contact_id=contact_id)
+
+    def claim_nudges(self, *, batch: int, max_age: Any | None = None) -> list[Row]:
+        """Claim up to `batch` (1–1000) template nudges: contacts whose window closed at most `max_age`
+        (a timedelta or interval text; 7 days when None, at most 30 days) ago without a nudge since their
+        last inbound message; customers with marketing and transfer consent only, never opted out or
+        blocked. Each closed window is handed out once, also to many workers at once. Returns
+        `contact_id`, `phone`, `bsuid`, `display_name`, `language`, `last_inbound`, `window_closed_at`,
+        `nudge_sent_at`. Staff and the bot."""
+        return self._rows("claim_nudges", batch=batch, max_age=max_age)

@@ -3,7 +3,7 @@
 begin;
 create extension if not exists pgtap with schema extensions;
 set local search_path = extensions, public;
-select plan(14);
+select plan(15);
 
 insert into public.contacts (id, phone) values ('00000000-0000-0000-0000-0000000000c1', '+905551112233');
 insert into public.sessions (id, contact_id) values ('00000000-0000-0000-0000-0000000000b1', '00000000-0000-0000-0000-0000000000c1');
@@ -31,8 +31,9 @@ select throws_ok($$insert into public.message_log (direction, content) values ('
 select throws_ok($$insert into public.message_log (from_contact, direction, message_type, wa_message_id) values ('00000000-0000-0000-0000-0000000000c1', 'inbound', 'fax', 'wamid.2')$$,
   '23514', 'new row for relation "message_log" violates check constraint "message_log_message_type_check"', 'unknown message type is rejected');
 
--- interaction_tracker: one row per contact.
-insert into public.interaction_tracker (contact_id, last_inbound) values ('00000000-0000-0000-0000-0000000000c1', now());
+-- interaction_tracker: one row per contact, from its creation (the database's; functions/window.sql).
+select is((select count(*)::int from public.interaction_tracker where contact_id = '00000000-0000-0000-0000-0000000000c1'), 1,
+  'a new contact has its tracker row at once');
 select throws_ok($$insert into public.interaction_tracker (contact_id) values ('00000000-0000-0000-0000-0000000000c1')$$,
   '23505', 'duplicate key value violates unique constraint "interaction_tracker_pkey"', 'one tracker row per contact');
 
