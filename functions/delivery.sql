@@ -10,8 +10,8 @@
 -- again (at most 5 times; then it stays, undelivered, for staff to see). delivered_at and wa_message_id are
 -- written once, by notification_sent only.
 --
--- The window (H3's public.window_open, the agreed rule) is interaction_tracker.last_inbound > now() - 24 hours;
--- read here from the column directly. A notification is handed out only while the window stays open for the
+-- The window is public.window_open's rule (functions/window.sql): interaction_tracker.last_inbound > now() - 24
+-- hours, read here from the column, set-based. A notification is handed out only while the window stays open for the
 -- whole lease, so a worker that sends within its lease never sends into a closed window.
 
 -- Section - Triggers
@@ -156,8 +156,9 @@ revoke execute on function public.claim_notifications(integer, interval) from pu
 grant execute on function public.claim_notifications(integer, interval) to authenticated, service_role;
 
 -- Record that a claimed notification went out: WhatsApp accepted it as p_wa_message_id. Logs the send in
--- message_log (outbound, to the contact, in its active session; the text kept only with transfer consent) and
--- sets delivered_at, in one transaction under the notification's row lock. The same id again returns the
+-- message_log (outbound, to the contact, with the notification's text, in the contact's active session as
+-- ingest_message files an outbound message; the tracker trigger moves last_outbound) and sets delivered_at, in one
+-- transaction under the notification's row lock. The same id again returns the
 -- delivery unchanged (a retried call); another id for a delivered notification is a Conflict (it was sent twice:
 -- a lease expired under a slow worker). A message the bot already logged with this id (ingest_message) is
 -- linked, not logged twice.
@@ -201,16 +202,11 @@ begin
       hint = 'claim it with claim_notifications (which checks the window and consent), send it, then mark it sent';
   end if;
 
+  -- in the contact's active session, as ingest_message files a message (opened when there is none)
   insert into public.message_log as m (to_contact, direction, message_type, content, wa_message_id, session_id)
-  select v_n.contact_id, 'outbound',
-         case when jsonb_array_length(coalesce(v_n.buttons, '[]')) > 0 then 'interactive' else 'text' end,
-         case when c.consent_transfer then v_n.body end,
-         p_wa_message_id,
-         (select s.id from public.sessions s
-          where s.contact_id = v_n.contact_id and s.status = 'active'
-          order by s.created_at desc limit 1)
-  from public.contacts c
-  where c.id = v_n.contact_id
+  values (v_n.contact_id, 'outbound',
+          case when jsonb_array_length(coalesce(v_n.buttons, '[]')) > 0 then 'interactive' else 'text' end,
+          v_n.body, p_wa_message_id, private.touch_session(v_n.contact_id, now()))
   on conflict (wa_message_id) do nothing
   returning m.id into v_message;
   if v_message is null then
@@ -223,9 +219,6 @@ begin
     end if;
     v_message := v_found.id;
   end if;
-  update public.sessions s set last_message_at = greatest(s.last_message_at, now())
-  from public.message_log m
-  where m.id = v_message and s.id = m.session_id;
 
   return query
     update public.pending_notifications n

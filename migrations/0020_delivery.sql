@@ -20,7 +20,7 @@ create index pending_notifications_match_id_idx on public.pending_notifications 
 -- a listing shared twice before it went out is one notification
 create unique index pending_notifications_pending_share_key on public.pending_notifications (match_id)
   where delivered_at is null;
--- the claim starts from the open windows (H3's window and nudges read the same column)
+-- claim_notifications starts from the open windows (claim_nudges' partial index holds only windows not nudged since)
 create index if not exists interaction_tracker_last_inbound_idx on public.interaction_tracker (last_inbound);
 
 comment on column public.pending_notifications.kind is 'match (new matches for an agent; a listing card an agent shares with its customer), reminder (an unconfirmed closing side) or proactive (offers; needs consent_marketing).';

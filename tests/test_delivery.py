@@ -4,8 +4,8 @@ or blocked contacts, each to one worker; notification_sent logs the send in mess
 sets delivered_at once; share_listing lets the request's agent send its customer a listing card at that agent's
 visibility level. Real connections for the races; the CLI last.
 
-The 24-hour window is H3's (interaction_tracker kept by triggers on message_log); until that is merged the tests
-open a window by writing interaction_tracker.last_inbound as the superuser (`_window`)."""
+The 24-hour window is functions/window.sql's (interaction_tracker kept by triggers on message_log and contacts); to give a window an
+exact age the tests write interaction_tracker.last_inbound as the superuser (`_window`)."""
 from __future__ import annotations
 
 import json
@@ -41,8 +41,8 @@ def _as(conn: psycopg.Connection, role: str, sub: str | None = None) -> None:
 
 
 def _window(db: psycopg.Connection, contact: str, ago: str = "1 hour") -> None:
-    """Open (or, with an age over 24 hours, close) the contact's window: H3's triggers will keep this column from
-    inbound messages; here the superuser writes it."""
+    """Open (or, with an age over 24 hours, close) the contact's window: the tracker triggers keep this column
+    from inbound messages (functions/window.sql); here the superuser sets its age directly."""
     db.execute("insert into public.interaction_tracker (contact_id, last_inbound) values (%s, now() - %s::interval)"
                " on conflict (contact_id) do update set last_inbound = excluded.last_inbound", (contact, ago))
 
@@ -60,7 +60,7 @@ def _queue(db: psycopg.Connection) -> tuple[set[str], set[str]]:
     cases = [  # (window age or None for no tracker row, status, marketing consent, kind)
         ("1 hour", "active", False, "match"), ("1 hour", "active", True, "proactive"),
         ("1 hour", "active", False, "proactive"), ("25 hours", "active", True, "match"),
-        (None, "active", True, "match"), ("1 hour", "opted_out", True, "match"),
+        (None, "active", True, "match"), ("1 hour", "opted_out", False, "match"),
         ("1 hour", "blocked", True, "proactive"), ("23 hours 58 minutes", "active", True, "match"),
         ("2 hours", "profiling", False, "reminder"), ("23 hours", "active", True, "proactive"),
     ]
@@ -206,7 +206,7 @@ def _sent(db: psycopg.Connection, nid: str, wamid: str, actor: tuple[str, str | 
 def test_sent_logs_the_send_once_with_its_wa_id(db: psycopg.Connection) -> None:
     cid, quiet = str(uuid.UUID(int=0xD3000)), str(uuid.UUID(int=0xD3001))
     _contact(db, cid, "+905553300000")
-    _contact(db, quiet, "+905553300001", transfer=False)  # no transfer consent: metadata only
+    _contact(db, quiet, "+905553300001", transfer=False, status="profiling")
     _contact(db, ADMIN, "+905553300002", contact_type="staff")
     db.execute("insert into public.agent_profiles (contact_id, role) values (%s, 'admin')", (ADMIN,))
     for c in (cid, quiet):
@@ -225,10 +225,15 @@ def test_sent_logs_the_send_once_with_its_wa_id(db: psycopg.Connection) -> None:
     with pytest.raises(psycopg.Error) as e:
         _sent(db, nid, "wamid.HBgM0002")
     assert e.value.sqlstate == "VC004"
-    # staff may record a send too; without transfer consent the text is not kept
-    q = _claimed(db, quiet, "Gizli")
+    # staff may record a send too; a contact without a session gets one, as ingest_message files a message
+    q = _claimed(db, quiet, "Profil sorusu")
     msg = _sent(db, q, "wamid.HBgM0003", ("authenticated", ADMIN))[3]
-    assert db.execute("select content from public.message_log where id = %s", (msg,)).fetchone() == (None,)
+    assert db.execute("select m.content, s.contact_id::text, s.status from public.message_log m"
+                      " join public.sessions s on s.id = m.session_id where m.id = %s", (msg,)).fetchone() == \
+        ("Profil sorusu", quiet, "active")
+    # the window's tracker moved its last outbound (the tracker trigger), which never opens a window
+    assert db.execute("select last_outbound is not null from public.interaction_tracker where contact_id = %s",
+                      (quiet,)).fetchone() == (True,)
     # a WhatsApp id of another message is refused
     other = _claimed(db, cid)
     with pytest.raises(psycopg.Error) as e:

@@ -1,7 +1,7 @@
 -- Delivery: notifications are handed out only inside the contact's 24-hour window, proactive ones only with
 -- marketing consent, never to opted-out contacts; a send is logged with its WhatsApp id and delivered once;
 -- nobody but the database writes the delivery; a listing card is shared only by the request's agent, at its
--- level. (The window is H3's; here the superuser writes interaction_tracker.last_inbound to open one.)
+-- level. (The tracker is kept by triggers; here the superuser sets last_inbound to give a window an exact age.)
 begin;
 create extension if not exists pgtap with schema extensions;
 set local search_path = extensions, public;
