@@ -234,6 +234,14 @@ def test_sent_logs_the_send_once_with_its_wa_id(db: psycopg.Connection) -> None:
     # the window's tracker moved its last outbound (the tracker trigger), which never opens a window
     assert db.execute("select last_outbound is not null from public.interaction_tracker where contact_id = %s",
                       (quiet,)).fetchone() == (True,)
+    # the bot logged its send itself first (ingest_message, outbound): linked, not logged twice
+    own = _claimed(db, cid, "Kendi kaydı")
+    with db.transaction():
+        _as(db, "service_role")
+        ingested = db.execute("select message_id from public.ingest_message('wamid.HBgMself', 'outbound',"
+                              " '+902129990000', '+905553300000', 'text', 'Kendi kaydı')").fetchone()[0]
+    assert _sent(db, own, "wamid.HBgMself")[3] == ingested
+    assert db.execute("select count(*) from public.message_log where wa_message_id = 'wamid.HBgMself'").fetchone() == (1,)
     # a WhatsApp id of another message is refused
     other = _claimed(db, cid)
     with pytest.raises(psycopg.Error) as e:
