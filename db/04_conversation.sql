@@ -125,6 +125,8 @@ create table public.interaction_tracker (
   created_at timestamptz not null default now(),
   updated_at timestamptz not null default now()
 );
+-- claim_notifications starts from the open windows (claim_nudges' partial index holds only windows not nudged since)
+create index interaction_tracker_last_inbound_idx on public.interaction_tracker (last_inbound);
 alter table public.interaction_tracker enable row level security;
 
 comment on table public.interaction_tracker is 'One row per contact, kept by the database: the WhatsApp 24-hour customer-service window and nudges.';
@@ -149,25 +151,44 @@ create table public.pending_notifications (
   id uuid primary key default gen_random_uuid(),
   contact_id uuid not null references public.contacts (id) on delete cascade,
   kind text not null
-    constraint pending_notifications_kind_check check (kind in ('match', 'proactive')),
+    constraint pending_notifications_kind_check check (kind in ('match', 'proactive', 'reminder')),
   body text not null
     constraint pending_notifications_body_check check (length(btrim(body)) between 1 and 4096),
   buttons jsonb
     constraint pending_notifications_buttons_check check (jsonb_typeof(buttons) = 'array')
     constraint pending_notifications_buttons_length_check check (octet_length(buttons::text) <= 4000),
   delivered_at timestamptz,
-  created_at timestamptz not null default now()
+  created_at timestamptz not null default now(),
+  claimed_until timestamptz,
+  claim_attempts integer not null default 0
+    constraint pending_notifications_claim_attempts_check check (claim_attempts between 0 and 1000),
+  wa_message_id text
+    constraint pending_notifications_wa_message_id_check check (length(wa_message_id) between 1 and 256)
+    constraint pending_notifications_wa_message_id_key unique,
+  match_id uuid
+    constraint pending_notifications_match_id_fkey references public.portfolio_request_matches (id) on delete set null
 );
 create index pending_notifications_contact_id_idx on public.pending_notifications (contact_id);
 -- the delivery queue: undelivered notifications, oldest first
 create index pending_notifications_undelivered_idx on public.pending_notifications (created_at) where delivered_at is null;
+-- the claim: undelivered notifications of each contact whose window is open, oldest first
+create index pending_notifications_claim_idx on public.pending_notifications (contact_id, created_at)
+  where delivered_at is null;
+create index pending_notifications_match_id_idx on public.pending_notifications (match_id);
+-- a listing shared twice before it went out is one notification
+create unique index pending_notifications_pending_share_key on public.pending_notifications (match_id)
+  where delivered_at is null;
 alter table public.pending_notifications enable row level security;
 
 comment on table public.pending_notifications is 'Match and proactive messages waiting for delivery; handed out only inside the contact''s window, proactive ones only with marketing consent; delivered once.';
 comment on column public.pending_notifications.id is 'Notification id.';
 comment on column public.pending_notifications.contact_id is 'The recipient.';
-comment on column public.pending_notifications.kind is 'match (new matches for an agent or customer) or proactive (offers; needs consent_marketing).';
+comment on column public.pending_notifications.kind is 'match (new matches for an agent; a listing card an agent shares with its customer), reminder (an unconfirmed closing side) or proactive (offers; needs consent_marketing).';
 comment on column public.pending_notifications.body is 'Rich free-form message body (WhatsApp limit 4096 characters).';
 comment on column public.pending_notifications.buttons is 'Reply buttons as a JSON array.';
-comment on column public.pending_notifications.delivered_at is 'When it was delivered; NULL while pending.';
+comment on column public.pending_notifications.delivered_at is 'When the send was logged (notification_sent: WhatsApp accepted it and gave its id); set once, by the database; NULL while pending.';
 comment on column public.pending_notifications.created_at is 'When it was queued.';
+comment on column public.pending_notifications.claimed_until is 'Claim lease: set by claim_notifications; a notification not marked sent by then is handed out again.';
+comment on column public.pending_notifications.claim_attempts is 'How many times it was handed out; after 5 it is no longer (a dead letter staff can see).';
+comment on column public.pending_notifications.wa_message_id is 'WhatsApp''s id of the send (notification_sent), also in message_log; NULL while pending.';
+comment on column public.pending_notifications.match_id is 'The match whose listing card an agent shared (share_listing); NULL for other notifications.';

@@ -106,6 +106,9 @@ BOUNDS: dict[str, Rpc] = {
         p_since=Row(SINCE), p_min_changes=Row("1 .. 1000", 1001, ("min_changes", "1000")))),
     "cancel_deal": Rpc("listing_agent", dict(p_deal_id=W.deal_b, p_reason="Alıcı vazgeçti"), dict(
         p_reason=Row("1-1000 characters", "x" * 1001, ("reason", "1000")))),
+    "claim_notifications": Rpc("service_role", dict(p_batch=50, p_lease=dt.timedelta(minutes=5)), dict(
+        p_batch=Row("1 .. 500 notifications per call", 501, ("batch", "500")),
+        p_lease=Row("1 second .. 1 hour", dt.timedelta(hours=1, seconds=1), ("lease", "1 hour")))),
     "change_contact_bsuid": Rpc("service_role", dict(p_contact_id=W.lead, p_bsuid="TR.lead.1"), dict(
         p_bsuid=Row("1-128 characters without spaces", "x" * 129, ("bsuid", "128")))),
     "change_contact_phone": Rpc("service_role", dict(p_contact_id=W.lead, p_phone="+905559000088"), dict(p_phone=PHONE)),
@@ -140,6 +143,11 @@ BOUNDS: dict[str, Rpc] = {
         p_interactive_payload=Row("20000 bytes, a JSON object", Jsonb({"x": "y" * 20_001}), ("interactive_payload", "20000")),
         p_sent_at=Row("30 days ago .. 5 minutes ahead", NOW + dt.timedelta(hours=1), ("sent_at", "5 minutes")))),
     "make_offer": Rpc("owner_customer", dict(p_deal_id=W.deal_b, p_amount=11_000_000), dict(p_amount=_amount("amount"))),
+    "notification_sent": Rpc("service_role", dict(p_notification_id="$setup", p_wa_message_id="wamid.HBgM0001"), dict(
+        p_wa_message_id=Row("1-256 characters", "x" * 257, ("wa_message_id", "256"))),
+        setup=(("service_role", "select message_id from public.ingest_message('wamid.bounds.window', 'inbound',"
+                                " '+905559000002', '+902129990000')"),  # owner_customer writes: its window opens
+               ("service_role", "select id from public.claim_notifications(10)"))),
     "open_deal": Rpc("service_role", dict(p_portfolio_id=W.listing_b, p_customer_id=W.customer), dict(p_portfolio_id=LISTING_ID)),
     "open_followups": Rpc("service_role", dict(p_idle=dt.timedelta(days=7), p_remind_after=dt.timedelta(days=1)), dict(
         p_idle=IDLE, p_remind_after=Row("0 .. 365 days", dt.timedelta(days=366), ("remind_after", "365 days")))),

@@ -567,3 +567,29 @@ class VicClient:
         `contact_id`, `phone`, `bsuid`, `display_name`, `language`, `last_inbound`, `window_closed_at`,
         `nudge_sent_at`. Staff and the bot."""
         return self._rows("claim_nudges", batch=batch, max_age=max_age)
+
+    # ------------------------------------------------------------------------------- delivery
+    def claim_notifications(self, *, batch: int | None = None, lease: Any | None = None) -> list[Row]:
+        """Hand out up to `batch` (1–500, SQL default 50) pending notifications, oldest first, each under a
+        `lease` (a timedelta or interval text, 1 second – 1 hour, default 5 minutes): only to contacts whose
+        24-hour window stays open for the lease, never opted out or blocked, proactive ones only with marketing
+        consent; never one to two workers. Each row has what the sender needs: `id`, `contact_id`, `phone`,
+        `bsuid`, `kind`, `body`, `buttons`, `created_at`, `claim_attempts`, `claimed_until`. Send each through the
+        WhatsApp Cloud API, then call `notification_sent`; one not marked sent is handed out again after its
+        lease (5 attempts at most). The bot (service_role) and staff."""
+        return self._rows("claim_notifications", batch=batch, lease=lease)
+
+    def notification_sent(self, *, notification_id: Id, wa_message_id: str) -> Row:
+        """Record that a claimed notification went out as WhatsApp message `wa_message_id` (the id the Cloud
+        API returned): the send is logged in message_log and `delivered_at` set, once. The same id again returns
+        the delivery unchanged; another id is a Conflict; a notification never claimed an InvalidTransition.
+        Returns `id`, `contact_id`, `kind`, `delivered_at`, `wa_message_id`, `message_id`. The bot and staff."""
+        return self._row("notification_sent", notification_id=notification_id, wa_message_id=wa_message_id)
+
+    def share_listing(self, *, match_id: Id) -> Row:
+        """Send the customer of a match's request the listing's card as a notification (kind match), with only
+        the fields the request's agent sees at its level (never owner, floor price or commission). The request's
+        assigned agent only (AccessDenied for anyone else, whether the match exists or not). Shared again before
+        it went out, the pending one comes back (`is_new` False). Returns `notification_id`, `customer_id`,
+        `portfolio_id`, `visibility_level`, `body`, `buttons`, `created_at`, `is_new`."""
+        return self._row("share_listing", match_id=match_id)

@@ -2,7 +2,7 @@
 begin;
 create extension if not exists pgtap with schema extensions;
 set local search_path = extensions, public;
-select plan(122);
+select plan(123);
 
 select tables_are('public', array['contacts', 'agent_profiles', 'agent_visibility', 'portfolios', 'portfolio_confidential', 'portfolio_media', 'portfolio_history', 'requests', 'market_signals', 'portfolio_request_matches', 'deals', 'showings', 'deal_confirmations', 'deal_negotiations', 'platform_commissions', 'sessions', 'message_log', 'interaction_tracker', 'pending_notifications', 'tasks', 'documents'], 'public holds exactly the 21 ERD tables');
 
@@ -17,7 +17,7 @@ select columns_are('public', 'documents', array['id', 'type', 'contact_id', 'por
 select columns_are('public', 'interaction_tracker', array['contact_id', 'last_inbound', 'last_outbound', 'phone_expires_at', 'nudge_sent_at', 'created_at', 'updated_at']);
 select columns_are('public', 'market_signals', array['id', 'source_type', 'source_id', 'query_raw', 'parsed_criteria', 'match_count', 'created_at']);
 select columns_are('public', 'message_log', array['id', 'from_contact', 'to_contact', 'direction', 'message_type', 'content', 'wa_message_id', 'session_id', 'processed_at', 'claimed_by', 'claim_attempts', 'interactive_payload', 'created_at', 'content_withheld']);
-select columns_are('public', 'pending_notifications', array['id', 'contact_id', 'kind', 'body', 'buttons', 'delivered_at', 'created_at']);
+select columns_are('public', 'pending_notifications', array['id', 'contact_id', 'kind', 'body', 'buttons', 'delivered_at', 'created_at', 'claimed_until', 'claim_attempts', 'wa_message_id', 'match_id']);
 select columns_are('public', 'platform_commissions', array['id', 'deal_id', 'contact_id', 'role', 'rate', 'amount', 'status', 'created_at', 'updated_at']);
 select columns_are('public', 'portfolio_confidential', array['portfolio_id', 'owner_name', 'owner_phone', 'min_price', 'commission_rate', 'private_notes', 'created_at', 'updated_at']);
 select columns_are('public', 'portfolio_history', array['id', 'portfolio_id', 'event_type', 'old_value', 'new_value', 'changed_by', 'is_confidential', 'created_at']);
@@ -74,6 +74,7 @@ from (values
   ('message_log', 'session_id', 'sessions', 'id'),
   ('message_log', 'to_contact', 'contacts', 'id'),
   ('pending_notifications', 'contact_id', 'contacts', 'id'),
+  ('pending_notifications', 'match_id', 'portfolio_request_matches', 'id'),
   ('platform_commissions', 'contact_id', 'contacts', 'id'),
   ('platform_commissions', 'deal_id', 'deals', 'id'),
   ('portfolio_confidential', 'portfolio_id', 'portfolios', 'id'),
