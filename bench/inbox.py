@@ -49,10 +49,11 @@ def _contact(n: int) -> str:
 
 
 def prepare_contacts(conn: psycopg.Connection, contacts: int) -> None:
-    """`contacts` customers who write to the bot (ids from CONTACT_PREFIX); kept if they exist."""
+    """`contacts` customers who write to the bot (ids from CONTACT_PREFIX), with transfer consent (their text is
+    stored); kept if they exist."""
     conn.execute(
-        "insert into public.contacts (id, phone, contact_type)"
-        " select (%s || lpad(i::text, 12, '0'))::uuid, '+90534' || lpad(i::text, 7, '0'), 'customer'"
+        "insert into public.contacts (id, phone, contact_type, consent_transfer)"
+        " select (%s || lpad(i::text, 12, '0'))::uuid, '+90534' || lpad(i::text, 7, '0'), 'customer', true"
         " from generate_series(1, %s) as i on conflict do nothing", (CONTACT_PREFIX, contacts))
 
 

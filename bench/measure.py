@@ -310,13 +310,46 @@ def drain(conn: psycopg.Connection, batch: int = 500) -> int:
         total += n
 
 
+# the tables the matcher writes; a row it inserted in the batch's transaction has created_at = now()
+OUTPUT_TABLES = ("portfolio_request_matches", "agent_visibility", "pending_notifications")
+
+
+def _output_floor(conn: psycopg.Connection) -> tuple[float, float]:
+    """The batch's output floor, in the batch's own transaction after the worker ran (as the superuser): the
+    rows it inserted into OUTPUT_TABLES are set aside, deleted, and written again by one plain INSERT … SELECT
+    per table — timed with every trigger and foreign-key check (ms), then again with session_replication_role
+    = replica, which skips the per-row foreign-key checks (ms). No matching at all: what writing the batch's
+    output costs on this server, set-based as the worker writes it."""
+    for t in OUTPUT_TABLES:
+        conn.execute(f"create temp table floor_{t} on commit drop as select * from public.{t} where created_at = now()")
+    conn.execute("set local session_replication_role = replica")
+    for t in OUTPUT_TABLES:
+        conn.execute(f"delete from public.{t} where created_at = now()")
+    conn.execute("set local session_replication_role = origin")
+    times = []
+    for mode in ("origin", "replica"):
+        conn.execute("savepoint output_floor")
+        conn.execute(f"set local session_replication_role = {mode}")
+        t0 = time.perf_counter_ns()
+        for t in OUTPUT_TABLES:
+            conn.execute(f"insert into public.{t} select * from floor_{t}")
+        times.append((time.perf_counter_ns() - t0) / 1e6)
+        conn.execute("rollback to savepoint output_floor")
+    return times[0], times[1]
+
+
 def worker_batches(conn: psycopg.Connection, name: str, size: str, actor_ops: Sequence[tuple[Actor, Op]],
-                   count_sql: str, batch: int, budget_s: float = 60) -> Figure:
+                   count_sql: str, batch: int, budget_s: float = 60, floors: list | None = None) -> Figure:
     """The worker's cost per match, batched: in one transaction, `batch` writes (each as its own actor, as
     the API makes them), then — timed — process_match_events as service_role until nothing is pending;
     the matches it wrote for those rows are counted (`count_sql` takes the list of the writes' ids) and the
-    transaction rolled back. Figure.latencies_ms: the worker's time per batch; outputs: matches per batch."""
+    transaction rolled back. Figure.latencies_ms: the worker's time per batch; outputs: matches per batch.
+    With `floors`, each batch's output floor (_output_floor) is measured too and two figures are appended to
+    it: "<name>: output floor" and "<name>: output floor, no foreign-key checks"."""
     fig = Figure(name, size, "service_role", [], [], f"batches of {batch} writes")
+    floor_fk = Figure(f"{name}: output floor", size, "postgres", [], [], f"batches of {batch} writes")
+    floor_no_fk = Figure(f"{name}: output floor, no foreign-key checks", size, "postgres", [], [],
+                         f"batches of {batch} writes")
     t_end = time.monotonic() + budget_s
     for i in range(0, len(actor_ops), batch):
         if time.monotonic() > t_end:
@@ -338,6 +371,7 @@ def worker_batches(conn: psycopg.Connection, name: str, size: str, actor_ops: Se
             ms = (time.perf_counter_ns() - t0) / 1e6
             conn.execute("reset role")
             matches = conn.execute(count_sql, (ids,)).fetchone()[0]
+            floor = _output_floor(conn) if floors is not None else None
         except psycopg.Error as e:
             fig.errors.append(f"{type(e).__name__}: {str(e).splitlines()[0]}")
             continue
@@ -345,6 +379,12 @@ def worker_batches(conn: psycopg.Connection, name: str, size: str, actor_ops: Se
             conn.execute("rollback")
         fig.latencies_ms.append(ms)
         fig.outputs.append(int(matches))
+        if floor:
+            for f, floor_ms in zip((floor_fk, floor_no_fk), floor):
+                f.latencies_ms.append(floor_ms)
+                f.outputs.append(int(matches))
+    if floors is not None:
+        floors.extend((floor_fk, floor_no_fk))
     return fig
 
 

@@ -342,7 +342,7 @@ def realistic(server: PgServer, out: dict) -> None:
             out["worker"].append(worker_batches(
                 conn, "worker, new listings", size, lops,
                 "select count(*) from public.portfolio_request_matches where portfolio_id = any(%s)",
-                CONFIG["worker_batch"], CONFIG["budget_s"]))
+                CONFIG["worker_batch"], CONFIG["budget_s"], floors=out["worker_floor"]))
             log_worker(out["worker"][-1])
 
         # new requests: filed by the agent of an existing customer of theirs, assigned to that agent
@@ -366,7 +366,7 @@ def realistic(server: PgServer, out: dict) -> None:
             out["worker"].append(worker_batches(
                 conn, "worker, new requests", size, rops,
                 "select count(*) from public.portfolio_request_matches where request_id = any(%s::uuid[])",
-                CONFIG["worker_batch"], CONFIG["budget_s"]))
+                CONFIG["worker_batch"], CONFIG["budget_s"], floors=out["worker_floor"]))
             log_worker(out["worker"][-1])
         plain_reads(conn, out, size)
         if WORKER["on"]:  # last on this data set: its writes commit
@@ -640,7 +640,7 @@ def main() -> int:
     started = time.monotonic()
     sha, dirty = commit_info()
     out: dict = {"config": CONFIG, "baselines": [], "realistic": [], "floor": [], "scaling": [], "search": [], "plans": [],
-                 "worker": [], "latency": [], "reads": [],
+                 "worker": [], "worker_floor": [], "latency": [], "reads": [],
                  "closings": [],
                  "plans_text": [], "checks": [], "commit": sha + ("-dirty" if dirty else ""),
                  "date": dt.datetime.now(dt.UTC).strftime("%Y-%m-%d %H:%M UTC"), "cores": os.cpu_count(),

@@ -55,6 +55,30 @@ comment on column public.contacts.consent_marketing_at is 'When consent_marketin
 comment on column public.contacts.created_at is 'When the row was created.';
 comment on column public.contacts.updated_at is 'When the row last changed (kept by a trigger).';
 
+-- Section - contact_identity_history: written by a trigger only (functions/ingest.sql)
+create table private.contact_identity_history (
+  id bigint generated always as identity primary key,
+  contact_id uuid not null references public.contacts (id) on delete cascade,
+  field text not null
+    constraint contact_identity_history_field_check check (field in ('phone', 'bsuid')),
+  old_value text
+    constraint contact_identity_history_old_value_check check (length(old_value) <= 128),
+  new_value text
+    constraint contact_identity_history_new_value_check check (length(new_value) <= 128),
+  changed_by uuid references public.contacts (id) on delete set null,
+  changed_at timestamptz not null default now()
+);
+create index contact_identity_history_contact_id_changed_at_idx on private.contact_identity_history (contact_id, changed_at);
+create index contact_identity_history_changed_by_idx on private.contact_identity_history (changed_by);
+comment on table private.contact_identity_history is 'Every change of a contact''s phone or bsuid (a new number, a username), written by a trigger only: which identifier a contact had when; read through public.contact_identity_history.';
+comment on column private.contact_identity_history.id is 'Change id.';
+comment on column private.contact_identity_history.contact_id is 'The contact whose identifier changed (its id, messages and sessions stay).';
+comment on column private.contact_identity_history.field is 'phone or bsuid.';
+comment on column private.contact_identity_history.old_value is 'The identifier before (NULL: there was none).';
+comment on column private.contact_identity_history.new_value is 'The identifier after (NULL: removed).';
+comment on column private.contact_identity_history.changed_by is 'The acting contact (auth.uid()); NULL for the bot or the dashboard.';
+comment on column private.contact_identity_history.changed_at is 'When it changed.';
+
 -- Section - agent_profiles
 create table public.agent_profiles (
   contact_id uuid primary key references public.contacts (id) on delete cascade,
@@ -117,3 +141,32 @@ comment on column public.agent_visibility.deal_id is 'The deal that unlocked thi
 comment on column public.agent_visibility.granted_by is 'Who granted it (listing agent or broker); NULL when the database granted it (match, deal).';
 comment on column public.agent_visibility.created_at is 'When the row was created.';
 comment on column public.agent_visibility.updated_at is 'When the row last changed (kept by a trigger).';
+
+-- Section - consent history: evidence of every consent change, written by the contacts triggers only
+-- (functions/consent.sql) and never changed; read through public.consent_history. message_id's foreign key is
+-- added with message_log (db/04_conversation.sql).
+create table private.consent_history (
+  id bigint generated always as identity primary key,
+  contact_id uuid not null references public.contacts (id) on delete cascade,
+  consent text not null
+    constraint consent_history_consent_check check (consent in ('transfer', 'training', 'marketing')),
+  granted boolean not null,
+  changed_at timestamptz not null default now(),
+  changed_by uuid,
+  actor_role text not null
+    constraint consent_history_actor_role_check check (length(actor_role) between 1 and 100),
+  message_id uuid,
+  onboarding_status text not null
+    constraint consent_history_onboarding_status_check check (length(onboarding_status) between 1 and 50)
+);
+create index consent_history_contact_id_idx on private.consent_history (contact_id, id);
+comment on table private.consent_history is 'KVKK / ETK evidence: one row per consent granted or withdrawn, written by the contacts triggers only (every path: RPC, API, dashboard), never updated or deleted.';
+comment on column private.consent_history.id is 'Change id, in the order the changes were made.';
+comment on column private.consent_history.contact_id is 'Whose consent changed.';
+comment on column private.consent_history.consent is 'transfer (KVKK art. 9), training or marketing (ETK / IYS).';
+comment on column private.consent_history.granted is 'True: granted; false: withdrawn.';
+comment on column private.consent_history.changed_at is 'When it changed (the transaction''s time, as consent_*_at).';
+comment on column private.consent_history.changed_by is 'The acting contact (auth.uid()); NULL for the bot or the dashboard without a token. Not a foreign key: evidence outlives the actor.';
+comment on column private.consent_history.actor_role is 'The session''s role: authenticated, service_role (the bot), the dashboard user (postgres), or migration for a row reconstructed by 0018.';
+comment on column private.consent_history.message_id is 'The contact''s inbound WhatsApp message that gave or withdrew it (record_consent p_message_id), when there was one.';
+comment on column private.consent_history.onboarding_status is 'The contact''s onboarding_status after the change (opted_out: the opt-out withdrew marketing).';

@@ -17,15 +17,21 @@ create table public.sessions (
     constraint sessions_rooms_check check (rooms ~ '^[1-9][0-9]?\+[0-9]$'),
   max_price numeric
     constraint sessions_max_price_check check (max_price > 0)
-    constraint sessions_max_price_max_check check (max_price <= 1000000000000),
+    constraint sessions_max_price_max_check check (max_price <= 1000000000000)
+    constraint sessions_max_price_whole_check check (max_price = trunc(max_price)),
   language text not null default 'tr'
     constraint sessions_language_check check (language ~ '^[a-z]{2}$'),
   qualifying_completeness numeric(3, 2) not null default 0
     constraint sessions_qualifying_completeness_check check (qualifying_completeness between 0 and 1),
   created_at timestamptz not null default now(),
-  updated_at timestamptz not null default now()
+  updated_at timestamptz not null default now(),
+  -- added by migration 0019 (last, where the migration puts it)
+  currency text
+    constraint sessions_currency_check check (currency in ('TRY', 'USD', 'EUR', 'GBP'))
 );
 create index sessions_contact_id_idx on public.sessions (contact_id);
+-- one active session per contact: the message that finds none opens it, whatever arrives at the same moment
+create unique index sessions_one_active_idx on public.sessions (contact_id) where status = 'active';
 alter table public.sessions enable row level security;
 
 comment on table public.sessions is 'A conversation with the bot and the qualifying slots it has filled: active -> extracted (a request was created) or closed.';
@@ -34,18 +40,23 @@ comment on column public.sessions.contact_id is 'The contact talking to the bot.
 comment on column public.sessions.status is 'active, closed or extracted.';
 comment on column public.sessions.last_message_at is 'When the last message of the session arrived or left.';
 comment on column public.sessions.intent is 'What the contact wants: buy, rent, sell or let (rent out).';
-comment on column public.sessions.district is 'Qualifying slot: district.';
+comment on column public.sessions.district is 'Qualifying slot: one district (ilçe), in its reference spelling (kadikoy -> Kadıköy).';
 comment on column public.sessions.property_type is 'Qualifying slot: daire, villa, dukkan or arsa.';
 comment on column public.sessions.rooms is 'Qualifying slot: rooms (3+1 form).';
-comment on column public.sessions.max_price is 'Qualifying slot: budget, whole units.';
+comment on column public.sessions.max_price is 'Qualifying slot: budget, whole units (in currency).';
 comment on column public.sessions.language is 'Conversation language, ISO 639-1 (tr, en, ar, ru …).';
-comment on column public.sessions.qualifying_completeness is 'Share of qualifying slots filled, 0-1, kept by the database.';
+comment on column public.sessions.qualifying_completeness is 'Share of qualifying slots filled, 0-1, kept by the database (a written value is ignored): intent 0.25, district 0.25, max_price 0.20, property_type 0.15, rooms 0.15 (counted for arsa and dukkan, which have no rooms); language and currency have defaults and weigh nothing.';
 comment on column public.sessions.created_at is 'When the row was created.';
 comment on column public.sessions.updated_at is 'When the row last changed (kept by a trigger).';
+comment on column public.sessions.currency is 'Qualifying slot: the budget''s currency, TRY, USD, EUR or GBP (NULL: TRY).';
 
 -- Section - requests.source_session_id (table of the Portföy & Matching group)
 alter table public.requests
   add foreign key (source_session_id) references public.sessions (id) on delete set null;
+
+-- Section - contacts (table of the Identity group): the training export starts from the contacts that opted in
+-- (and whose content may leave Turkey); functions/export.sql
+create index contacts_training_export_idx on public.contacts (id) where consent_training and consent_transfer;
 
 -- Section - message_log
 create table public.message_log (
@@ -75,11 +86,15 @@ create table public.message_log (
   interactive_payload jsonb
     constraint message_log_interactive_payload_length_check check (octet_length(interactive_payload::text) <= 20000),
   created_at timestamptz not null default now(),
+  -- content not stored for want of consent_transfer (0016): metadata only
+  content_withheld boolean not null default false,
   -- an inbound message always has a sender and WhatsApp's id; an outbound one a recipient
   constraint message_log_direction_parties_check check (
     (direction = 'inbound' and from_contact is not null and wa_message_id is not null)
     or (direction = 'outbound' and to_contact is not null)
   ),
+  constraint message_log_content_withheld_check
+    check (not content_withheld or (direction = 'inbound' and content is null and interactive_payload is null)),
   -- only inbound messages are claimed; a message is processed or dead, never both
   constraint message_log_claim_inbound_check check (direction = 'inbound' or (lease_until is null and dead_at is null)),
   constraint message_log_processed_or_dead_check check (processed_at is null or dead_at is null)
@@ -118,6 +133,7 @@ comment on column public.message_log.dead_at is 'When the message went to the de
 comment on column public.message_log.last_error is 'The last failure: the error a worker handed the message back with, or the lease that expired.';
 comment on column public.message_log.interactive_payload is 'Button / list reply payload of interactive messages.';
 comment on column public.message_log.created_at is 'When the message was received or queued.';
+comment on column public.message_log.content_withheld is 'True when the inbound message had content (text or interactive payload) that was not stored because the sender had not given consent_transfer (KVKK art. 9): the row is metadata only. Set by the database.';
 
 -- Section - interaction_tracker
 create table public.interaction_tracker (
@@ -129,41 +145,70 @@ create table public.interaction_tracker (
   created_at timestamptz not null default now(),
   updated_at timestamptz not null default now()
 );
+-- claim_notifications starts from the open windows (claim_nudges' partial index holds only windows not nudged since)
+create index interaction_tracker_last_inbound_idx on public.interaction_tracker (last_inbound);
 alter table public.interaction_tracker enable row level security;
 
 comment on table public.interaction_tracker is 'One row per contact, kept by the database: the WhatsApp 24-hour customer-service window and nudges.';
 comment on column public.interaction_tracker.contact_id is 'The contact.';
-comment on column public.interaction_tracker.last_inbound is 'Last message from the contact; the free-form window is open for 24 hours after it.';
-comment on column public.interaction_tracker.last_outbound is 'Last message to the contact.';
-comment on column public.interaction_tracker.phone_expires_at is 'When WhatsApp''s 30-day phone number validity for the contact ends.';
-comment on column public.interaction_tracker.nudge_sent_at is 'When the last template nudge went out: at most one per closed window (atomic dedupe).';
+comment on column public.interaction_tracker.last_inbound is 'Time of the latest inbound message of the contact (message_log.created_at; a late, older message never moves it back); the free-form window is open for 24 hours after it. Kept by the database.';
+comment on column public.interaction_tracker.last_outbound is 'Time of the latest outbound message to the contact (it never opens the window). Kept by the database.';
+comment on column public.interaction_tracker.phone_expires_at is 'When WhatsApp''s 30-day phone number validity for the contact ends: 30 days after the last message in or out (WhatsApp keeps sending a username user''s phone while the business exchanged a message with it in the last 30 days); NULL without a phone or a message. Kept by the database.';
+comment on column public.interaction_tracker.nudge_sent_at is 'When the last template nudge went out (claim_nudges): at most one per closed window (atomic dedupe).';
 comment on column public.interaction_tracker.created_at is 'When the row was created.';
 comment on column public.interaction_tracker.updated_at is 'When the row last changed (kept by a trigger).';
+-- the nudge queue (claim_nudges): contacts with an inbound message since their last nudge, by its time
+create index interaction_tracker_nudge_idx on public.interaction_tracker (last_inbound)
+  where nudge_sent_at is null or nudge_sent_at < last_inbound;
+
+-- Section - consent_history.message_id (table of the Identity group)
+alter table private.consent_history
+  add foreign key (message_id) references public.message_log (id);
+create index consent_history_message_id_idx on private.consent_history (message_id);
 
 -- Section - pending_notifications
 create table public.pending_notifications (
   id uuid primary key default gen_random_uuid(),
   contact_id uuid not null references public.contacts (id) on delete cascade,
   kind text not null
-    constraint pending_notifications_kind_check check (kind in ('match', 'proactive')),
+    constraint pending_notifications_kind_check check (kind in ('match', 'proactive', 'reminder')),
   body text not null
     constraint pending_notifications_body_check check (length(btrim(body)) between 1 and 4096),
   buttons jsonb
     constraint pending_notifications_buttons_check check (jsonb_typeof(buttons) = 'array')
     constraint pending_notifications_buttons_length_check check (octet_length(buttons::text) <= 4000),
   delivered_at timestamptz,
-  created_at timestamptz not null default now()
+  created_at timestamptz not null default now(),
+  claimed_until timestamptz,
+  claim_attempts integer not null default 0
+    constraint pending_notifications_claim_attempts_check check (claim_attempts between 0 and 1000),
+  wa_message_id text
+    constraint pending_notifications_wa_message_id_check check (length(wa_message_id) between 1 and 256)
+    constraint pending_notifications_wa_message_id_key unique,
+  match_id uuid
+    constraint pending_notifications_match_id_fkey references public.portfolio_request_matches (id) on delete set null
 );
 create index pending_notifications_contact_id_idx on public.pending_notifications (contact_id);
 -- the delivery queue: undelivered notifications, oldest first
 create index pending_notifications_undelivered_idx on public.pending_notifications (created_at) where delivered_at is null;
+-- the claim: undelivered notifications of each contact whose window is open, oldest first
+create index pending_notifications_claim_idx on public.pending_notifications (contact_id, created_at)
+  where delivered_at is null;
+create index pending_notifications_match_id_idx on public.pending_notifications (match_id);
+-- a listing shared twice before it went out is one notification
+create unique index pending_notifications_pending_share_key on public.pending_notifications (match_id)
+  where delivered_at is null;
 alter table public.pending_notifications enable row level security;
 
 comment on table public.pending_notifications is 'Match and proactive messages waiting for delivery; handed out only inside the contact''s window, proactive ones only with marketing consent; delivered once.';
 comment on column public.pending_notifications.id is 'Notification id.';
 comment on column public.pending_notifications.contact_id is 'The recipient.';
-comment on column public.pending_notifications.kind is 'match (new matches for an agent or customer) or proactive (offers; needs consent_marketing).';
+comment on column public.pending_notifications.kind is 'match (new matches for an agent; a listing card an agent shares with its customer), reminder (an unconfirmed closing side) or proactive (offers; needs consent_marketing).';
 comment on column public.pending_notifications.body is 'Rich free-form message body (WhatsApp limit 4096 characters).';
 comment on column public.pending_notifications.buttons is 'Reply buttons as a JSON array.';
-comment on column public.pending_notifications.delivered_at is 'When it was delivered; NULL while pending.';
+comment on column public.pending_notifications.delivered_at is 'When the send was logged (notification_sent: WhatsApp accepted it and gave its id); set once, by the database; NULL while pending.';
 comment on column public.pending_notifications.created_at is 'When it was queued.';
+comment on column public.pending_notifications.claimed_until is 'Claim lease: set by claim_notifications; a notification not marked sent by then is handed out again.';
+comment on column public.pending_notifications.claim_attempts is 'How many times it was handed out; after 5 it is no longer (a dead letter staff can see).';
+comment on column public.pending_notifications.wa_message_id is 'WhatsApp''s id of the send (notification_sent), also in message_log; NULL while pending.';
+comment on column public.pending_notifications.match_id is 'The match whose listing card an agent shared (share_listing); NULL for other notifications.';

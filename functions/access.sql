@@ -71,38 +71,46 @@ as $$
 $$;
 comment on function guard.related_contact_ids() is 'Contacts auth.uid() works with as an agent: managed agents and their own customers (never a co-broker or its customer).';
 
--- May the caller read the match of this listing and request (and explain it)? The request's current side:
--- its assigned agent and that agent's brokers; the listing side only while the request is unassigned (or
--- assigned within the caller's managed agents); staff. Never a listing agent against another office's
--- assigned request: moving its own listed price it would learn that request's budget.
-create or replace function guard.can_read_match(p_portfolio_id text, p_request_id uuid) returns boolean
+-- Is this one contact among guard.related_contact_ids()? The same four branches, each probed by the contact's
+-- index: a trigger or RPC asking about one customer then costs a few lookups, not the caller's whole book
+-- (which grows with the platform). tests/attacks and access.test.sql check it agrees with the set.
+create or replace function guard.is_related_contact(p_contact_id uuid) returns boolean
   language sql stable security definer
   set search_path = ''
 as $$
-  select guard.is_staff()
+  with m as (select array(select guard.managed_agent_ids()) as ids)
+  select p_contact_id = any (m.ids)
       or exists (select 1 from public.requests r
-                 where r.id = p_request_id
-                   and (r.assigned_agent in (select guard.managed_agent_ids())
-                        or (r.assigned_agent is null
-                            and exists (select 1 from public.portfolios p
-                                        where p.id = p_portfolio_id and p.agent_id in (select guard.managed_agent_ids())))))
+                 where r.customer_id = p_contact_id and r.assigned_agent = any (m.ids))
+      or exists (select 1 from public.deals d
+                 where d.customer_id = p_contact_id
+                   and (d.buying_agent_id = any (m.ids) or (d.buying_agent_id is null and d.listing_agent_id = any (m.ids))))
+      or exists (select 1 from public.showings s
+                 where s.customer_id = p_contact_id
+                   and (s.buying_agent_id = any (m.ids) or (s.buying_agent_id is null and s.agent_id = any (m.ids))))
+  from m
 $$;
-comment on function guard.can_read_match(text, uuid) is 'True when auth.uid() is a party to the pair: the request''s agent or its broker, the listing''s managers while the request is unassigned, or staff.';
+comment on function guard.is_related_contact(uuid) is 'True when the contact is one auth.uid() works with as an agent (guard.related_contact_ids(), probed for one contact).';
 
--- The unassigned requests matched with listings the caller manages: the listing side's share of the match
--- rows, as a set the matches policy reads once per statement (not a call per row).
-create or replace function guard.unassigned_matched_request_ids() returns setof uuid
-  language sql stable security definer
-  rows 100  -- a planner estimate (not 1000): the policy then probes the matches' indexes
-  set search_path = ''
-as $$
-  select distinct m.request_id
+-- The matches the caller may read: the request's current side (its assigned agent and that agent's brokers),
+-- and the listing side only while the request is unassigned. Never a listing agent against another office's
+-- assigned request: moving its own listed price it would learn that request's budget. Staff read every
+-- match through the policy itself. The one statement of this rule (the matches policy and explain_match
+-- probe it by id): a view, so that a probe of one row stays a few index lookups, where a set computed per
+-- statement costs the caller's whole book of requests and listings. Owned by the schema owner, so it reads
+-- requests and portfolios as a definer; security_barrier, so a caller's own predicates never see a row
+-- before the view's filter has; unfiltered, it lists no more than the matches policy lets the caller read.
+create or replace view guard.readable_matches with (security_barrier) as
+  select m.id, m.portfolio_id, m.request_id
   from public.portfolio_request_matches m
-  join public.portfolios p on p.id = m.portfolio_id
   join public.requests r on r.id = m.request_id
-  where p.agent_id in (select guard.managed_agent_ids()) and r.assigned_agent is null
-$$;
-comment on function guard.unassigned_matched_request_ids() is 'Unassigned requests matched with listings auth.uid() manages (the listing side reads those matches while the request has no agent).';
+  where r.assigned_agent = any (array(select guard.managed_agent_ids()))
+     or (r.assigned_agent is null
+         and exists (select 1 from public.portfolios p
+                     where p.id = m.portfolio_id and p.agent_id = any (array(select guard.managed_agent_ids()))));
+comment on view guard.readable_matches is 'Matches auth.uid() is a party to (staff aside): the request''s agent or its broker, the listing''s managers while the request is unassigned.';
+revoke all on guard.readable_matches from public, anon;
+grant select on guard.readable_matches to authenticated, service_role;
 
 -- May the caller manage this listing (read and write it in full)? Its agent is managed, or staff.
 create or replace function guard.can_manage_portfolio(p_portfolio_id text) returns boolean
@@ -132,7 +140,7 @@ comment on function guard.deny_or_missing(text) is 'Raises VC003 (trusted caller
 
 grant usage on schema guard to authenticated, service_role;
 grant execute on function guard.is_api_user(), guard.authority(), guard.is_staff(), guard.managed_agent_ids(),
-  guard.related_contact_ids(), guard.can_read_match(text, uuid), guard.unassigned_matched_request_ids(), guard.can_manage_portfolio(text),
+  guard.related_contact_ids(), guard.is_related_contact(uuid), guard.can_manage_portfolio(text),
   guard.deny_or_missing(text)
   to authenticated, service_role;
 

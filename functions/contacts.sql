@@ -1,5 +1,5 @@
 -- Contacts: the onboarding state machine, consent timestamps, who may change what, and the RPCs
--- upsert_contact, record_consent, set_onboarding_status.
+-- upsert_contact, set_onboarding_status (the consent rules and record_consent: functions/consent.sql).
 
 -- Section - Triggers
 
@@ -89,20 +89,22 @@ create or replace trigger _400_consent_at before insert or update on public.cont
 
 -- Section - RPCs
 
--- Find a contact by phone or bsuid, or create it; fills identities and name it did not have yet.
-create or replace function public.upsert_contact(
-  p_phone text default null,
-  p_bsuid text default null,
+-- Find a contact by phone or bsuid, or create it; fills identities, name and type it did not have yet. The one
+-- place contacts are registered: upsert_contact and ingest_message (a webhook's sender or recipient) call it.
+-- A known identity with nothing new to add is only read, so that a redelivered webhook writes nothing.
+create or replace function guard.resolve_contact(
+  p_phone text,
+  p_bsuid text,
   p_display_name text default null,
   p_contact_type text default null
-) returns setof public.contacts
+) returns public.contacts
   language plpgsql
   set search_path = ''
 as $$
 declare
   v_by_phone public.contacts;
   v_by_bsuid public.contacts;
-  v_id uuid;
+  v_found public.contacts;
 begin
   if guard.is_api_user() and not guard.is_staff() then
     raise exception using errcode = '42501', message = 'only admins, owners and the bot may register contacts';
@@ -121,65 +123,62 @@ begin
   end if;
   perform guard.check_text(p_display_name, 'display_name', 200);
 
-  -- Concurrent upserts of the same identity: one inserts, the others find it.
-  insert into public.contacts (phone, bsuid, display_name, contact_type)
-  values (p_phone, p_bsuid, p_display_name, coalesce(p_contact_type, 'lead'))
-  on conflict do nothing
-  returning id into v_id;
-  if v_id is not null then
-    return query select * from public.contacts where id = v_id;
-    return;
-  end if;
+  -- A few turns at most: a turn ends early only when a concurrent transaction registered the identity (the
+  -- insert waited for its commit; the next turn's statements see it) or deleted the row found.
+  for v_turn in 1 .. 5 loop
+    select * into v_by_phone from public.contacts c where c.phone = p_phone;
+    select * into v_by_bsuid from public.contacts c where c.bsuid = p_bsuid;
+    if v_by_phone.id is not null and v_by_bsuid.id is not null and v_by_phone.id <> v_by_bsuid.id then
+      raise exception using errcode = 'VC004', message = 'phone and bsuid belong to two different contacts';
+    end if;
+    if v_by_phone.id is not null then
+      v_found := v_by_phone;
+    else
+      v_found := v_by_bsuid;
+    end if;
 
-  select * into v_by_phone from public.contacts where phone = p_phone for update;
-  select * into v_by_bsuid from public.contacts where bsuid = p_bsuid for update;
-  if v_by_phone.id is not null and v_by_bsuid.id is not null and v_by_phone.id <> v_by_bsuid.id then
-    raise exception using errcode = 'VC004', message = 'phone and bsuid belong to two different contacts';
-  end if;
-  return query
-    update public.contacts c
-    set phone = coalesce(c.phone, p_phone),
-        bsuid = coalesce(c.bsuid, p_bsuid),
-        display_name = coalesce(p_display_name, c.display_name),
-        contact_type = coalesce(p_contact_type, c.contact_type)
-    where c.id = coalesce(v_by_phone.id, v_by_bsuid.id)
-    returning c.*;
+    if v_found.id is null then
+      -- concurrent registrations of one identity: one inserts, the others wait for it and find it next turn
+      insert into public.contacts (phone, bsuid, display_name, contact_type)
+      values (p_phone, p_bsuid, p_display_name, coalesce(p_contact_type, 'lead'))
+      on conflict do nothing
+      returning * into v_found;
+    elsif (p_phone is null or v_found.phone is not null) and (p_bsuid is null or v_found.bsuid is not null)
+          and (p_display_name is null or p_display_name = v_found.display_name)
+          and (p_contact_type is null or p_contact_type = v_found.contact_type) then
+      return v_found;  -- nothing to add
+    else
+      -- a missing identity is added, a known one never replaced (change_contact_phone / _bsuid do that)
+      update public.contacts c
+      set phone = coalesce(c.phone, p_phone),
+          bsuid = coalesce(c.bsuid, p_bsuid),
+          display_name = coalesce(p_display_name, c.display_name),
+          contact_type = coalesce(p_contact_type, c.contact_type)
+      where c.id = v_found.id
+      returning c.* into v_found;
+    end if;
+    if v_found.id is not null then
+      return v_found;
+    end if;
+  end loop;
+  raise exception using errcode = '40001', message = 'the contact changed concurrently five times; try again';
 end
 $$;
-comment on function public.upsert_contact(text, text, text, text) is 'Find a contact by E.164 phone or WhatsApp bsuid, or create it (contact_type lead by default); adds a missing phone, bsuid or name. Admins, owners and the bot only.';
+comment on function guard.resolve_contact(text, text, text, text) is 'Find a contact by E.164 phone or bsuid, or create it (lead by default); adds a missing phone, bsuid, name or type, writes nothing when there is nothing new. Admins, owners and trusted sessions (upsert_contact, ingest_message).';
 
--- Record one consent (transfer = KVKK art. 9, training, marketing = ETK) of the acting contact, or of
--- p_contact_id for staff and the bot; the trigger timestamps it.
-create or replace function public.record_consent(p_kind text, p_granted boolean, p_contact_id uuid default null)
-  returns setof public.contacts
-  language plpgsql
+-- Find a contact by phone or bsuid, or create it; fills identities and name it did not have yet.
+create or replace function public.upsert_contact(
+  p_phone text default null,
+  p_bsuid text default null,
+  p_display_name text default null,
+  p_contact_type text default null
+) returns setof public.contacts
+  language sql
   set search_path = ''
 as $$
-declare
-  v_id uuid := coalesce(p_contact_id, auth.uid());
-begin
-  if p_kind is null or p_kind not in ('transfer', 'training', 'marketing') then
-    raise exception using errcode = 'VC001', message = format('kind %s is not one of transfer, training, marketing', left(coalesce(p_kind, 'NULL'), 50));
-  end if;
-  if p_granted is null then
-    raise exception using errcode = 'VC001', message = 'granted is required (true or false)';
-  end if;
-  if v_id is null then
-    raise exception using errcode = 'VC001', message = 'contact_id is required when not acting as a contact';
-  end if;
-  return query
-    update public.contacts c
-    set consent_transfer = case when p_kind = 'transfer' then p_granted else c.consent_transfer end,
-        consent_training = case when p_kind = 'training' then p_granted else c.consent_training end,
-        consent_marketing = case when p_kind = 'marketing' then p_granted else c.consent_marketing end
-    where c.id = v_id
-    returning c.*;
-  if not found then
-    perform guard.deny_or_missing(format('contact %s', v_id));
-  end if;
-end
+  select * from guard.resolve_contact(p_phone, p_bsuid, p_display_name, p_contact_type)
 $$;
-comment on function public.record_consent(text, boolean, uuid) is 'Record a consent (transfer, training or marketing) of the acting contact, or of p_contact_id (staff, bot); timestamped in consent_*_at.';
+comment on function public.upsert_contact(text, text, text, text) is 'Find a contact by E.164 phone or WhatsApp bsuid, or create it (contact_type lead by default); adds a missing phone, bsuid or name. Admins, owners and the bot only.';
 
 -- Move a contact along the onboarding state machine (the bot, admins, owners).
 create or replace function public.set_onboarding_status(p_contact_id uuid, p_status text)
@@ -199,10 +198,12 @@ begin
   end if;
 end
 $$;
-comment on function public.set_onboarding_status(uuid, text) is 'Move a contact along new -> consent_pending -> profiling -> active (any -> opted_out or blocked; opted_out -> consent_pending). Bot, admins and owners.';
+comment on function public.set_onboarding_status(uuid, text) is 'Move a contact along new -> consent_pending -> profiling -> active (any -> opted_out or blocked; opted_out -> consent_pending). Active only with consent_transfer; opted_out withdraws marketing consent. Bot, admins and owners.';
 
-revoke execute on function public.upsert_contact(text, text, text, text), public.record_consent(text, boolean, uuid),
-  public.set_onboarding_status(uuid, text) from public, anon;
-grant execute on function public.upsert_contact(text, text, text, text), public.record_consent(text, boolean, uuid),
-  public.set_onboarding_status(uuid, text) to authenticated, service_role;
+revoke execute on function public.upsert_contact(text, text, text, text), public.set_onboarding_status(uuid, text)
+  from public, anon;
+grant execute on function public.upsert_contact(text, text, text, text), public.set_onboarding_status(uuid, text)
+  to authenticated, service_role;
 grant execute on function guard.onboarding_transition_allowed(text, text) to authenticated, service_role;
+revoke execute on function guard.resolve_contact(text, text, text, text) from public, anon;
+grant execute on function guard.resolve_contact(text, text, text, text) to authenticated, service_role;

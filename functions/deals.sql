@@ -273,10 +273,10 @@ begin
            and not (v_request.assigned_agent in (select guard.managed_agent_ids())
                     or (v_listing_side and (v_request.assigned_agent is null
                                             or private.office_of(v_request.assigned_agent) = private.office_of(v_listing.agent_id)))))
-       or not ((v_listing_side and (v_match.id is not null or v_customer in (select guard.related_contact_ids())))
+       or not ((v_listing_side and (v_match.id is not null or guard.is_related_contact(v_customer)))
                or (v_buying in (select guard.managed_agent_ids())
                    and guard.visibility_of(v_listing.id, v_buying) in ('partial', 'full')
-                   and v_customer in (select guard.related_contact_ids()))) then
+                   and guard.is_related_contact(v_customer))) then
       raise exception using errcode = '42501',
         message = 'open_deal: not found, or not yours to open a deal on for this customer';
     end if;

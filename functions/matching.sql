@@ -272,10 +272,16 @@ begin
 
   if v_events > 0 then
     perform private.rematch(v_pids, v_pevents, v_rids, v_revents);
-    -- every new request is a demand signal (one extracted from a bot session a session signal), with the
-    -- number of listings it matched, recorded when it is first matched
-    insert into public.market_signals (source_type, source_id, parsed_criteria, match_count)
-    select case when q.source_session_id is null then 'request' else 'session' end, q.customer_id, q.criteria,
+    -- every new request is a demand signal (one extracted from a bot session a session signal, whose raw query
+    -- is what the customer wrote in it: the first 100 inbound messages with stored text, 4096 characters), with
+    -- the number of listings it matched, recorded when it is first matched
+    insert into public.market_signals (source_type, source_id, query_raw, parsed_criteria, match_count)
+    select case when q.source_session_id is null then 'request' else 'session' end, q.customer_id,
+           (select left(string_agg(t.content, e'\n' order by t.created_at, t.id), 4096)
+            from (select l.content, l.created_at, l.id from public.message_log l
+                  where l.session_id = q.source_session_id and l.direction = 'inbound' and l.content is not null and not l.content_withheld
+                  order by l.created_at, l.id limit 100) as t),
+           q.criteria,
            (select count(*) from public.portfolio_request_matches m where m.request_id = q.id)
     from public.requests q
     where q.id = any (v_new_requests);
@@ -397,7 +403,7 @@ create or replace trigger _850_match_floor after insert or update of min_price o
 -- Section - RPCs
 
 -- Every criterion of a pair with pass/fail and its points; never a price. Only for a pair the caller is a
--- party to (guard.can_read_match) and that matches; staff and the bot any pair. Permission is checked
+-- party to (guard.readable_matches) and that matches; staff and the bot any pair. Permission is checked
 -- first and a refusal reads the same whether the listing, the request or the match exists or not.
 create or replace function private.explain_match(p_portfolio_id text, p_request_id uuid)
   returns table (criterion text, passed boolean, points integer)
@@ -406,9 +412,8 @@ create or replace function private.explain_match(p_portfolio_id text, p_request_
 as $$
 begin
   if guard.is_api_user() and not guard.is_staff()
-     and not (guard.can_read_match(p_portfolio_id, p_request_id)
-              and exists (select 1 from public.portfolio_request_matches m
-                          where m.portfolio_id = p_portfolio_id and m.request_id = p_request_id)) then
+     and not exists (select 1 from guard.readable_matches v
+                     where v.portfolio_id = p_portfolio_id and v.request_id = p_request_id) then
     raise exception using errcode = '42501', message = format('match of listing %s and request %s: not found or not yours', p_portfolio_id, p_request_id);
   end if;
   return query

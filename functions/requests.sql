@@ -92,7 +92,7 @@ begin
          (v_authority = 'broker' and new.assigned_agent in (select guard.managed_agent_ids())
           and (tg_op = 'INSERT' or old.assigned_agent is null or old.assigned_agent in (select guard.managed_agent_ids())))
       or (v_authority = 'agent' and tg_op = 'INSERT' and new.assigned_agent = auth.uid()
-          and new.customer_id in (select guard.related_contact_ids())
+          and guard.is_related_contact(new.customer_id)
           and not exists (select 1 from public.agent_profiles p where p.contact_id = new.customer_id))) then
       raise exception using errcode = '42501', message = 'assigned_agent: you may not give this request to this agent',
         hint = 'brokers assign to agents of their office, staff and the bot to any; an agent files only for a customer it already serves';

@@ -113,14 +113,12 @@ drop policy if exists "Staff delete market signals" on public.market_signals;
 create policy "Staff delete market signals" on public.market_signals
   for delete to authenticated using ((select guard.is_staff()));
 
--- Section - portfolio_request_matches: a pair the caller is a party to (what guard.can_read_match says of one
--- pair, in set form: each subquery runs once per statement): the request's current agent and its brokers,
--- the listing side while the request is unassigned, staff.
+-- Section - portfolio_request_matches: a pair the caller is a party to (guard.readable_matches, probed per
+-- row by id: a page of 20 costs 20 index probes, not the caller's whole book), staff. `offset 0` keeps the
+-- probe a per-row subplan: without it the planner may hash the whole view once per statement.
 drop policy if exists "Agents read the matches they act on" on public.portfolio_request_matches;
 drop policy if exists "Parties read their matches" on public.portfolio_request_matches;
 create policy "Parties read their matches" on public.portfolio_request_matches
   for select to authenticated
   using ((select guard.is_staff())
-         or request_id in (select r.id from public.requests r where r.assigned_agent in (select guard.managed_agent_ids()))
-         or (portfolio_id in (select p.id from public.portfolios p where p.agent_id in (select guard.managed_agent_ids()))
-             and request_id in (select guard.unassigned_matched_request_ids())));
+         or exists (select 1 from guard.readable_matches v where v.id = portfolio_request_matches.id offset 0));

@@ -86,21 +86,17 @@ insert into public.sessions (id, contact_id, status, last_message_at, intent, di
   ('00000000-0000-4000-8000-000000000501', '00000000-0000-4000-8000-000000000301', 'extracted', now() - interval '2 hours',
    'buy', 'Kadıköy', 'daire', '3+1', 13000000, 'tr', 1.00),
   ('00000000-0000-4000-8000-000000000502', '00000000-0000-4000-8000-000000000304', 'active', now() - interval '10 minutes',
-   'rent', 'Beşiktaş', null, null, null, 'tr', 0.40)
+   'rent', 'Beşiktaş', null, null, null, 'tr', 0.50)
 on conflict do nothing;
 
-insert into public.message_log (from_contact, to_contact, direction, message_type, content, wa_message_id, session_id, processed_at) values
+-- (created_at is the WhatsApp time; the messages set each contact's interaction_tracker row, its 24-hour window)
+insert into public.message_log (from_contact, to_contact, direction, message_type, content, wa_message_id, session_id, processed_at, created_at) values
   ('00000000-0000-4000-8000-000000000301', null, 'inbound', 'text', 'Merhaba, Kadıköy''de 3+1 satılık daire arıyorum, bütçem 13 milyon.',
-   'wamid.seed.0001', '00000000-0000-4000-8000-000000000501', now() - interval '2 hours'),
+   'wamid.seed.0001', '00000000-0000-4000-8000-000000000501', now() - interval '2 hours', now() - interval '2 hours'),
   (null, '00000000-0000-4000-8000-000000000301', 'outbound', 'text', 'Teşekkürler Selin Hanım, kriterlerinize uyan ilanlara bakıyorum.',
-   'wamid.seed.0002', '00000000-0000-4000-8000-000000000501', null),
+   'wamid.seed.0002', '00000000-0000-4000-8000-000000000501', null, now() - interval '119 minutes'),
   ('00000000-0000-4000-8000-000000000304', null, 'inbound', 'text', 'Beşiktaş''ta kiralık ev var mı?',
-   'wamid.seed.0003', '00000000-0000-4000-8000-000000000502', null)
-on conflict do nothing;
-
-insert into public.interaction_tracker (contact_id, last_inbound, last_outbound) values
-  ('00000000-0000-4000-8000-000000000301', now() - interval '2 hours', now() - interval '2 hours'),
-  ('00000000-0000-4000-8000-000000000304', now() - interval '10 minutes', null)
+   'wamid.seed.0003', '00000000-0000-4000-8000-000000000502', null, now() - interval '10 minutes')
 on conflict do nothing;
 
 -- Requests (talepler).

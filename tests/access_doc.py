@@ -33,8 +33,8 @@ def definer_doors() -> list[str]:
 
 
 def guard_definers() -> set[str]:
-    """The `guard.f(args)` signatures listed as the guard functions that read across row-level security."""
-    return set(re.findall(r"`(guard\.\w+\([^`]*\))`", section("guard-definers")))
+    """The `guard.f(args)` signatures and `guard.view` names listed as reading across row-level security."""
+    return set(re.findall(r"`(guard\.\w+(?:\([^`]*\))?)`", section("guard-definers")))
 
 
 @dataclass(frozen=True)

@@ -71,12 +71,13 @@ update public.portfolio_confidential
       private_notes = 'GIZLI-NOT: mal sahibi acele satmak istiyor, pazarlik payi var'
   where portfolio_id = '{LISTING}';
 
-insert into public.contacts (id, phone, contact_type, display_name, onboarding_status) values
-  ('{OTHER_BROKER}',      '+905559000024', 'agent',          'Selin Koç',   'active'),
-  ('{SAME_OFFICE_AGENT}', '+905559000013', 'agent',          'Mert Şahin',  'active'),
-  ('{INACTIVE_AGENT}',    '+905559000025', 'agent',          'Eski Ajan',   'active'),
-  ('{OWNER_CONTACT}',     '+905301110001', 'property_owner', 'Hasan Kaya',  'active'),
-  ('{ANON_GRANTEE}',      '+905559000026', 'agent',          'Tuna Er',     'active');
+-- active only with the KVKK transfer consent (functions/consent.sql)
+insert into public.contacts (id, phone, contact_type, display_name, onboarding_status, consent_transfer) values
+  ('{OTHER_BROKER}',      '+905559000024', 'agent',          'Selin Koç',   'active', true),
+  ('{SAME_OFFICE_AGENT}', '+905559000013', 'agent',          'Mert Şahin',  'active', true),
+  ('{INACTIVE_AGENT}',    '+905559000025', 'agent',          'Eski Ajan',   'active', true),
+  ('{OWNER_CONTACT}',     '+905301110001', 'property_owner', 'Hasan Kaya',  'active', true),
+  ('{ANON_GRANTEE}',      '+905559000026', 'agent',          'Tuna Er',     'active', true);
 insert into public.agent_profiles (contact_id, role, office, active) values
   ('{OTHER_BROKER}',      'broker', '{BOGAZICI}', true),
   ('{ANON_GRANTEE}',      'agent',  '{BOGAZICI}', true),

@@ -40,10 +40,12 @@ def _contact(n: int) -> str:
 
 @pytest.fixture
 def cast(db: psycopg.Connection) -> psycopg.Connection:
-    """Two customers, an agent and an admin."""
+    """Two customers, an agent and an admin, all with transfer consent."""
     with db.transaction():
-        db.execute("insert into public.contacts (id, phone, contact_type) values (%s, '+905320000001', 'customer'),"
-                   " (%s, '+905320000002', 'customer'), (%s, '+905320000003', 'agent'), (%s, '+905320000004', 'staff')",
+        # transfer consent: their messages' text is stored (without it only the metadata is: functions/ingest.sql)
+        db.execute("insert into public.contacts (id, phone, contact_type, consent_transfer) values"
+                   " (%s, '+905320000001', 'customer', true), (%s, '+905320000002', 'customer', true),"
+                   " (%s, '+905320000003', 'agent', true), (%s, '+905320000004', 'staff', true)",
                    (CUSTOMER, OTHER, AGENT, ADMIN))
         db.execute("insert into public.agent_profiles (contact_id, role, office) values (%s, 'agent', 'Moda Emlak'),"
                    " (%s, 'admin', null)", (AGENT, ADMIN))
@@ -232,6 +234,20 @@ def test_an_open_claim_holds_its_contacts_and_a_killed_one_hands_out_nothing(cas
     assert db.execute("select count(*) from public.message_log where claimed_by = 'dying'").fetchone() == (0,)
     with bot(db_url) as w3:
         assert [r["content"] for r in claim(w3, "w3")] == ["Merhaba 1"], "OTHER's new message is waiting again"
+
+
+def test_ingested_messages_are_claimed_once_in_whatsapp_order(cast: psycopg.Connection, db_url: str) -> None:
+    """Messages stored by ingest_message (created_at = WhatsApp's timestamp) are what the queue hands out; a
+    redelivered webhook adds nothing to it, and a message that arrives late goes out in its WhatsApp order."""
+    with bot(db_url) as w:
+        def ingest(wamid: str, minutes_ago: int) -> None:
+            w.execute("select * from public.ingest_message(%s, 'inbound', '+905320000001', null, 'text', %s, null,"
+                      " now() - make_interval(mins => %s))", (wamid, wamid, minutes_ago))
+        ingest("wamid.ing.2", 5)
+        ingest("wamid.ing.2", 5)  # redelivered
+        ingest("wamid.ing.1", 9)  # delivered late, sent first
+        assert [r["content"] for r in claim(w, "w")] == ["wamid.ing.1", "wamid.ing.2"]
+        assert claim(w, "w2") == []
 
 
 # ------------------------------------------------------------------------------------- lease, ack, release

@@ -3,6 +3,7 @@ database: what a person at the terminal sees (Istanbul times, tables of at most 
 naming the flag when something is refused."""
 from __future__ import annotations
 
+import json
 from zoneinfo import ZoneInfo
 
 import psycopg
@@ -17,9 +18,10 @@ ISTANBUL = ZoneInfo("Europe/Istanbul")
 
 @pytest.fixture
 def inbox(db: psycopg.Connection, db_url: str) -> tuple[psycopg.Connection, tuple[str, ...], list[str]]:
-    """A customer's three waiting messages (one a photo without text) and an admin; the URL option and the ids."""
-    db.execute("insert into public.contacts (id, phone, contact_type) values (%s, '+905321110001', 'customer'),"
-               " (%s, '+905321110002', 'staff')", (CUSTOMER, ADMIN))
+    """A customer (transfer consent: the text is stored) with three waiting messages (one a photo without text) and
+    an admin; the URL option and the ids."""
+    db.execute("insert into public.contacts (id, phone, contact_type, consent_transfer) values"
+               " (%s, '+905321110001', 'customer', true), (%s, '+905321110002', 'staff', true)", (CUSTOMER, ADMIN))
     db.execute("insert into public.agent_profiles (contact_id, role) values (%s, 'admin')", (ADMIN,))
     ids = [str(r[0]) for r in db.execute(
         "insert into public.message_log (from_contact, direction, message_type, content, wa_message_id, created_at)"
@@ -37,7 +39,7 @@ def _widest(output: str) -> int:
 
 def test_claim_shows_the_messages_in_istanbul_time_within_100_columns(inbox) -> None:
     db, url, ids = inbox
-    out = ok("--service-role", "inbox", "claim", "--worker", "bot-1", "--batch", "2", "--lease", "10", *url)
+    out = ok("--service-role", "inbox", "claim", "--worker", "bot-1", "--batch", "2", "--lease", "600", *url)
     assert "2 messages for bot-1" in out
     lease = db.execute("select max(lease_until) from public.message_log where claimed_by = 'bot-1'").fetchone()[0]
     assert f"yours until {lease.astimezone(ISTANBUL):%Y-%m-%d %H:%M}" in out, "the lease's end in Istanbul time"
@@ -47,9 +49,13 @@ def test_claim_shows_the_messages_in_istanbul_time_within_100_columns(inbox) -> 
     assert _widest(out) <= 100
     assert db.execute("select count(*) from public.message_log where claimed_by = 'bot-1'"
                       " and lease_until between now() + interval '9 minutes' and now() + interval '10 minutes'").fetchone() == (2,), \
-        "--lease 10 is ten minutes"
+        "--lease 600 is ten minutes"
     assert "no message waiting" in ok("--service-role", "inbox", "claim", "--worker", "bot-2", *url), \
         "the contact is held by bot-1"
+    # --json: the rows themselves, times in Istanbul with their offset
+    db.execute("update public.message_log set lease_until = null where claimed_by = 'bot-1'")
+    rows = json.loads(ok("--service-role", "inbox", "claim", "--worker", "bot-3", "--batch", "1", "--json", *url))
+    assert [(r["id"], r["claimed_by"], r["created_at"]) for r in rows] == [(ids[0], "bot-3", "2026-03-01T12:15:00+03:00")]
 
 
 def test_ack_and_release_in_the_workers_name(inbox) -> None:
@@ -78,6 +84,7 @@ def test_dead_letters_are_listed_and_requeued_by_staff(inbox) -> None:
     ok("--service-role", "inbox", "claim", "--worker", "bot-1", "--batch", "1", *url)
     ok("--service-role", "inbox", "release", ids[0], "--worker", "bot-1", "--error", "ayrıştırılamadı", *url)
     assert ids[0] not in ok("--service-role", "inbox", "claim", "--worker", "bot-1", "--max-attempts", "1", *url)
+    assert [r["id"] for r in json.loads(ok("--as", ADMIN, "inbox", "dead", "--json", *url))] == [ids[0]]
     out = ok("--as", ADMIN, "inbox", "dead", *url)
     dead_at = db.execute("select dead_at from public.message_log where id = %s", (ids[0],)).fetchone()[0]
     assert ids[0] in out and "ayrıştırılamadı" in out and f"{dead_at.astimezone(ISTANBUL):%Y-%m-%d %H:%M}" in out

@@ -77,9 +77,14 @@ def test_vic_demo_prints_the_seeded_database(db_url: str) -> None:
 def test_vic_demo_matches_and_explains_and_reruns(db_url: str) -> None:
     migrate.load_seed(db_url)
     first = demo(db_url)
-    # Elif (Moda Emlak) lists 2026-013 with a floor; Zeynep (Boğaziçi) records Emre's request
+    # Elif (Moda Emlak) lists 2026-013 with a floor; Emre tells the bot on WhatsApp, which extracts his request for
+    # Zeynep (Boğaziçi): his words stored once each, the session complete, the request given to her
     assert "Elif Şahin (agent, Moda Emlak) lists 2026-013" in first
-    assert "Zeynep Arslan (agent, Boğaziçi Gayrimenkul) records a request of Emre Aydın" in first
+    chat = section(first, "Emre Aydın on WhatsApp")
+    assert "Kadıköy'de satılık 3+1 daire arıyorum" in chat and "bot" in chat and "12,6 milyon" in chat
+    session = section(first, "The bot's session")
+    assert "extracted into a request, given to Zeynep Arslan" in " ".join(session.split())  # the title may wrap
+    assert all(x in session for x in ("buy", "Kadıköy", "3+1", "12.600.000 ₺", "100%"))
     # the floor of 2026-013 is within Emre's budget, its price is not: 4 points; 2026-001 within: 5 (the table is
     # printed before the deal, whose closing then closes Emre's request and so removes its matches)
     table = section(first, "Matches (portfolio_request_matches)")
@@ -118,7 +123,8 @@ def test_vic_demo_matches_and_explains_and_reruns(db_url: str) -> None:
                               " (select count(*) from public.documents)").fetchone()
     migrate.load_seed(db_url)
     second = demo(db_url)
-    assert "listed (in an earlier run) 2026-013" in second and "recorded (in an earlier run)" in second
+    assert "listed (in an earlier run) 2026-013" in second and "extracted (in an earlier run)" in second
+    assert section(second, "Emre Aydın on WhatsApp").count("Emre Aydın │") == 2  # redelivered: stored once
     assert "closed in an earlier run" in second and "251.000 ₺" in section(second, "The closed deal")
     with psycopg.connect(db_url) as conn:
         assert conn.execute("select (select count(*) from public.portfolios), (select count(*) from public.requests),"

@@ -342,13 +342,20 @@ def guard_function_writes_across_rls(conn):
 
 @lint
 def guard_definer_not_listed(conn):
-    """Every security definer function of guard (it reads across row-level security as the caller) is
-    listed in docs/access.md with what it may tell."""
+    """Every security definer function of guard, and every view there read with its owner's rights (both read
+    across row-level security as the caller), is listed in docs/access.md with what it may tell."""
     return _rows(conn, f"""
         select format('%s: security definer in guard, not listed in docs/access.md', p.oid::regprocedure)
         from pg_proc p
         where p.pronamespace = 'guard'::regnamespace and p.prosecdef
           and not p.oid::regprocedure::text = any({_array(sorted(guard_definers()))})
+        union all
+        select format('%s: view read with its owner''s rights in guard, not listed in docs/access.md', c.oid::regclass)
+        from pg_class c
+        where c.relnamespace = 'guard'::regnamespace and c.relkind = 'v'
+          and not coalesce((select o.option_value::boolean from pg_options_to_table(c.reloptions) o
+                            where o.option_name = 'security_invoker'), false)
+          and not c.oid::regclass::text = any({_array(sorted(guard_definers()))})
         order by 1""")
 
 
@@ -618,6 +625,8 @@ OFFENDERS: list[tuple[str, str, str, str]] = [
     ("guard_definer_not_listed", "an unlisted definer in guard",
      """create function guard.lint_probe_peek() returns int language sql stable security definer
         set search_path = '' as 'select 1'""", "guard.lint_probe_peek()"),
+    ("guard_definer_not_listed", "an unlisted owner's-rights view in guard",
+     "create view guard.lint_probe_view as select id from public.contacts", "guard.lint_probe_view"),
     ("table_write_not_in_doors", "a trigger the document names is gone",
      "drop trigger _170_budget on public.requests", "names trigger _170_budget"),
     ("table_write_not_in_doors", "a table the document does not list",

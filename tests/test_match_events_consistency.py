@@ -173,8 +173,8 @@ def setup(db: psycopg.Connection) -> None:
         rows += [(b, f"+9053120002{i:02d}", "agent", f"Broker {i}") for i, b in enumerate(BROKERS.values())]
         rows += [(c, f"+9053120003{i:02d}", "customer", f"Müşteri {i}") for i, c in enumerate(CUSTOMERS)]
         with db.cursor() as cur:
-            cur.executemany("insert into public.contacts (id, phone, contact_type, display_name, onboarding_status) "
-                            "values (%s, %s, %s, %s, 'active')", rows)
+            cur.executemany("insert into public.contacts (id, phone, contact_type, display_name, onboarding_status,"
+                            " consent_transfer) values (%s, %s, %s, %s, 'active', true)", rows)
             cur.executemany("insert into public.agent_profiles (contact_id, role, office) values (%s, %s, %s)",
                             [(ADMIN, "admin", None)]
                             + [(a, "agent", office) for office, agents in AGENTS.items() for a in agents]

@@ -121,6 +121,15 @@ BOUNDS: dict[str, Rpc] = {
         p_worker=WORKER, p_batch=Row("1 .. 1000 messages", 1001, ("batch", "1000")),
         p_lease=Row("1 second .. 1 hour", dt.timedelta(hours=1, seconds=1), ("lease", "1 hour")),
         p_max_attempts=Row("1 .. 100 attempts", 101, ("max_attempts", "100")))),
+    "claim_notifications": Rpc("service_role", dict(p_batch=50, p_lease=dt.timedelta(minutes=5)), dict(
+        p_batch=Row("1 .. 500 notifications per call", 501, ("batch", "500")),
+        p_lease=Row("1 second .. 1 hour", dt.timedelta(hours=1, seconds=1), ("lease", "1 hour")))),
+    "change_contact_bsuid": Rpc("service_role", dict(p_contact_id=W.lead, p_bsuid="TR.lead.1"), dict(
+        p_bsuid=Row("1-128 characters without spaces", "x" * 129, ("bsuid", "128")))),
+    "change_contact_phone": Rpc("service_role", dict(p_contact_id=W.lead, p_phone="+905559000088"), dict(p_phone=PHONE)),
+    "claim_nudges": Rpc("service_role", dict(p_batch=100, p_max_age=dt.timedelta(days=7)), dict(
+        p_batch=Row("1 .. 1000 nudges per call", 1001, ("batch", "1000")),
+        p_max_age=Row("above 0, at most 30 days", dt.timedelta(days=31), ("max_age", "30 days")))),
     "counter_offer": Rpc("listing_agent", dict(p_offer_id="$setup", p_amount=12_000_000), dict(p_amount=_amount("amount")),
         setup=(("owner_customer", f"select id from public.make_offer('{W.deal_b}', 11000000)"),)),
     "create_listing": Rpc("listing_agent", LISTING, dict(
@@ -131,10 +140,30 @@ BOUNDS: dict[str, Rpc] = {
         p_request_type=_enum("request_type", "buy, rent"), p_criteria=CRITERIA)),
     "dead_messages": Rpc("admin", dict(p_limit=50, p_offset=0), PAGE),
     "deactivate_listing": Rpc("listing_agent", dict(p_portfolio_id=W.listing), dict(p_portfolio_id=LISTING_ID)),
+    "export_training_conversations": Rpc("admin", dict(p_since=NOW - dt.timedelta(days=30), p_limit=100), dict(
+        p_since=Row(SINCE), p_limit=Row("1 .. 1000 conversations (each at most 200 messages)", 1001, ("limit", "1000")))),
     "explain_match": Rpc("service_role", dict(p_portfolio_id=W.listing, p_request_id=W.request), dict(p_portfolio_id=LISTING_ID)),
     "grant_visibility": Rpc("listing_agent", dict(p_portfolio_id=W.listing, p_agent_id=W.agent_anonymous, p_level="partial"), dict(
         p_portfolio_id=LISTING_ID, p_level=_enum("level", "anonymous, partial, full"))),
+    "ingest_message": Rpc("service_role", dict(
+        p_wa_message_id="wamid.bounds.1", p_direction="inbound", p_from="+905559000001", p_to="+902129990000",
+        p_message_type="interactive", p_content="Merhaba", p_interactive_payload=Jsonb({"button_reply": {"id": "evet"}}),
+        p_sent_at=NOW), dict(
+        p_wa_message_id=Row("1-256 characters", "w" * 257, ("wa_message_id", "256")),
+        p_direction=_enum("direction", "inbound, outbound"),
+        p_from=Row("128 characters: the contact's E.164 phone or bsuid, or our side", "T" * 129, ("from", "128")),
+        p_to=Row("128 characters: the contact's E.164 phone or bsuid, or our side", "T" * 129, ("to", "128")),
+        p_message_type=_enum("message_type", "text, image, video, audio, document, location, contacts, sticker, reaction, "
+                                             "button, interactive, template"),
+        p_content=_text("content", 10000),
+        p_interactive_payload=Row("20000 bytes, a JSON object", Jsonb({"x": "y" * 20_001}), ("interactive_payload", "20000")),
+        p_sent_at=Row("30 days ago .. 5 minutes ahead", NOW + dt.timedelta(hours=1), ("sent_at", "5 minutes")))),
     "make_offer": Rpc("owner_customer", dict(p_deal_id=W.deal_b, p_amount=11_000_000), dict(p_amount=_amount("amount"))),
+    "notification_sent": Rpc("service_role", dict(p_notification_id="$setup", p_wa_message_id="wamid.HBgM0001"), dict(
+        p_wa_message_id=Row("1-256 characters", "x" * 257, ("wa_message_id", "256"))),
+        setup=(("service_role", "select message_id from public.ingest_message('wamid.bounds.window', 'inbound',"
+                                " '+905559000002', '+902129990000')"),  # owner_customer writes: its window opens
+               ("service_role", "select id from public.claim_notifications(10)"))),
     "open_deal": Rpc("service_role", dict(p_portfolio_id=W.listing_b, p_customer_id=W.customer), dict(p_portfolio_id=LISTING_ID)),
     "open_followups": Rpc("service_role", dict(p_idle=dt.timedelta(days=7), p_remind_after=dt.timedelta(days=1)), dict(
         p_idle=IDLE, p_remind_after=Row("0 .. 365 days", dt.timedelta(days=366), ("remind_after", "365 days")))),
@@ -191,6 +220,10 @@ BOUNDS: dict[str, Rpc] = {
                           dict(LISTING_ROWS, p_portfolio_id=LISTING_ID)),
     "update_request_criteria": Rpc("listing_agent", dict(p_request_id=W.request, p_criteria=Jsonb({"districts": ["Kadıköy"]})),
                                    dict(p_criteria=CRITERIA)),
+    "update_session_slots": Rpc("service_role", dict(p_session_id="$setup", p_slots=Jsonb({"district": "kadikoy"})), dict(
+        p_slots=Row("guard.session_slots: the 7 known slots; the rules of request criteria; a district of at most 100 "
+                    "characters", Jsonb({"district": "x" * 101}), ("slots.district", "100"))),
+        setup=(("service_role", f"insert into public.sessions (contact_id) values ('{W.customer}') returning id"),)),
     "upsert_contact": Rpc("service_role", dict(p_phone="+905551112233", p_bsuid="wa.5551112233", p_display_name="Deniz Kaya",
                                                p_contact_type="lead"), dict(
         p_phone=PHONE, p_bsuid=Row("1-128 characters without spaces", "x" * 129, ("bsuid", "128")),

@@ -6,6 +6,7 @@ every VicClient method names an existing function."""
 from __future__ import annotations
 
 import inspect
+import keyword
 from collections.abc import Iterator, Mapping
 from dataclasses import dataclass
 from typing import Any
@@ -61,6 +62,13 @@ def sql_functions(db: psycopg.Connection) -> dict[str, list[SqlFunction]]:
     return found
 
 
+def sql_name(python_name: str) -> str:
+    """The SQL parameter (without `p_`) a method parameter stands for: itself, or a Python keyword with the
+    trailing underscore PEP 8 gives it (`from_` for `p_from`)."""
+    stem = python_name.removesuffix("_")
+    return stem if python_name.endswith("_") and keyword.iskeyword(stem) else python_name
+
+
 def client_methods() -> dict[str, inspect.Signature]:
     return {
         name: inspect.signature(member)
@@ -93,12 +101,12 @@ def test_method_parameters_are_the_sql_parameters(functions: dict[str, SqlFuncti
     for name, signature in client_methods().items():
         function = functions[name]
         params = [p for p in signature.parameters.values() if p.name != "self"]
-        assert [p.name for p in params] == [p.removeprefix("p_") for p in function.params], name
+        assert [sql_name(p.name) for p in params] == [p.removeprefix("p_") for p in function.params], name
         assert all(p.kind is inspect.Parameter.KEYWORD_ONLY for p in params), f"{name}: keyword-only parameters"
         # optional in Python exactly where SQL has a default, and None, so that the SQL default applies
-        optional = [p.name for p in params if p.default is not inspect.Parameter.empty]
+        optional = [sql_name(p.name) for p in params if p.default is not inspect.Parameter.empty]
         assert optional == [p.removeprefix("p_") for p in function.params[len(function.required):]], name
-        assert all(p.default is None for p in params if p.name in optional), f"{name}: defaults must be None"
+        assert all(p.default is None for p in params if sql_name(p.name) in optional), f"{name}: defaults must be None"
         assert inspect.getdoc(getattr(VicClient, name)), f"{name}: no docstring"
 
 

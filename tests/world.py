@@ -83,7 +83,8 @@ The statements (one per table and action; `TARGETS[table]`):
   owner_customer in deal B three days ahead; deal_confirmations: nobody (closing creates them);
   deal_negotiations a pending offer from owner_customer to listing_agent on deal B;
   platform_commissions deal A's platform row; sessions a new session of owner_customer;
-  message_log a new inbound message from owner_customer; interaction_tracker the row of `lead`;
+  message_log a new inbound message from owner_customer; interaction_tracker a row for `lead` (refused: the database
+  keeps the tracker, service_role included);
   pending_notifications a new notification for owner_customer; tasks a new call task of
   listing_agent; documents a contract of deal A (listing_agent, owner_customer).
 """
@@ -238,12 +239,11 @@ insert into public.sessions (id, contact_id, status, last_message_at, intent, di
   values ('{_W.session}', '{_W.owner_customer}', 'extracted', now() - interval '3 days', 'buy', 'Kadıköy',
           'daire', '3+1', 13000000, 'tr', 1.00);
 
-insert into public.message_log (id, from_contact, direction, message_type, content, wa_message_id, session_id, processed_at)
+-- (interaction_tracker is the database's: each contact has its row, and this message sets its last_inbound)
+insert into public.message_log (id, from_contact, direction, message_type, content, wa_message_id, session_id,
+                                processed_at, created_at)
   values ('{_W.message}', '{_W.owner_customer}', 'inbound', 'text', 'Kadıköy''de 3+1 satılık daire arıyorum.',
-          'wamid.world.0001', '{_W.session}', now() - interval '3 days');
-
-insert into public.interaction_tracker (contact_id, last_inbound, last_outbound)
-  values ('{_W.owner_customer}', now() - interval '3 days', now() - interval '3 days');
+          'wamid.world.0001', '{_W.session}', now() - interval '3 days', now() - interval '3 days');
 
 insert into public.requests (id, customer_id, assigned_agent, request_type, criteria, status, source_session_id)
   values ('{_W.request}', '{_W.owner_customer}', '{_W.listing_agent}', 'buy',

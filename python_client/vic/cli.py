@@ -2,7 +2,7 @@
 any PostgreSQL (Supabase included) with --database-url or VIC_DATABASE_URL.
 
 `vic contact …`, `vic agent …`, `vic visibility …`, `vic listing …`, `vic request …`, `vic match …`,
-`vic market …`, `vic commission …`, `vic showing …`, `vic task …` and `vic inbox …` call the RPC functions through `vic.client.VicClient`, one command per function, as the database's own user (the dashboard
+`vic market …`, `vic commission …`, `vic showing …`, `vic task …`, `vic inbox …`, `vic session …`, `vic export …`, `vic nudge …` and `vic notify …` call the RPC functions through `vic.client.VicClient`, one command per function, as the database's own user (the dashboard
 admin), or acting as a contact (`vic --as <contact id> …`, env VIC_AS) or as the bot
 (`vic --service-role …`), exactly as PostgREST would.
 
@@ -17,6 +17,7 @@ import contextlib
 import json
 import os
 import re
+import uuid
 from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
@@ -61,8 +62,16 @@ showing = typer.Typer(no_args_is_help=True, help="Showings (yer gösterme): sche
 app.add_typer(showing, name="showing")
 task = typer.Typer(no_args_is_help=True, help="Tasks and stale work: follow-ups, stale deals, done, cancel.")
 app.add_typer(task, name="task")
-inbox = typer.Typer(no_args_is_help=True, help="Inbound WhatsApp messages: claim, acknowledge, release; dead letters.")
+inbox = typer.Typer(no_args_is_help=True, help="WhatsApp messages: ingest (each stored once), claim, acknowledge, release; dead letters.")
 app.add_typer(inbox, name="inbox")
+session = typer.Typer(no_args_is_help=True, help="Bot sessions: qualifying slots, extraction into a request, close, show.")
+app.add_typer(session, name="session")
+export = typer.Typer(no_args_is_help=True, help="Exports: conversations for model training (staff).")
+app.add_typer(export, name="export")
+nudge = typer.Typer(no_args_is_help=True, help="Template nudges for WhatsApp windows that closed: claim them.")
+app.add_typer(nudge, name="nudge")
+notify = typer.Typer(no_args_is_help=True, help="WhatsApp notifications: hand out (claim), record a send, share a listing card.")
+app.add_typer(notify, name="notify")
 
 # soft_wrap: an error stays on one line however narrow the terminal.
 out = Console(soft_wrap=True, highlight=False)
@@ -457,12 +466,72 @@ def contact_consent(
     contact_id: Annotated[
         str | None, typer.Option(help="Whose consent (staff, bot); default: the acting contact.")
     ] = None,
+    message_id: Annotated[
+        str | None, typer.Option(help="The contact's inbound WhatsApp message (message_log id) it came in.")
+    ] = None,
     database_url: DatabaseUrl = None,
 ) -> None:
-    """Grant or withdraw a consent; the database timestamps it (record_consent)."""
+    """Grant or withdraw a consent; the database timestamps it and keeps it in the history (record_consent)."""
     with _reported(), _client(ctx, database_url) as vic:
-        row = vic.record_consent(kind=kind, granted=granted, contact_id=contact_id)
+        row = vic.record_consent(kind=kind, granted=granted, contact_id=contact_id, message_id=message_id)
     _show_row("contact", row)
+
+
+OptionalContactArg = Annotated[
+    str | None,
+    typer.Argument(metavar="[CONTACT_ID]", help="The contact's id (uuid); default: the acting contact.",
+                   show_default=False),
+]
+
+
+def _show_narrow(title: str, columns: Mapping[str, str], rows: Sequence[Mapping[str, Any]]) -> None:
+    """Rows as a table at most 100 columns wide: a long value (an id) folds onto a second line."""
+    table = Table(title=escape(title), title_justify="left")
+    for header in columns:
+        table.add_column(header, overflow="fold")
+    for row in rows:
+        table.add_row(*(escape(_text(row.get(field))) for field in columns.values()))
+    Console(width=100, highlight=False).print(table)
+
+
+@contact.command("consents")
+def contact_consents(ctx: typer.Context, contact_id: OptionalContactArg = None, database_url: DatabaseUrl = None) -> None:
+    """A contact's consent history, oldest first: who granted or withdrew which consent, when, from which message
+    (consent_history)."""
+    with _reported(), _client(ctx, database_url) as vic:
+        rows = vic.consent_history(contact_id=contact_id)
+    if not rows:
+        out.print("no consent recorded")
+        return
+    shown = [dict(row, _when=_local(row.get("changed_at")), _change="granted" if row.get("granted") else "withdrawn",
+                  _by=" ".join(str(v) for v in (row.get("actor_role"), row.get("changed_by")) if v))
+             for row in rows]
+    _show_narrow(f"Consent history: {len(rows)}", {"when": "_when", "consent": "consent", "change": "_change",
+                                                   "by": "_by", "message": "message_id", "status": "onboarding_status"},
+                 shown)
+
+
+@contact.command("window")
+def contact_window(ctx: typer.Context, contact_id: OptionalContactArg = None, database_url: DatabaseUrl = None) -> None:
+    """Is the contact's WhatsApp window open, and until when (Istanbul time); its last messages (window_status)."""
+    with _reported(), _client(ctx, database_url) as vic:
+        row = vic.window_status(contact_id=contact_id)
+    closes = row.get("window_closes_at")
+    if row.get("window_open"):
+        out.print(f"window open until {_local(closes)} (Istanbul): free-form messages allowed")
+    elif closes is None:
+        out.print("window closed: no message from the contact yet (templates only)")
+    else:
+        out.print(f"window closed since {_local(closes)} (Istanbul): templates only")
+    _show_row("window", row)
+
+
+@contact.command("window-open")
+def contact_window_open(ctx: typer.Context, contact_id: ContactIdArg, database_url: DatabaseUrl = None) -> None:
+    """Print open or closed: the contact's 24-hour window now (window_open)."""
+    with _reported(), _client(ctx, database_url) as vic:
+        is_open = vic.window_open(contact_id=contact_id)
+    out.print("open" if is_open else "closed")
 
 
 @contact.command("status")
@@ -481,6 +550,51 @@ def contact_status(
     with _reported(), _client(ctx, database_url) as vic:
         row = vic.set_onboarding_status(contact_id=contact_id, status=status)
     _show_row("contact", row)
+
+
+@contact.command("change-phone")
+def contact_change_phone(
+    ctx: typer.Context,
+    contact_id: ContactIdArg,
+    phone: Annotated[str, typer.Argument(metavar="PHONE", help="The new number, E.164: +905321234567.", show_default=False)],
+    database_url: DatabaseUrl = None,
+) -> None:
+    """Move a contact to its new number; its messages, sessions and requests stay; never merges two contacts
+    (change_contact_phone)."""
+    with _reported(), _client(ctx, database_url) as vic:
+        row = vic.change_contact_phone(contact_id=contact_id, phone=phone)
+    _show_row("contact", row)
+
+
+@contact.command("change-bsuid")
+def contact_change_bsuid(
+    ctx: typer.Context,
+    contact_id: ContactIdArg,
+    bsuid: Annotated[str, typer.Argument(metavar="BSUID", help="The new WhatsApp business-scoped user id.", show_default=False)],
+    database_url: DatabaseUrl = None,
+) -> None:
+    """Move a contact to its new WhatsApp bsuid; its history stays; never merges two contacts (change_contact_bsuid)."""
+    with _reported(), _client(ctx, database_url) as vic:
+        row = vic.change_contact_bsuid(contact_id=contact_id, bsuid=bsuid)
+    _show_row("contact", row)
+
+
+@contact.command("identity-history")
+def contact_identity_history(ctx: typer.Context, contact_id: ContactIdArg, database_url: DatabaseUrl = None) -> None:
+    """The phones and bsuids a contact had, oldest first, times in Istanbul (contact_identity_history)."""
+    with _reported(), _client(ctx, database_url) as vic:
+        rows = vic.contact_identity_history(contact_id=contact_id)
+    if not rows:
+        out.print("no identity change")
+        return
+    table = Table(title="Identity changes", title_justify="left")
+    for header in ("when", "field", "old", "new", "by"):
+        table.add_column(header, no_wrap=header in ("when", "field"))
+    for row in rows:
+        table.add_row(escape(_local(row.get("changed_at"))), escape(_text(row.get("field"))),
+                      escape(_text(row.get("old_value"))), escape(_text(row.get("new_value"))),
+                      escape(_text(row.get("changed_by") or "bot / dashboard")))
+    Console(width=100, highlight=False).print(table)
 
 
 @agent.command("set-role")
@@ -1277,6 +1391,363 @@ def task_cancel(ctx: typer.Context, task_id: TaskIdArg, database_url: DatabaseUr
     _show_task(row)
 
 
+# ------------------------------------------------------------------------------------- inbox
+@inbox.command("ingest")
+def inbox_ingest(
+    ctx: typer.Context,
+    wa_id: Annotated[
+        str, typer.Option("--wa-id", help="WhatsApp's message id (wamid…): a redelivery with the same id changes "
+                          "nothing.", show_default=False)
+    ],
+    direction: Annotated[
+        str, typer.Option(help="inbound (from the contact) or outbound (to the contact).", show_default=False)
+    ],
+    from_: Annotated[
+        str | None, typer.Option("--from", help="Sender: the contact's phone (+905321234567) or bsuid for an inbound "
+                                 "message; ours (may be left out) for an outbound one.")
+    ] = None,
+    to: Annotated[
+        str | None, typer.Option(help="Recipient: the contact's phone or bsuid for an outbound message; ours (may be "
+                                 "left out) for an inbound one.")
+    ] = None,
+    type: Annotated[
+        str | None, typer.Option("--type", help="text (the database's default), image, video, audio, document, "
+                                 "location, contacts, sticker, reaction, button, interactive or template.")
+    ] = None,
+    text: Annotated[str | None, typer.Option(help="The message text (at most 10000 characters).")] = None,
+    payload: Annotated[
+        str | None, typer.Option(metavar="JSON", help="Interactive reply payload, a JSON object: "
+                                 '\'{"button_reply": {"id": "evet"}}\'.')
+    ] = None,
+    at: Annotated[
+        str | None, typer.Option(metavar="WHEN", help="When WhatsApp says it was sent: 2026-12-04T16:01 (Istanbul "
+                                 "time unless an offset is given); default now.", show_default=False)
+    ] = None,
+    database_url: DatabaseUrl = None,
+) -> None:
+    """Store one WhatsApp message: the contact is registered when new, the message joins its active session, and
+    inbound text is kept only with the contact's transfer consent (ingest_message)."""
+    interactive = None
+    if payload is not None:
+        try:
+            interactive = json.loads(payload)
+        except ValueError:
+            interactive = None
+        if not isinstance(interactive, dict):
+            _fail('--payload must be a JSON object, e.g. \'{"button_reply": {"id": "evet"}}\'')
+    sent_at = _moment(at, "--at")
+    with _reported(), _client(ctx, database_url) as vic:
+        row = vic.ingest_message(wa_message_id=wa_id, direction=direction, from_=from_, to=to, message_type=type,
+                                 content=text, interactive_payload=interactive, sent_at=sent_at)
+    new = bool(row.get("is_new"))
+    _show_row("message" if new else "message (already stored: nothing changed)",
+              {"message id": row.get("message_id"), "new": new})
+
+
+# ------------------------------------------------------------------------------------- sessions, export
+SessionIdArg = Annotated[str, typer.Argument(metavar="SESSION_ID", help="The bot session (uuid).", show_default=False)]
+Json = Annotated[bool, typer.Option("--json", help="Print JSON (times in Istanbul, offset kept) instead of a table.")]
+SESSION_FIELDS = ("id", "contact_id", "status", "intent", "district", "property_type", "rooms", "max_price", "currency",
+                  "language", "qualifying_completeness", "last_message_at", "created_at", "updated_at")
+# --clear names a slot as the other flags do; the value is the slot's name in SQL
+CLEARABLE = {"intent": "intent", "district": "district", "type": "property_type", "rooms": "rooms",
+             "max-price": "max_price", "currency": "currency"}
+
+
+def _jsonable(value: Any) -> Any:
+    """A row's value as JSON: moments in Istanbul time with their offset, whole amounts as integers."""
+    if isinstance(value, datetime):
+        return (value.astimezone(ISTANBUL) if value.tzinfo else value).isoformat()
+    if isinstance(value, Decimal):
+        return int(value) if value == value.to_integral_value() else float(value)
+    if isinstance(value, Mapping):
+        return {str(k): _jsonable(v) for k, v in value.items()}
+    if isinstance(value, list | tuple):
+        return [_jsonable(v) for v in value]
+    if value is None or isinstance(value, bool | int | float | str):
+        return value
+    return str(value)  # uuid
+
+
+def _print_json(value: Any, *, one_line: bool = False) -> None:
+    text = json.dumps(_jsonable(value), ensure_ascii=False, indent=None if one_line else 2)
+    out.print(text, markup=False, highlight=False, soft_wrap=True)
+
+
+def _show_session(row: Mapping[str, Any], as_json: bool) -> None:
+    shown = {k: row[k] for k in SESSION_FIELDS if k in row}
+    if as_json:
+        _print_json(shown)
+    else:
+        _show_row(f"session {row.get('id', '')}", shown)
+
+
+@session.command("slots")
+def session_slots(
+    ctx: typer.Context,
+    session_id: SessionIdArg,
+    intent: Annotated[
+        str | None, typer.Option(help="What the customer wants: buy, rent, sell or let (rent out).")
+    ] = None,
+    district: Annotated[
+        str | None, typer.Option(help="One district (ilçe), e.g. Kadıköy; 'kadikoy' is stored as Kadıköy.")
+    ] = None,
+    type: Annotated[str | None, typer.Option("--type", help="Property type: daire, villa, dukkan or arsa.")] = None,
+    rooms: Annotated[str | None, typer.Option(help="Rooms like 3+1 (1+0 for a studio).")] = None,
+    max_price: Annotated[str | None, _amount_option("Budget up to")] = None,
+    currency: Annotated[
+        str | None, typer.Option(help="The budget's currency: TRY (when not said), USD, EUR or GBP.")
+    ] = None,
+    language: Annotated[str | None, typer.Option(help="The conversation's language: tr, en, ar, ru, …")] = None,
+    clear: Annotated[
+        list[str] | None,
+        typer.Option("--clear", metavar="SLOT", help="Forget a slot: intent, district, type, rooms, max-price or "
+                     "currency (repeat for more).", show_default=False),
+    ] = None,
+    as_json: Json = False,
+    database_url: DatabaseUrl = None,
+) -> None:
+    """Fill or clear qualifying slots of an active session; the database keeps its completeness (update_session_slots).
+    The bot and staff."""
+    given = {"intent": intent, "district": district, "type": type, "rooms": rooms, "max-price": max_price,
+             "currency": currency}
+    slots: dict[str, Any] = {CLEARABLE[k]: v for k, v in given.items() if v is not None}
+    if max_price is not None:
+        slots["max_price"] = _amount(max_price)
+    if language is not None:
+        slots["language"] = language
+    for name in clear or []:
+        key = name.strip().lower().replace("_", "-")
+        if key not in CLEARABLE:
+            _fail(f"--clear {name}: not a slot; one of {', '.join(CLEARABLE)}")
+        if given[key] is not None:
+            _fail(f"--{key} and --clear {key} exclude each other")
+        slots[CLEARABLE[key]] = None
+    with _reported(), _client(ctx, database_url) as vic:
+        row = vic.update_session_slots(session_id=session_id, slots=slots)
+    _show_session(row, as_json)
+
+
+@session.command("extract")
+def session_extract(ctx: typer.Context, session_id: SessionIdArg, as_json: Json = False,
+                    database_url: DatabaseUrl = None) -> None:
+    """Make the request a qualified session asks for and mark the session extracted; it is matched at once
+    (extract_request, then the matcher). The bot and staff."""
+    with _reported(), _matching_client(ctx, database_url) as vic:
+        row = vic.extract_request(session_id=session_id)
+    if as_json:
+        _print_json({k: row[k] for k in REQUEST_FIELDS if k in row})
+    else:
+        _show_request(row)
+
+
+@session.command("close")
+def session_close(ctx: typer.Context, session_id: SessionIdArg, as_json: Json = False,
+                  database_url: DatabaseUrl = None) -> None:
+    """Close an active session without a request (close_session). The bot and staff."""
+    with _reported(), _client(ctx, database_url) as vic:
+        row = vic.close_session(session_id=session_id)
+    _show_session(row, as_json)
+
+
+@session.command("show")
+def session_show(ctx: typer.Context, session_id: SessionIdArg, as_json: Json = False,
+                 database_url: DatabaseUrl = None) -> None:
+    """A session's slots, completeness, what extraction still needs, its request and messages (session_summary)."""
+    with _reported(), _client(ctx, database_url) as vic:
+        row = vic.session_summary(session_id=session_id)
+    if as_json:
+        _print_json(row)
+        return
+    shown = {**row, "missing": ", ".join(row.get("missing") or []) or None}
+    _show_row(f"session {row.get('id', '')}", shown)
+
+
+EXPORT_COLUMNS = {"session": "session_id", "lang": "language", "msgs": "message_count", "first message": "first",
+                  "last message": "last"}
+
+
+@export.command("training")
+def export_training(
+    ctx: typer.Context,
+    since_text: Annotated[
+        str | None,
+        typer.Option("--since", metavar="WHEN", help="Conversations whose last message is at or after this date or "
+                     "time (Istanbul time unless an offset is given); default: all.", show_default=False),
+    ] = None,
+    limit: Annotated[
+        int | None, typer.Option(help="At most this many conversations, 1-1000 (the database's default: 1000).",
+                                 show_default=False)
+    ] = None,
+    as_json: Annotated[
+        bool, typer.Option("--json", help="Print JSON Lines: one conversation with its messages per line.")
+    ] = False,
+    database_url: DatabaseUrl = None,
+) -> None:
+    """Conversations of contacts who consented to training (and to transfer), for staff; never content stored
+    without transfer consent (export_training_conversations)."""
+    since = _moment(since_text, "--since")
+    with _reported(), _client(ctx, database_url) as vic:
+        rows = vic.export_training_conversations(since=since, limit=limit)
+    if as_json:
+        for row in rows:
+            messages = [{**m, "at": datetime.fromisoformat(m["at"])} for m in row.get("messages") or []]
+            _print_json({**row, "messages": messages}, one_line=True)
+        return
+    if not rows:
+        out.print("no conversation to export")
+        return
+    table = Table(title=escape(f"Training export: {len(rows)} conversation{'' if len(rows) == 1 else 's'} "
+                               "(--json for the messages)"), title_justify="left")
+    for header in EXPORT_COLUMNS:
+        table.add_column(header, no_wrap=True, justify="right" if header == "msgs" else "left")
+    for row in rows:
+        shown = {**row, "first": _local(row.get("started_at")), "last": _local(row.get("last_message_at")),
+                 "session_id": row.get("session_id") or "(outside a session)"}
+        table.add_row(*(escape(_text(shown.get(field))) for field in EXPORT_COLUMNS.values()))
+    Console(width=100, highlight=False).print(table)
+
+
+# ------------------------------------------------------------------------------------- nudges
+@nudge.command("claim")
+def nudge_claim(
+    ctx: typer.Context,
+    batch: Annotated[int, typer.Option(metavar="N", help="At most this many nudges (1-1000).")] = 100,
+    max_age: Annotated[
+        str | None, typer.Option(metavar="AGE", help="Only windows closed at most this long ago: days (7) or an "
+                                 "interval; default 7 days, at most 30.", show_default=False)
+    ] = None,
+    database_url: DatabaseUrl = None,
+) -> None:
+    """Claim template nudges for windows that closed, one per closed window, marking them sent (claim_nudges)."""
+    with _reported(), _client(ctx, database_url) as vic:
+        rows = vic.claim_nudges(batch=batch, max_age=_interval(max_age, "days"))
+    if not rows:
+        out.print("no nudge due")
+        return
+    shown = [dict(row, _to=row.get("phone") or row.get("bsuid") or "—", _closed=_local(row.get("window_closed_at")))
+             for row in rows]
+    _show_narrow(f"Nudges claimed: {len(rows)}", {"contact": "contact_id", "to": "_to", "name": "display_name",
+                                                   "lang": "language", "window closed": "_closed"}, shown)
+
+
+# ------------------------------------------------------------------------------------- notifications
+NOTIFY_WIDTH = 100  # the notify tables and cards fit 100 columns
+
+
+def _uuid_arg(value: str, metavar: str) -> str:
+    """A uuid argument, checked here so that the error names it (the value is not echoed: it may be a phone)."""
+    try:
+        return str(uuid.UUID(value.strip()))
+    except ValueError:
+        _fail(f"{metavar} must be a uuid (like 00000000-0000-4000-8000-000000000001)")
+
+
+def _narrow() -> Console:
+    return Console(width=NOTIFY_WIDTH, highlight=False)
+
+
+@notify.command("claim")
+def notify_claim(
+    ctx: typer.Context,
+    batch: Annotated[
+        int | None, typer.Option("--batch", metavar="N", help="How many to hand out at most: 1-500; default 50.",
+                                 show_default=False)
+    ] = None,
+    lease: Annotated[
+        str | None,
+        typer.Option("--lease", metavar="TIME", help="How long you have to send them before they are handed out again: "
+                     "seconds (300) or an interval ('5 minutes'), up to 1 hour; default 5 minutes.", show_default=False),
+    ] = None,
+    as_json: Json = False,
+    database_url: DatabaseUrl = None,
+) -> None:
+    """Hand out pending notifications whose contact's 24-hour window is open, oldest first, under a lease; send
+    each, then record it with `vic notify sent` (claim_notifications). The bot (--service-role) and staff."""
+    with _reported(), _client(ctx, database_url) as vic:
+        rows = vic.claim_notifications(batch=batch, lease=_interval(lease, "seconds"))
+    if as_json:
+        _print_json(rows)
+        return
+    if not rows:
+        out.print("nothing to hand out: no pending notification to a contact whose window is open")
+        return
+    until = max((r["claimed_until"] for r in rows if r.get("claimed_until")), default=None)
+    # a uuid, a phone, a kind, a time and a count fill 100 columns: the bodies are in --json
+    table = Table(title=escape(f"Handed out: {len(rows)}, to send before {_local(until)} (bodies: --json)"),
+                  title_justify="left")
+    table.add_column("notification", no_wrap=True)
+    table.add_column("to", no_wrap=True, max_width=16, overflow="ellipsis")
+    table.add_column("kind", no_wrap=True)
+    table.add_column("queued", no_wrap=True)
+    table.add_column("try", justify="right", no_wrap=True)
+    for r in rows:
+        table.add_row(escape(_text(r.get("id"))), escape(r.get("phone") or r.get("bsuid") or "—"),
+                      escape(_text(r.get("kind"))), _local(r.get("created_at")), escape(_text(r.get("claim_attempts"))))
+    _narrow().print(table)
+
+
+@notify.command("sent")
+def notify_sent(
+    ctx: typer.Context,
+    notification_id: Annotated[
+        str, typer.Argument(metavar="NOTIFICATION_ID", help="The notification you sent (uuid).", show_default=False)
+    ],
+    wa_message_id: Annotated[
+        str, typer.Argument(metavar="WA_MESSAGE_ID", help="The message id WhatsApp returned (wamid....).",
+                            show_default=False)
+    ],
+    as_json: Json = False,
+    database_url: DatabaseUrl = None,
+) -> None:
+    """Record that a handed-out notification went out: the send is logged with its WhatsApp id and the notification
+    marked delivered, once (notification_sent). The bot (--service-role) and staff."""
+    nid = _uuid_arg(notification_id, "NOTIFICATION_ID")
+    with _reported(), _client(ctx, database_url) as vic:
+        row = vic.notification_sent(notification_id=nid, wa_message_id=wa_message_id)
+    if as_json:
+        _print_json(row)
+        return
+    table = Table(title=escape(f"notification {row.get('id', '')} delivered"), title_justify="left")
+    table.add_column("field", no_wrap=True)
+    table.add_column("value")
+    for label, key in (("to contact", "contact_id"), ("kind", "kind"), ("delivered at", "delivered_at"),
+                       ("WhatsApp id", "wa_message_id"), ("logged message", "message_id")):
+        table.add_row(label, escape(_text(row.get(key))))
+    _narrow().print(table)
+
+
+@notify.command("share")
+def notify_share(
+    ctx: typer.Context,
+    match_id: Annotated[
+        str, typer.Argument(metavar="MATCH_ID", help="The match of your customer's request and the listing (uuid).",
+                            show_default=False)
+    ],
+    as_json: Json = False,
+    database_url: DatabaseUrl = None,
+) -> None:
+    """Send your customer a listing card of one of its request's matches, with what you see of the listing at your
+    level; it goes out when the customer's window is open (share_listing). The request's agent (--as)."""
+    mid = _uuid_arg(match_id, "MATCH_ID")
+    with _reported(), _client(ctx, database_url) as vic:
+        row = vic.share_listing(match_id=mid)
+    if as_json:
+        _print_json(row)
+        return
+    state = "queued" if row.get("is_new") else "already queued"
+    table = Table(title=escape(f"Listing {row.get('portfolio_id', '')} {state} for your customer"), title_justify="left")
+    table.add_column("field", no_wrap=True)
+    table.add_column("value")
+    for label, value in (("notification", row.get("notification_id")), ("customer", row.get("customer_id")),
+                         ("your level", row.get("visibility_level")), ("queued at", row.get("created_at")),
+                         ("buttons", ", ".join(b.get("title", "") for b in row.get("buttons") or []))):
+        table.add_row(label, escape(_text(value)))
+    console = _narrow()
+    console.print(table)
+    console.print(escape(_text(row.get("body"))))
+
+
 # ------------------------------------------------------------------------------------- inbox (claim queue)
 MessageIdArg = Annotated[str, typer.Argument(metavar="MESSAGE_ID", help="The message (uuid).", show_default=False)]
 Worker = Annotated[
@@ -1331,20 +1802,24 @@ def inbox_claim(
     worker: Worker = "",
     batch: Annotated[int, typer.Option(metavar="N", help="How many messages at most (1-1000).")] = 10,
     lease: Annotated[
-        str, typer.Option(metavar="DURATION", help="How long they are yours before they go to another worker: minutes "
-                          "(5) or an interval ('30 seconds'); 1 second to 1 hour.")
-    ] = "5",
+        str, typer.Option(metavar="TIME", help="How long they are yours before they go to another worker: seconds "
+                          "(300) or an interval ('5 minutes'); 1 second to 1 hour.")
+    ] = "300",
     max_attempts: Annotated[
         int, typer.Option(metavar="N", help="A message tried this many times goes to the dead letters instead (1-100).")
     ] = 5,
+    as_json: Json = False,
     database_url: DatabaseUrl = None,
 ) -> None:
     """Take the next waiting messages: each contact's oldest first, and a contact only while no other worker holds
     its messages; handle them in the order shown, then ack or release each (claim_messages)."""
     name = worker or _default_worker()
     with _reported(), _client(ctx, database_url) as vic:
-        rows = vic.claim_messages(worker=name, batch=batch, lease=_interval(lease, "minutes"),
+        rows = vic.claim_messages(worker=name, batch=batch, lease=_interval(lease, "seconds"),
                                   max_attempts=max_attempts)
+    if as_json:
+        _print_json(rows)
+        return
     if not rows:
         out.print("no message waiting")
         return
@@ -1389,11 +1864,15 @@ def inbox_release(
         str | None, typer.Option(metavar="TEXT", help="What went wrong (1-2000 characters): the try counts as failed. "
                                  "Without it the message goes back untried.", show_default=False)
     ] = None,
+    as_json: Json = False,
     database_url: DatabaseUrl = None,
 ) -> None:
     """Hand a message you hold back at once, with your later messages of the same contact (release_message)."""
     with _reported(), _client(ctx, database_url) as vic:
         rows = vic.release_message(message_id=message_id, worker=worker or _default_worker(), error=error)
+    if as_json:
+        _print_json(rows)
+        return
     _inbox_table(f"{len(rows)} message{'' if len(rows) == 1 else 's'} handed back",
                  [("message", 36), ("tries", 5), ("last error", None)],
                  [[_text(r.get("id")), _text(r.get("claim_attempts")), _text(r.get("last_error"))] for r in rows])
@@ -1404,11 +1883,15 @@ def inbox_dead(
     ctx: typer.Context,
     limit: Annotated[int, typer.Option(metavar="N", help="How many (1-500).")] = 50,
     offset: Annotated[int, typer.Option(metavar="N", help="Skip this many first (0-100000).")] = 0,
+    as_json: Json = False,
     database_url: DatabaseUrl = None,
 ) -> None:
     """Messages that failed too often and are no longer handed out, newest first (dead_messages)."""
     with _reported(), _client(ctx, database_url) as vic:
         rows = vic.dead_messages(limit=limit, offset=offset)
+    if as_json:
+        _print_json(rows)
+        return
     if not rows:
         out.print("no dead letter")
         return

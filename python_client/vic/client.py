@@ -53,6 +53,13 @@ class VicClient:
         """Call `function`, sending each non-None argument as `p_<name>`."""
         return self.transport.call(function, {f"p_{k}": v for k, v in args.items() if v is not None})
 
+    def _row_with(self, function: str, always: Mapping[str, Any], **args: Any) -> Row:
+        """`_row`, sending the `always` arguments (already named `p_…`) even when None."""
+        rows = self.transport.call(function, {**{f"p_{k}": v for k, v in args.items() if v is not None}, **always})
+        if not rows:
+            raise NotFound(f"{function} returned no row")
+        return rows[0]
+
     def _row(self, function: str, **args: Any) -> Row:
         """Call a function that returns one row; no row at all is NotFound."""
         rows = self._rows(function, **args)
@@ -83,16 +90,48 @@ class VicClient:
             "upsert_contact", phone=phone, bsuid=bsuid, display_name=display_name, contact_type=contact_type
         )
 
-    def record_consent(self, *, kind: str, granted: bool, contact_id: Id | None = None) -> Row:
+    def record_consent(
+        self, *, kind: str, granted: bool, contact_id: Id | None = None, message_id: Id | None = None
+    ) -> Row:
         """Grant or withdraw a consent (`kind`: transfer, training or marketing) of the acting contact,
-        or of `contact_id` for staff and the bot; its `consent_<kind>_at` is stamped. Returns the contacts row."""
-        return self._row("record_consent", kind=kind, granted=granted, contact_id=contact_id)
+        or of `contact_id` for staff and the bot, optionally from the contact's inbound WhatsApp message
+        `message_id` (InvalidInput when it is not one); its `consent_<kind>_at` is stamped and the change
+        kept in the consent history. Withdrawing transfer opts an active contact out (onboarding_status
+        opted_out, marketing withdrawn); an opted-out contact granting marketing is an InvalidTransition.
+        Returns the contacts row."""
+        return self._row("record_consent", kind=kind, granted=granted, contact_id=contact_id, message_id=message_id)
+
+    def consent_history(self, *, contact_id: Id | None = None) -> list[Row]:
+        """Every consent the acting contact (or `contact_id`, for staff and the bot) granted or withdrew,
+        oldest first: `consent`, `granted`, `changed_at`, `changed_by` (the acting contact, None for the
+        bot or the dashboard), `actor_role`, `message_id`, `onboarding_status` after the change. Anyone
+        else gets AccessDenied, whether the contact exists or not."""
+        return self._rows("consent_history", contact_id=contact_id)
 
     def set_onboarding_status(self, *, contact_id: Id, status: str) -> Row:
         """Move a contact through onboarding (new → consent_pending → profiling → active; any →
-        opted_out or blocked; opted_out → consent_pending); other moves raise InvalidTransition.
-        The bot, admins and owners. Returns the contacts row."""
+        opted_out or blocked; opted_out → consent_pending); other moves raise InvalidTransition, and so
+        does active without the transfer consent. opted_out withdraws marketing consent. The bot, admins
+        and owners. Returns the contacts row."""
         return self._row("set_onboarding_status", contact_id=contact_id, status=status)
+
+    def change_contact_phone(self, *, contact_id: Id, phone: str) -> Row:
+        """Move a contact to a new E.164 `phone` (the user changed numbers), keeping its id and so its
+        messages, sessions and requests; the old phone stays in its identity history. A phone another
+        contact holds is a Conflict: two contacts are never merged. Admins, owners and the bot.
+        Returns the contacts row."""
+        return self._row("change_contact_phone", contact_id=contact_id, phone=phone)
+
+    def change_contact_bsuid(self, *, contact_id: Id, bsuid: str) -> Row:
+        """Move a contact to a new WhatsApp `bsuid`, keeping its id and history; the old bsuid stays in
+        its identity history. A bsuid another contact holds is a Conflict (never a merge). Admins, owners
+        and the bot. Returns the contacts row."""
+        return self._row("change_contact_bsuid", contact_id=contact_id, bsuid=bsuid)
+
+    def contact_identity_history(self, *, contact_id: Id) -> list[Row]:
+        """Every change of the contact's phone or bsuid, oldest first: `field`, `old_value`, `new_value`,
+        `changed_by` (None: the bot or the dashboard), `changed_at`. Admins, owners and the bot."""
+        return self._rows("contact_identity_history", contact_id=contact_id)
 
     # ------------------------------------------------------------------------------- agents
     def set_agent_role(
@@ -137,6 +176,33 @@ class VicClient:
             limit=limit,
             offset=offset,
         )
+
+    # ------------------------------------------------------------------------------- conversation
+    def ingest_message(
+        self,
+        *,
+        wa_message_id: str,
+        direction: str,
+        from_: str | None,
+        to: str | None,
+        message_type: str | None = None,
+        content: str | None = None,
+        interactive_payload: Mapping[str, Any] | None = None,
+        sent_at: Any = None,
+    ) -> Row:
+        """Store one WhatsApp message, `direction` inbound (the contact is `from_`, SQL `p_from`) or
+        outbound (the contact is `to`), each an E.164 phone or a bsuid; our own side may be None. The
+        contact is registered when new and the message joins its active session (opened when none).
+        `sent_at` is WhatsApp's timestamp (default now). A redelivered `wa_message_id` changes nothing
+        and returns the stored id. Inbound content is not stored without the sender's transfer consent.
+        The bot, admins and owners. Returns `message_id` and `is_new`."""
+        args: dict[str, Any] = {
+            "wa_message_id": wa_message_id, "direction": direction, "message_type": message_type,
+            "content": content, "sent_at": sent_at,
+            "interactive_payload": interactive_payload,
+        }
+        # p_from and p_to have no SQL default: both are always sent, our own side as NULL
+        return self._row_with("ingest_message", {"p_from": from_, "p_to": to}, **args)
 
     # ------------------------------------------------------------------------------- listings
     def create_listing(
@@ -440,6 +506,93 @@ class VicClient:
     def cancel_task(self, *, task_id: Id) -> Row:
         """Cancel a pending task. Its agent, the agent's broker, staff, the bot. Returns the task."""
         return self._row("cancel_task", task_id=task_id)
+
+    # ------------------------------------------------------------------------------- sessions, export
+    def update_session_slots(self, *, session_id: Id, slots: Mapping[str, Any]) -> Row:
+        """Set qualifying slots of an active session: `slots` is a dict with any of `intent` (buy, rent,
+        sell, let), `district` (one district, stored in its reference spelling: kadikoy -> Kadıköy),
+        `property_type` (daire, villa, dukkan, arsa), `rooms` (3+1), `max_price` (whole units),
+        `currency` (TRY, USD, EUR, GBP) and `language` (tr, en, …); a None value clears the slot, slots
+        not named are kept. Validated like request criteria (InvalidInput naming the slot); the
+        database recomputes `qualifying_completeness`. The bot and staff; InvalidTransition when the
+        session is no longer active. Returns the sessions row."""
+        return self._row("update_session_slots", session_id=session_id, slots=slots)
+
+    def extract_request(self, *, session_id: Id) -> Row:
+        """Make the request an active session qualifies for (intent buy or rent, district and max_price
+        filled; InvalidInput naming what is missing), for the session's contact, by the rules of
+        create_request; the session becomes extracted and the request's `source_session_id` names it.
+        The matcher then records the session's market signal with what the customer wrote. The bot and
+        staff. Returns the requests row."""
+        return self._row("extract_request", session_id=session_id)
+
+    def close_session(self, *, session_id: Id) -> Row:
+        """Close an active session without a request (a closed one stays closed; an extracted one
+        raises InvalidTransition). The bot and staff. Returns the sessions row."""
+        return self._row("close_session", session_id=session_id)
+
+    def session_summary(self, *, session_id: Id) -> Row:
+        """A session's slots, status and `qualifying_completeness`, the slots extraction still needs
+        (`missing`), the request made from it (`request_id`) and its message count (`messages`). The
+        session's contact, staff and the bot."""
+        return self._row("session_summary", session_id=session_id)
+
+    def export_training_conversations(self, *, since: Any = None, limit: int | None = None) -> list[Row]:
+        """Staff only: the conversations of contacts holding both consent_training and consent_transfer
+        whose last message is at or after `since` (all when None), oldest last message first, at most
+        `limit` (1-1000, default 1000). Each row: `session_id` (None for messages outside a session),
+        `contact_id`, `language`, `started_at`, `last_message_at`, `message_count`, `truncated` and
+        `messages`, the first 200 messages with stored text as dicts `at`, `role` (customer or bot),
+        `type`, `text`. Content withheld without transfer consent is never exported."""
+        return self._rows("export_training_conversations", since=since, limit=limit)
+
+    # ------------------------------------------------------------------------------- window, nudges
+    def window_open(self, *, contact_id: Id) -> bool:
+        """Whether the contact's WhatsApp customer-service window is open: its last inbound message is
+        less than 24 hours old (an outbound message never opens it). False for a contact the caller may
+        not read (only the contact itself, staff and the bot see a window)."""
+        return bool(self._row("window_open", contact_id=contact_id).get("window_open"))
+
+    def window_status(self, *, contact_id: Id | None = None) -> Row:
+        """The window of the acting contact (or `contact_id`, for staff and the bot): `window_open`,
+        `window_closes_at` (last inbound + 24 hours), `last_inbound`, `last_outbound`, `phone_expires_at`
+        (30 days after the last message, while WhatsApp keeps sending the phone), `nudge_sent_at`."""
+        return self._row("window_status", contact_id=contact_id)
+
+    def claim_nudges(self, *, batch: int, max_age: Any | None = None) -> list[Row]:
+        """Claim up to `batch` (1–1000) template nudges: contacts whose window closed at most `max_age`
+        (a timedelta or interval text; 7 days when None, at most 30 days) ago without a nudge since their
+        last inbound message; customers with marketing and transfer consent only, never opted out or
+        blocked. Each closed window is handed out once, also to many workers at once. Returns
+        `contact_id`, `phone`, `bsuid`, `display_name`, `language`, `last_inbound`, `window_closed_at`,
+        `nudge_sent_at`. Staff and the bot."""
+        return self._rows("claim_nudges", batch=batch, max_age=max_age)
+
+    # ------------------------------------------------------------------------------- delivery
+    def claim_notifications(self, *, batch: int | None = None, lease: Any | None = None) -> list[Row]:
+        """Hand out up to `batch` (1–500, SQL default 50) pending notifications, oldest first, each under a
+        `lease` (a timedelta or interval text, 1 second – 1 hour, default 5 minutes): only to contacts whose
+        24-hour window stays open for the lease, never opted out or blocked, proactive ones only with marketing
+        consent; never one to two workers. Each row has what the sender needs: `id`, `contact_id`, `phone`,
+        `bsuid`, `kind`, `body`, `buttons`, `created_at`, `claim_attempts`, `claimed_until`. Send each through the
+        WhatsApp Cloud API, then call `notification_sent`; one not marked sent is handed out again after its
+        lease (5 attempts at most). The bot (service_role) and staff."""
+        return self._rows("claim_notifications", batch=batch, lease=lease)
+
+    def notification_sent(self, *, notification_id: Id, wa_message_id: str) -> Row:
+        """Record that a claimed notification went out as WhatsApp message `wa_message_id` (the id the Cloud
+        API returned): the send is logged in message_log and `delivered_at` set, once. The same id again returns
+        the delivery unchanged; another id is a Conflict; a notification never claimed an InvalidTransition.
+        Returns `id`, `contact_id`, `kind`, `delivered_at`, `wa_message_id`, `message_id`. The bot and staff."""
+        return self._row("notification_sent", notification_id=notification_id, wa_message_id=wa_message_id)
+
+    def share_listing(self, *, match_id: Id) -> Row:
+        """Send the customer of a match's request the listing's card as a notification (kind match), with only
+        the fields the request's agent sees at its level (never owner, floor price or commission). The request's
+        assigned agent only (AccessDenied for anyone else, whether the match exists or not). Shared again before
+        it went out, the pending one comes back (`is_new` False). Returns `notification_id`, `customer_id`,
+        `portfolio_id`, `visibility_level`, `body`, `buttons`, `created_at`, `is_new`."""
+        return self._row("share_listing", match_id=match_id)
 
     # ------------------------------------------------------------------------------- inbox (claim queue)
     def claim_messages(

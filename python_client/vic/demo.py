@@ -1,7 +1,7 @@
 """`vic demo`: print what the local database holds, as rich tables, then play a short story through
 `VicClient`, acting as the agents themselves: a Moda Emlak agent lists a flat with a confidential floor
-price, an agent of the other office records a customer's request, and the database matches them both
-ways; the demo shows the matches with `explain_match`, the agents' pending notifications, and what the
+price, a customer tells the WhatsApp bot what he wants and the bot extracts his request from the session
+for an agent of the other office, and the database matches them both ways; the demo shows the matches with `explain_match`, the agents' pending notifications, and what the
 other office's agent finds with `search_portfolios`. Then the deal: Zeynep opens it from the match, Elif
 shows the flat (the showing certificate is issued), they trade offers until one is accepted, Elif starts
 the closing and both confirm (dual confirm): the deal closes once, with the commission split and the
@@ -16,7 +16,6 @@ from datetime import datetime, timedelta, timezone
 from typing import Any
 
 import psycopg
-from psycopg.types.json import Jsonb
 from rich.console import Console
 from rich.table import Table
 
@@ -39,10 +38,17 @@ STORY_LISTING: dict[str, Any] = {
     "owner_name": "Orhan Yıldız", "owner_phone": "+905301110007", "min_price": 12_400_000,
     "commission_rate": 2.0, "private_notes": "Mal sahibi pazarlığa açık.",
 }
-STORY_CRITERIA: dict[str, Any] = {
-    "districts": ["kadikoy"], "types": ["daire"], "rooms": ["3+1"], "max_price": 12_600_000, "currency": "TRY",
-}
 SEARCH_QUERY = "kadikoy daire"
+# Emre's WhatsApp conversation with the bot (our number: BOT_PHONE); the bot turns it into the request above.
+STORY_PHONE, BOT_PHONE = "+905551230002", "+908500000000"
+STORY_CHAT = (
+    ("wamid.demo.story.1", "inbound", "Merhaba, Kadıköy'de satılık 3+1 daire arıyorum."),
+    ("wamid.demo.story.2", "outbound", "Merhaba Emre Bey! Bütçeniz ne kadar?"),
+    ("wamid.demo.story.3", "inbound", "12,6 milyon TL'ye kadar bakabilirim."),
+)
+STORY_SLOTS: dict[str, Any] = {
+    "intent": "buy", "district": "kadikoy", "property_type": "daire", "rooms": "3+1", "max_price": 12_600_000,
+}
 
 # Short headers for explain_match's criteria (any other criterion shows under its own name). The five
 # scored ones make match_score; the others are hard filters only, shown as ✓/✗ without points.
@@ -193,27 +199,45 @@ def _story_listing(conn: psycopg.Connection, url: str, console: Console) -> str:
 
 
 def _story_request(conn: psycopg.Connection, url: str, console: Console) -> str:
-    """The other office's agent records her customer's buy request, assigned to herself, once."""
-    found = conn.execute(
-        # criteria are stored with districts in their reference spelling (kadikoy -> Kadıköy)
-        "select id from public.requests where customer_id = %s and request_type = 'buy'"
-        " and criteria = guard.canonical_criteria(%s)",
-        (CUSTOMER, Jsonb(STORY_CRITERIA)),
-    ).fetchone()
-    with VicClient.connect(url, acting_as=OTHER_OFFICE_AGENT) as vic:
-        who = _title(conn, vic)
+    """Emre writes to the bot on WhatsApp; the bot stores each message once (ingest_message), fills the
+    session's qualifying slots, extracts the request from it and gives it to Zeynep, who already serves him.
+    Re-runnable: the messages are found again by their WhatsApp ids, the request by its source session."""
+    now = datetime.now(timezone.utc)
+    with VicClient.connect(url, service_role=True) as bot:
+        for k, (wa_id, direction, text) in enumerate(STORY_CHAT):
+            inbound = direction == "inbound"
+            bot.ingest_message(wa_message_id=wa_id, direction=direction, from_=STORY_PHONE if inbound else BOT_PHONE,
+                               to=BOT_PHONE if inbound else STORY_PHONE, content=text,
+                               sent_at=now - timedelta(minutes=len(STORY_CHAT) - k))
+        session_id, status = conn.execute(
+            "select s.id, s.status from public.message_log l join public.sessions s on s.id = l.session_id"
+            " where l.wa_message_id = %s", (STORY_CHAT[0][0],)).fetchone()
+        found = conn.execute("select id from public.requests where source_session_id = %s", (session_id,)).fetchone()
         if found:
-            request_id, verb = found[0], "recorded (in an earlier run)"
+            request_id, verb = found[0], "extracted (in an earlier run)"
         else:
-            request_id = vic.create_request(request_type="buy", criteria=STORY_CRITERIA, customer_id=CUSTOMER,
-                                            assigned_agent=OTHER_OFFICE_AGENT)["id"]
-            verb = "records"
-    c = STORY_CRITERIA
+            if status == "active":
+                bot.update_session_slots(session_id=session_id, slots=STORY_SLOTS)
+            request_id = bot.extract_request(session_id=session_id)["id"]
+            bot.assign_request(request_id=request_id, agent_id=OTHER_OFFICE_AGENT)
+            verb = "extracted"
     console.print(_table(
-        f"{who} {verb} a request of {_name(conn, CUSTOMER)}, assigned to herself",
-        ["request", "type", "districts", "types", "rooms", "budget"],
-        [(request_id, "buy", ", ".join(c["districts"]), ", ".join(c["types"]), ", ".join(c["rooms"]),
-          "up to " + money(c["max_price"], c["currency"]))],
+        f"{_name(conn, CUSTOMER)} on WhatsApp (message_log: stored once per WhatsApp id; text kept with his consent)",
+        ["time", "from", "message"],
+        conn.execute(
+            """select to_char(l.created_at at time zone 'Europe/Istanbul', 'HH24:MI'),
+                      case l.direction when 'inbound' then c.display_name else 'bot' end, l.content
+               from public.message_log l join public.contacts c on c.id = %s
+               where l.session_id = %s order by l.created_at, l.id""", (CUSTOMER, session_id)),
+    ))
+    s = conn.execute("select intent, district, property_type, rooms, max_price, currency, qualifying_completeness,"
+                     " status from public.sessions where id = %s", (session_id,)).fetchone()
+    agent = conn.execute("select a.display_name from public.requests r join public.contacts a on a.id = r.assigned_agent"
+                         " where r.id = %s", (request_id,)).fetchone()[0]
+    console.print(_table(
+        f"The bot's session: slots filled (completeness kept by the database), {verb} into a request, given to {agent}",
+        ["session", "wants", "district", "type", "rooms", "budget", "complete", "request"],
+        [(str(session_id)[:8] + "…", s[0], s[1], s[2], s[3], money(s[4], s[5] or "TRY"), f"{s[6]:.0%}", request_id)],
     ))
     return str(request_id)
 

@@ -14,6 +14,7 @@ insert into public.agent_profiles (contact_id, role) values ('00000000-0000-0000
 
 
 -- Section - the onboarding state machine (enforced for everyone, the dashboard's postgres included)
+update public.contacts set consent_transfer = true where id = '00000000-0000-0000-0000-0000000000c1';  -- active needs it
 select lives_ok(format($$update public.contacts set onboarding_status = %L where id = '00000000-0000-0000-0000-0000000000c1'$$, s),
                 format('onboarding -> %s is allowed (step %s)', s, n))
 from unnest(array['consent_pending', 'profiling', 'active', 'opted_out', 'consent_pending', 'blocked', 'opted_out'])
@@ -21,8 +22,8 @@ from unnest(array['consent_pending', 'profiling', 'active', 'opted_out', 'consen
 select lives_ok($$update public.contacts set onboarding_status = onboarding_status$$, 'staying in the same state is allowed');
 
 -- Each forbidden move from a contact created in the starting state.
-insert into public.contacts (bsuid, onboarding_status)
-select 'bad-' || f || '-' || t, f
+insert into public.contacts (bsuid, onboarding_status, consent_transfer)
+select 'bad-' || f || '-' || t, f, true
 from (values ('new', 'profiling'), ('new', 'active'), ('consent_pending', 'active'), ('consent_pending', 'new'),
              ('profiling', 'consent_pending'), ('profiling', 'new'), ('active', 'new'), ('active', 'profiling'),
              ('opted_out', 'active'), ('blocked', 'active'), ('blocked', 'consent_pending')) as v (f, t);

@@ -3,7 +3,7 @@
 begin;
 create extension if not exists pgtap with schema extensions;
 set local search_path = extensions, public;
-select plan(14);
+select plan(15);
 
 insert into public.contacts (id, phone) values ('00000000-0000-0000-0000-0000000000c1', '+905551112233');
 insert into public.sessions (id, contact_id) values ('00000000-0000-0000-0000-0000000000b1', '00000000-0000-0000-0000-0000000000c1');
@@ -11,8 +11,9 @@ insert into public.sessions (id, contact_id) values ('00000000-0000-0000-0000-00
 -- sessions.
 select row_eq($$select status, language, qualifying_completeness from public.sessions where id = '00000000-0000-0000-0000-0000000000b1'$$,
   row('active'::text, 'tr'::text, 0::numeric(3, 2)), 'a session starts active, in Turkish, with nothing qualified');
-select throws_ok($$update public.sessions set qualifying_completeness = 1.5$$, '23514',
-  'new row for relation "sessions" violates check constraint "sessions_qualifying_completeness_check"', 'completeness is at most 1');
+-- completeness is the database's (sessions.test.sql): a written value, even an impossible one, is ignored
+select row_eq($$update public.sessions set qualifying_completeness = 1.5 returning qualifying_completeness$$,
+  row(0::numeric(3, 2)), 'a written completeness is ignored (0: nothing qualified)');
 select throws_ok($$update public.sessions set status = 'paused'$$, '23514',
   'new row for relation "sessions" violates check constraint "sessions_status_check"', 'unknown session status is rejected');
 select throws_ok($$update public.sessions set rooms = 'three'$$, '23514',
@@ -30,8 +31,9 @@ select throws_ok($$insert into public.message_log (direction, content) values ('
 select throws_ok($$insert into public.message_log (from_contact, direction, message_type, wa_message_id) values ('00000000-0000-0000-0000-0000000000c1', 'inbound', 'fax', 'wamid.2')$$,
   '23514', 'new row for relation "message_log" violates check constraint "message_log_message_type_check"', 'unknown message type is rejected');
 
--- interaction_tracker: one row per contact.
-insert into public.interaction_tracker (contact_id, last_inbound) values ('00000000-0000-0000-0000-0000000000c1', now());
+-- interaction_tracker: one row per contact, from its creation (the database's; functions/window.sql).
+select is((select count(*)::int from public.interaction_tracker where contact_id = '00000000-0000-0000-0000-0000000000c1'), 1,
+  'a new contact has its tracker row at once');
 select throws_ok($$insert into public.interaction_tracker (contact_id) values ('00000000-0000-0000-0000-0000000000c1')$$,
   '23505', 'duplicate key value violates unique constraint "interaction_tracker_pkey"', 'one tracker row per contact');
 

@@ -2,7 +2,7 @@
 begin;
 create extension if not exists pgtap with schema extensions;
 set local search_path = extensions, public;
-select plan(122);
+select plan(123);
 
 select tables_are('public', array['contacts', 'agent_profiles', 'agent_visibility', 'portfolios', 'portfolio_confidential', 'portfolio_media', 'portfolio_history', 'requests', 'market_signals', 'portfolio_request_matches', 'deals', 'showings', 'deal_confirmations', 'deal_negotiations', 'platform_commissions', 'sessions', 'message_log', 'interaction_tracker', 'pending_notifications', 'tasks', 'documents'], 'public holds exactly the 21 ERD tables');
 
@@ -16,8 +16,8 @@ select columns_are('public', 'deals', array['id', 'portfolio_id', 'customer_id',
 select columns_are('public', 'documents', array['id', 'type', 'contact_id', 'portfolio_id', 'agent_id', 'showing_id', 'deal_id', 'template_data', 'file_url', 'created_at', 'updated_at']);
 select columns_are('public', 'interaction_tracker', array['contact_id', 'last_inbound', 'last_outbound', 'phone_expires_at', 'nudge_sent_at', 'created_at', 'updated_at']);
 select columns_are('public', 'market_signals', array['id', 'source_type', 'source_id', 'query_raw', 'parsed_criteria', 'match_count', 'created_at']);
-select columns_are('public', 'message_log', array['id', 'from_contact', 'to_contact', 'direction', 'message_type', 'content', 'wa_message_id', 'session_id', 'processed_at', 'claimed_by', 'claim_attempts', 'interactive_payload', 'created_at']);
-select columns_are('public', 'pending_notifications', array['id', 'contact_id', 'kind', 'body', 'buttons', 'delivered_at', 'created_at']);
+select columns_are('public', 'message_log', array['id', 'from_contact', 'to_contact', 'direction', 'message_type', 'content', 'wa_message_id', 'session_id', 'processed_at', 'claimed_by', 'claim_attempts', 'interactive_payload', 'created_at', 'content_withheld', 'lease_until', 'dead_at', 'last_error']);
+select columns_are('public', 'pending_notifications', array['id', 'contact_id', 'kind', 'body', 'buttons', 'delivered_at', 'created_at', 'claimed_until', 'claim_attempts', 'wa_message_id', 'match_id']);
 select columns_are('public', 'platform_commissions', array['id', 'deal_id', 'contact_id', 'role', 'rate', 'amount', 'status', 'created_at', 'updated_at']);
 select columns_are('public', 'portfolio_confidential', array['portfolio_id', 'owner_name', 'owner_phone', 'min_price', 'commission_rate', 'private_notes', 'created_at', 'updated_at']);
 select columns_are('public', 'portfolio_history', array['id', 'portfolio_id', 'event_type', 'old_value', 'new_value', 'changed_by', 'is_confidential', 'created_at']);
@@ -25,7 +25,7 @@ select columns_are('public', 'portfolio_media', array['id', 'portfolio_id', 'med
 select columns_are('public', 'portfolio_request_matches', array['id', 'portfolio_id', 'request_id', 'match_score', 'trigger_type', 'notified', 'notified_agent_id', 'created_at', 'updated_at']);
 select columns_are('public', 'portfolios', array['id', 'agent_id', 'type', 'listing_type', 'title', 'description', 'city', 'district', 'rooms', 'listed_price', 'currency', 'status', 'district_norm', 'district_keys', 'type_keys', 'match_floor', 'price_reach', 'price_band_min', 'price_band_max', 'public_vector', 'search_vector', 'created_at', 'updated_at']);
 select columns_are('public', 'requests', array['id', 'customer_id', 'assigned_agent', 'request_type', 'criteria', 'status', 'source_session_id', 'crit_districts', 'crit_types', 'crit_rooms', 'crit_currency', 'crit_min_price', 'crit_max_price', 'crit_budget', 'created_at', 'updated_at']);
-select columns_are('public', 'sessions', array['id', 'contact_id', 'status', 'last_message_at', 'intent', 'district', 'property_type', 'rooms', 'max_price', 'language', 'qualifying_completeness', 'created_at', 'updated_at']);
+select columns_are('public', 'sessions', array['id', 'contact_id', 'status', 'last_message_at', 'intent', 'district', 'property_type', 'rooms', 'max_price', 'language', 'qualifying_completeness', 'created_at', 'updated_at', 'currency']);
 select columns_are('public', 'showings', array['id', 'request_id', 'portfolio_id', 'agent_id', 'customer_id', 'buying_agent_id', 'deal_id', 'scheduled_at', 'ends_at', 'status', 'created_at', 'updated_at']);
 select columns_are('public', 'tasks', array['id', 'agent_id', 'task_type', 'title', 'related_contact', 'related_portfolio', 'deal_id', 'due_at', 'status', 'completed_at', 'created_at', 'updated_at']);
 
@@ -74,6 +74,7 @@ from (values
   ('message_log', 'session_id', 'sessions', 'id'),
   ('message_log', 'to_contact', 'contacts', 'id'),
   ('pending_notifications', 'contact_id', 'contacts', 'id'),
+  ('pending_notifications', 'match_id', 'portfolio_request_matches', 'id'),
   ('platform_commissions', 'contact_id', 'contacts', 'id'),
   ('platform_commissions', 'deal_id', 'deals', 'id'),
   ('portfolio_confidential', 'portfolio_id', 'portfolios', 'id'),
