@@ -79,6 +79,10 @@ create table public.message_log (
     constraint message_log_claimed_by_length_check check (length(claimed_by) <= 200),
   claim_attempts integer not null default 0
     constraint message_log_claim_attempts_check check (claim_attempts >= 0),
+  lease_until timestamptz,
+  dead_at timestamptz,
+  last_error text
+    constraint message_log_last_error_length_check check (length(last_error) <= 2000),
   interactive_payload jsonb
     constraint message_log_interactive_payload_length_check check (octet_length(interactive_payload::text) <= 20000),
   created_at timestamptz not null default now(),
@@ -90,13 +94,26 @@ create table public.message_log (
     or (direction = 'outbound' and to_contact is not null)
   ),
   constraint message_log_content_withheld_check
-    check (not content_withheld or (direction = 'inbound' and content is null and interactive_payload is null))
+    check (not content_withheld or (direction = 'inbound' and content is null and interactive_payload is null)),
+  -- only inbound messages are claimed; a message is processed or dead, never both
+  constraint message_log_claim_inbound_check check (direction = 'inbound' or (lease_until is null and dead_at is null)),
+  constraint message_log_processed_or_dead_check check (processed_at is null or dead_at is null)
 );
 create index message_log_from_contact_idx on public.message_log (from_contact);
 create index message_log_to_contact_idx on public.message_log (to_contact);
 create index message_log_session_id_idx on public.message_log (session_id);
--- the claim queue: inbound messages whose lease is free or expired, oldest first
-create index message_log_claim_idx on public.message_log (processed_at, created_at) where direction = 'inbound';
+-- the claim queue (functions/inbox.sql): inbound messages never handed out or handed back, oldest first
+create index message_log_claim_idx on public.message_log (created_at, id)
+  where direction = 'inbound' and processed_at is null and dead_at is null and lease_until is null;
+-- a contact's waiting messages (leased ones too), in order
+create index message_log_claim_contact_idx on public.message_log (from_contact, created_at, id)
+  where direction = 'inbound' and processed_at is null and dead_at is null;
+-- the messages under a lease (live, or passed and not yet handed out again): whether a contact is held, one probe
+-- however many messages it has waiting; and the passed leases, to hand out again
+create index message_log_held_idx on public.message_log (from_contact, lease_until)
+  where lease_until is not null and processed_at is null and dead_at is null;
+-- the dead letters, newest first
+create index message_log_dead_idx on public.message_log (dead_at desc, id) where dead_at is not null;
 alter table public.message_log enable row level security;
 
 comment on table public.message_log is 'Every WhatsApp message in or out; a webhook redelivery (same wa_message_id) changes nothing. Inbound messages are claimed by workers through processed_at.';
@@ -108,9 +125,12 @@ comment on column public.message_log.message_type is 'WhatsApp message type: tex
 comment on column public.message_log.content is 'Message text; stored only as consent_transfer allows.';
 comment on column public.message_log.wa_message_id is 'WhatsApp''s message id (wamid), unique: redeliveries are ignored.';
 comment on column public.message_log.session_id is 'The bot session the message belongs to.';
-comment on column public.message_log.processed_at is 'Claim column: NULL while waiting; set when a worker claims the message. A claim older than the lease may be taken again, so a dead worker loses nothing.';
+comment on column public.message_log.processed_at is 'Claim column: NULL while the message waits or is being worked on; set (now()) when the worker holding its lease acknowledges it (ack_message).';
 comment on column public.message_log.claimed_by is 'The worker that claimed the message last.';
-comment on column public.message_log.claim_attempts is 'How many times the message was claimed (a dead worker''s lease expires and it is claimed again).';
+comment on column public.message_log.claim_attempts is 'Attempts so far: +1 each time the message is handed out, -1 when it is handed back untried (release without an error); at the limit it goes to the dead letters instead of out again.';
+comment on column public.message_log.lease_until is 'Until when claimed_by holds the message; an unacknowledged message whose lease has passed is handed out again.';
+comment on column public.message_log.dead_at is 'When the message went to the dead letters (too many failed attempts); no longer handed out until staff requeue it.';
+comment on column public.message_log.last_error is 'The last failure: the error a worker handed the message back with, or the lease that expired.';
 comment on column public.message_log.interactive_payload is 'Button / list reply payload of interactive messages.';
 comment on column public.message_log.created_at is 'When the message was received or queued.';
 comment on column public.message_log.content_withheld is 'True when the inbound message had content (text or interactive payload) that was not stored because the sender had not given consent_transfer (KVKK art. 9): the row is metadata only. Set by the database.';

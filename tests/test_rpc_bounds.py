@@ -98,7 +98,17 @@ IDLE = Row("above 0, at most 365 days", dt.timedelta(days=366), ("idle", "365 da
 CRITERIA = Row("guard.check_criteria: known keys; 20 districts, 4 types, 10 rooms; prices 1 .. 10^12",
                Jsonb({"districts": [f"İlçe {i}" for i in range(21)]}), ("criteria.districts", "20"))
 
+WORKER = Row("1-200 characters, not blank", "x" * 201, ("worker", "200"))
+# a waiting inbound message, claimed by bot-1: its id
+HELD = (("service_role", "insert into public.message_log (from_contact, direction, wa_message_id, content)"
+                         f" values ('{W.customer}', 'inbound', 'wamid.bounds.1', 'Merhaba') returning id"),
+        ("service_role", "select id from public.claim_messages('bot-1', 1)"))
+
 BOUNDS: dict[str, Rpc] = {
+    "ack_message": Rpc("service_role", dict(p_message_id="$setup", p_worker="bot-1"), dict(p_worker=WORKER), setup=HELD),
+    "ack_messages": Rpc("service_role", dict(p_message_ids="$setup", p_worker="bot-1"), dict(
+        p_worker=WORKER, p_message_ids=Row("1-1000 ids", [uuid.uuid4() for _ in range(1001)], ("message_ids", "1000"))),
+        setup=(HELD[0], ("service_role", "select array(select id from public.claim_messages('bot-1', 1))"))),
     "add_media": Rpc("listing_agent", dict(p_portfolio_id=W.listing, p_media_type="photo", p_storage_path="p/2.jpg"), dict(
         p_portfolio_id=LISTING_ID, p_media_type=_enum("media_type", "photo, video"),
         p_storage_path=Row("1-1024 characters", "x" * 1025, ("storage_path", "1024")))),
@@ -106,6 +116,11 @@ BOUNDS: dict[str, Rpc] = {
         p_since=Row(SINCE), p_min_changes=Row("1 .. 1000", 1001, ("min_changes", "1000")))),
     "cancel_deal": Rpc("listing_agent", dict(p_deal_id=W.deal_b, p_reason="Alıcı vazgeçti"), dict(
         p_reason=Row("1-1000 characters", "x" * 1001, ("reason", "1000")))),
+    "claim_messages": Rpc("service_role", dict(p_worker="bot-1", p_batch=10, p_lease=dt.timedelta(minutes=5),
+                                               p_max_attempts=5), dict(
+        p_worker=WORKER, p_batch=Row("1 .. 1000 messages", 1001, ("batch", "1000")),
+        p_lease=Row("1 second .. 1 hour", dt.timedelta(hours=1, seconds=1), ("lease", "1 hour")),
+        p_max_attempts=Row("1 .. 100 attempts", 101, ("max_attempts", "100")))),
     "claim_notifications": Rpc("service_role", dict(p_batch=50, p_lease=dt.timedelta(minutes=5)), dict(
         p_batch=Row("1 .. 500 notifications per call", 501, ("batch", "500")),
         p_lease=Row("1 second .. 1 hour", dt.timedelta(hours=1, seconds=1), ("lease", "1 hour")))),
@@ -123,6 +138,7 @@ BOUNDS: dict[str, Rpc] = {
     "create_request": Rpc("customer", dict(p_request_type="buy", p_criteria=Jsonb({"districts": ["Kadıköy"]}),
                                            p_customer_id=W.customer), dict(
         p_request_type=_enum("request_type", "buy, rent"), p_criteria=CRITERIA)),
+    "dead_messages": Rpc("admin", dict(p_limit=50, p_offset=0), PAGE),
     "deactivate_listing": Rpc("listing_agent", dict(p_portfolio_id=W.listing), dict(p_portfolio_id=LISTING_ID)),
     "export_training_conversations": Rpc("admin", dict(p_since=NOW - dt.timedelta(days=30), p_limit=100), dict(
         p_since=Row(SINCE), p_limit=Row("1 .. 1000 conversations (each at most 200 messages)", 1001, ("limit", "1000")))),
@@ -160,6 +176,8 @@ BOUNDS: dict[str, Rpc] = {
         setup=(("listing_agent", f"select 1 from public.deactivate_listing('{W.listing}')"),)),
     "record_consent": Rpc("customer", dict(p_kind="marketing", p_granted=True), dict(
         p_kind=_enum("kind", "transfer, training, marketing"))),
+    "release_message": Rpc("service_role", dict(p_message_id="$setup", p_worker="bot-1", p_error="LLM zaman aşımı"), dict(
+        p_worker=WORKER, p_error=Row("1-2000 characters, not blank", "x" * 2001, ("error", "2000"))), setup=HELD),
     "reorder_media": Rpc("listing_agent", dict(p_portfolio_id=W.listing, p_media_ids=[W.media]), dict(
         p_portfolio_id=LISTING_ID, p_media_ids=Row("at most 100 ids (a listing holds at most 100 media)",
                                                     [uuid.uuid4() for _ in range(100_000)], ("media_ids", "100")))),

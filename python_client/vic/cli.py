@@ -62,7 +62,7 @@ showing = typer.Typer(no_args_is_help=True, help="Showings (yer gösterme): sche
 app.add_typer(showing, name="showing")
 task = typer.Typer(no_args_is_help=True, help="Tasks and stale work: follow-ups, stale deals, done, cancel.")
 app.add_typer(task, name="task")
-inbox = typer.Typer(no_args_is_help=True, help="WhatsApp messages: ingest (each stored once, whatever the redeliveries).")
+inbox = typer.Typer(no_args_is_help=True, help="WhatsApp messages: ingest (each stored once), claim, acknowledge, release; dead letters.")
 app.add_typer(inbox, name="inbox")
 session = typer.Typer(no_args_is_help=True, help="Bot sessions: qualifying slots, extraction into a request, close, show.")
 app.add_typer(session, name="session")
@@ -1746,3 +1746,165 @@ def notify_share(
     console = _narrow()
     console.print(table)
     console.print(escape(_text(row.get("body"))))
+
+
+# ------------------------------------------------------------------------------------- inbox (claim queue)
+MessageIdArg = Annotated[str, typer.Argument(metavar="MESSAGE_ID", help="The message (uuid).", show_default=False)]
+Worker = Annotated[
+    str,
+    typer.Option("--worker", envvar="VIC_WORKER", metavar="NAME",
+                 help="Who is working the messages (1-200 characters); the same name acknowledges and releases them. "
+                      "Default: your user and host.", show_default=False),
+]
+# an inbox table never grows past this: the text column is cut to fit
+INBOX_WIDTH = 100
+
+
+def _default_worker() -> str:
+    import getpass
+    import socket
+
+    with contextlib.suppress(Exception):
+        return f"{getpass.getuser()}@{socket.gethostname()}"[:200]
+    return "vic-cli"
+
+
+def _message_text(row: Mapping[str, Any]) -> str:
+    """A message's text on one line, or its type in brackets when it has none (media, or stored without content)."""
+    content = row.get("content")
+    if content:
+        return " ".join(str(content).split())
+    return f"[{row.get('message_type') or 'message'}]"
+
+
+def _short(contact: Any) -> str:
+    """The first 8 characters of a contact id: enough to tell a table's contacts apart."""
+    return "—" if contact is None else str(contact)[:8]
+
+
+def _inbox_table(title: str, columns: Sequence[tuple[str, int | None]], rows: Sequence[Sequence[str]]) -> None:
+    """A table at most INBOX_WIDTH columns wide: `columns` are (header, width); the one without a width takes the
+    rest, each of its cells cut to fit with an ellipsis."""
+    fixed = sum(width for _, width in columns if width is not None)
+    rest = max(8, INBOX_WIDTH - fixed - 3 * len(columns) - 1)  # borders: "│ " before each cell, " │" after the last
+    table = Table(title=escape(title), title_justify="left")
+    for header, width in columns:
+        table.add_column(header, no_wrap=True, width=width or rest)
+    for row in rows:
+        table.add_row(*(escape(cell if width else (cell if len(cell) <= rest else cell[:rest - 1] + "…"))
+                        for cell, (_, width) in zip(row, columns)))
+    Console(width=INBOX_WIDTH, highlight=False).print(table)
+
+
+@inbox.command("claim")
+def inbox_claim(
+    ctx: typer.Context,
+    worker: Worker = "",
+    batch: Annotated[int, typer.Option(metavar="N", help="How many messages at most (1-1000).")] = 10,
+    lease: Annotated[
+        str, typer.Option(metavar="TIME", help="How long they are yours before they go to another worker: seconds "
+                          "(300) or an interval ('5 minutes'); 1 second to 1 hour.")
+    ] = "300",
+    max_attempts: Annotated[
+        int, typer.Option(metavar="N", help="A message tried this many times goes to the dead letters instead (1-100).")
+    ] = 5,
+    as_json: Json = False,
+    database_url: DatabaseUrl = None,
+) -> None:
+    """Take the next waiting messages: each contact's oldest first, and a contact only while no other worker holds
+    its messages; handle them in the order shown, then ack or release each (claim_messages)."""
+    name = worker or _default_worker()
+    with _reported(), _client(ctx, database_url) as vic:
+        rows = vic.claim_messages(worker=name, batch=batch, lease=_interval(lease, "seconds"),
+                                  max_attempts=max_attempts)
+    if as_json:
+        _print_json(rows)
+        return
+    if not rows:
+        out.print("no message waiting")
+        return
+    until = rows[0].get("lease_until")
+    _inbox_table(f"{len(rows)} message{'' if len(rows) == 1 else 's'} for {name}"
+                 + (f", yours until {_local(until)}" if until else ""),
+                 [("message", 36), ("received", 16), ("contact", 8), ("try", 3), ("text", None)],
+                 [[_text(r.get("id")), _local(r.get("created_at")) if r.get("created_at") else "—",
+                   _short(r.get("from_contact")), _text(r.get("claim_attempts")), _message_text(r)] for r in rows])
+
+
+@inbox.command("ack")
+def inbox_ack(ctx: typer.Context, message_id: MessageIdArg, worker: Worker = "", database_url: DatabaseUrl = None) -> None:
+    """Mark a message you hold as handled; it is never handed out again (ack_message)."""
+    with _reported(), _client(ctx, database_url) as vic:
+        row = vic.ack_message(message_id=message_id, worker=worker or _default_worker())
+    processed = row.get("processed_at")
+    out.print(f"message {row.get('id', message_id)} acknowledged" + (f" at {_local(processed)}" if processed else ""))
+
+
+@inbox.command("ack-batch")
+def inbox_ack_batch(
+    ctx: typer.Context,
+    message_ids: Annotated[
+        list[str], typer.Argument(metavar="MESSAGE_ID...", help="The messages (uuids, 1-1000).", show_default=False)
+    ],
+    worker: Worker = "",
+    database_url: DatabaseUrl = None,
+) -> None:
+    """Mark several messages you hold as handled, all or none (ack_messages)."""
+    with _reported(), _client(ctx, database_url) as vic:
+        rows = vic.ack_messages(message_ids=message_ids, worker=worker or _default_worker())
+    out.print(f"{len(rows)} message{'' if len(rows) == 1 else 's'} acknowledged")
+
+
+@inbox.command("release")
+def inbox_release(
+    ctx: typer.Context,
+    message_id: MessageIdArg,
+    worker: Worker = "",
+    error: Annotated[
+        str | None, typer.Option(metavar="TEXT", help="What went wrong (1-2000 characters): the try counts as failed. "
+                                 "Without it the message goes back untried.", show_default=False)
+    ] = None,
+    as_json: Json = False,
+    database_url: DatabaseUrl = None,
+) -> None:
+    """Hand a message you hold back at once, with your later messages of the same contact (release_message)."""
+    with _reported(), _client(ctx, database_url) as vic:
+        rows = vic.release_message(message_id=message_id, worker=worker or _default_worker(), error=error)
+    if as_json:
+        _print_json(rows)
+        return
+    _inbox_table(f"{len(rows)} message{'' if len(rows) == 1 else 's'} handed back",
+                 [("message", 36), ("tries", 5), ("last error", None)],
+                 [[_text(r.get("id")), _text(r.get("claim_attempts")), _text(r.get("last_error"))] for r in rows])
+
+
+@inbox.command("dead")
+def inbox_dead(
+    ctx: typer.Context,
+    limit: Annotated[int, typer.Option(metavar="N", help="How many (1-500).")] = 50,
+    offset: Annotated[int, typer.Option(metavar="N", help="Skip this many first (0-100000).")] = 0,
+    as_json: Json = False,
+    database_url: DatabaseUrl = None,
+) -> None:
+    """Messages that failed too often and are no longer handed out, newest first (dead_messages)."""
+    with _reported(), _client(ctx, database_url) as vic:
+        rows = vic.dead_messages(limit=limit, offset=offset)
+    if as_json:
+        _print_json(rows)
+        return
+    if not rows:
+        out.print("no dead letter")
+        return
+    _inbox_table(f"Dead letters: {len(rows)}",
+                 [("message", 36), ("died", 16), ("contact", 8), ("tries", 5), ("last error", None)],
+                 [[_text(r.get("id")), _local(r.get("dead_at")) if r.get("dead_at") else "—", _short(r.get("from_contact")),
+                   _text(r.get("claim_attempts")), _text(r.get("last_error"))] for r in rows])
+
+
+@inbox.command("requeue")
+def inbox_requeue(ctx: typer.Context, message_id: MessageIdArg, database_url: DatabaseUrl = None) -> None:
+    """Put a dead letter back in the queue with its tries at 0; it goes out before its contact's later messages
+    (requeue_message)."""
+    with _reported(), _client(ctx, database_url) as vic:
+        row = vic.requeue_message(message_id=message_id)
+    out.print(f"message {row.get('id', message_id)} is back in the queue")

@@ -593,3 +593,44 @@ class VicClient:
         it went out, the pending one comes back (`is_new` False). Returns `notification_id`, `customer_id`,
         `portfolio_id`, `visibility_level`, `body`, `buttons`, `created_at`, `is_new`."""
         return self._row("share_listing", match_id=match_id)
+
+    # ------------------------------------------------------------------------------- inbox (claim queue)
+    def claim_messages(
+        self, *, worker: str, batch: int | None = None, lease: Any | None = None, max_attempts: int | None = None
+    ) -> list[Row]:
+        """Hand up to `batch` (1–1000, SQL default 10) waiting inbound messages to `worker` (a name, 1–200
+        characters) for `lease` (a timedelta or interval text, 1 second – 1 hour; 5 minutes when None). A
+        contact's messages come oldest first and to one worker at a time: handle them in the order returned.
+        A message that has had `max_attempts` attempts (1–100, default 5) goes to the dead letters instead.
+        The bot and staff (AccessDenied for anyone else). Returns the message_log rows handed out; none
+        when nothing waits (or every waiting contact is held by another worker)."""
+        return self._rows("claim_messages", worker=worker, batch=batch, lease=lease, max_attempts=max_attempts)
+
+    def ack_message(self, *, message_id: Id, worker: str) -> Row:
+        """Acknowledge a handled message (processed_at = now); only the `worker` holding its live lease
+        (Conflict otherwise: acknowledged already, lease expired, another worker's; NotFound: no such
+        inbound message). Returns the message_log row."""
+        return self._row("ack_message", message_id=message_id, worker=worker)
+
+    def ack_messages(self, *, message_ids: Sequence[Id], worker: str) -> list[Row]:
+        """Acknowledge a batch (1–1000 ids) in one call, one transaction: every message must be held by
+        `worker` under a live lease, else Conflict (NotFound) for the first that is not and nothing changes.
+        Returns the message_log rows."""
+        return self._rows("ack_messages", message_ids=[str(m) for m in message_ids], worker=worker)
+
+    def release_message(self, *, message_id: Id, worker: str, error: str | None = None) -> list[Row]:
+        """Hand a message the `worker` holds back at once, with the worker's later held messages of the same
+        contact (untried). With `error` (1–2000 characters) the attempt counts as failed and the error is
+        kept; without, it goes back untried. Same refusals as ack_message. Returns the rows handed back,
+        the given message first."""
+        return self._rows("release_message", message_id=message_id, worker=worker, error=error)
+
+    def dead_messages(self, *, limit: int | None = None, offset: int | None = None) -> list[Row]:
+        """The dead letters, newest first (`limit` 1–500, SQL default 50; `offset` 0–100000), with
+        last_error and claim_attempts. Staff and the bot."""
+        return self._rows("dead_messages", limit=limit, offset=offset)
+
+    def requeue_message(self, *, message_id: Id) -> Row:
+        """Put a dead letter back in the queue with its attempts at 0 (InvalidTransition when the message is
+        not dead). Staff and the bot. Returns the message_log row."""
+        return self._row("requeue_message", message_id=message_id)

@@ -16,7 +16,7 @@ select columns_are('public', 'deals', array['id', 'portfolio_id', 'customer_id',
 select columns_are('public', 'documents', array['id', 'type', 'contact_id', 'portfolio_id', 'agent_id', 'showing_id', 'deal_id', 'template_data', 'file_url', 'created_at', 'updated_at']);
 select columns_are('public', 'interaction_tracker', array['contact_id', 'last_inbound', 'last_outbound', 'phone_expires_at', 'nudge_sent_at', 'created_at', 'updated_at']);
 select columns_are('public', 'market_signals', array['id', 'source_type', 'source_id', 'query_raw', 'parsed_criteria', 'match_count', 'created_at']);
-select columns_are('public', 'message_log', array['id', 'from_contact', 'to_contact', 'direction', 'message_type', 'content', 'wa_message_id', 'session_id', 'processed_at', 'claimed_by', 'claim_attempts', 'interactive_payload', 'created_at', 'content_withheld']);
+select columns_are('public', 'message_log', array['id', 'from_contact', 'to_contact', 'direction', 'message_type', 'content', 'wa_message_id', 'session_id', 'processed_at', 'claimed_by', 'claim_attempts', 'interactive_payload', 'created_at', 'content_withheld', 'lease_until', 'dead_at', 'last_error']);
 select columns_are('public', 'pending_notifications', array['id', 'contact_id', 'kind', 'body', 'buttons', 'delivered_at', 'created_at', 'claimed_until', 'claim_attempts', 'wa_message_id', 'match_id']);
 select columns_are('public', 'platform_commissions', array['id', 'deal_id', 'contact_id', 'role', 'rate', 'amount', 'status', 'created_at', 'updated_at']);
 select columns_are('public', 'portfolio_confidential', array['portfolio_id', 'owner_name', 'owner_phone', 'min_price', 'commission_rate', 'private_notes', 'created_at', 'updated_at']);
