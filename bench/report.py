@@ -432,6 +432,42 @@ def markdown(out: dict, plot_name: str) -> str:
             add("")
             out["capacity"]["projected_rows"] = est
 
+    # --------------------------------------------------------------- conversation (issue 13)
+    if out.get("ingest"):
+        from bench import ingest
+        add("## Ingestion: WhatsApp webhooks stored once (ingest_message)")
+        add("")
+        add("Per worker count: new messages, the same redelivered, and new ones each delivered twice at the same "
+            "moment (bench/ingest.py); duplicates = a wa id stored twice, answered with two ids or new twice, or a "
+            "redelivery that moved its session (must be 0).")
+        add("")
+        add(ingest.table(out["ingest"]))
+        add("")
+        targets.append(("ingestion: errors and duplicates with 1, 4, 8 workers",
+                        str(sum(len(r["errors"]) + r["duplicates"] for r in out["ingest"])),
+                        all(not r["errors"] and r["duplicates"] == 0 for r in out["ingest"])))
+    if out.get("inbox"):
+        from bench import inbox
+        n_bench = _pgbench(out, "-N")
+        add("## The inbound queue: claim + ack (claim_messages, ack_message / ack_messages)")
+        add("")
+        add("Each worker claims a batch in one transaction, then acknowledges: *each* = one `ack_message` "
+            "transaction per message, *batch* = one `ack_messages` call for the batch (bench/inbox.py). Messages/s "
+            "from the first claim to the last ack; duplicates, lost and dead must be 0.")
+        add("")
+        add(inbox.markdown(out["inbox"], float(n_bench.notes.split()[0].replace(",", "")) if n_bench else None))
+        add("")
+        best = max((r for r in out["inbox"] if r["batch"] == inbox.TARGET["batch"]
+                    and r["workers"] == inbox.TARGET["workers"]), key=lambda r: r["per_second"], default=None)
+        if best:
+            targets.append((f"message claim + ack, batch {inbox.TARGET['batch']}, {inbox.TARGET['workers']} workers: "
+                            f"≥ {inbox.TARGET['per_second']:,} msg/s",
+                            f"{best['per_second']:,.0f} msg/s (acks {best['acks']})",
+                            best["per_second"] >= inbox.TARGET["per_second"]))
+        targets.append(("inbox: errors, duplicates and lost messages",
+                        str(sum(len(r["errors"]) + r["duplicates"] + r["lost"] for r in out["inbox"])),
+                        all(not r["errors"] and not r["duplicates"] and not r["lost"] for r in out["inbox"])))
+
     # --------------------------------------------------------------- closings
     if out.get("closings"):
         pg_n = _pgbench(out, "-N")

@@ -10,7 +10,9 @@ Starts its own throw-away PostgreSQL (tests/pg_server.py), migrates, and measure
 3. realistic: Istanbul-shaped data, 100k requests and 100k listings, new listings and new requests from
    the same distribution: latency, fan-out, cost per recorded match;
 4. search_portfolios as an agent and as service_role, a selective and a broad query, at 100k and 1M;
-5. closings: dual-confirm closings per second with 1, 4 and 8 workers, errors and duplicates (bench/closing.py).
+5. closings: dual-confirm closings per second with 1, 4 and 8 workers, errors and duplicates (bench/closing.py);
+6. conversation: ingestion with dedupe (bench/ingest.py) and the inbound queue's claim + ack, batch 1 and 100,
+   acknowledged one by one and per batch (bench/inbox.py), with 1, 4 and 8 workers.
 Writes bench/results/<date>-<commit>.md (+ .png plot, + -plans.txt, + .json raw figures).
 A missed target is reported, never a failure: the exit code is 0 unless the benchmark could not run.
 """
@@ -33,7 +35,7 @@ sys.path.insert(0, str(ROOT))
 import numpy as np  # noqa: E402
 import psycopg  # noqa: E402
 
-from bench import closing, data, load, report  # noqa: E402
+from bench import closing, data, inbox, ingest, load, report  # noqa: E402
 from bench.measure import (Actor, Figure, Op, capture_plans, drain, has_worker, heavy_reads,  # noqa: E402
                            latency_under_load, measure, measure_each, pgbench, rows_examined, scans_in,
                            worker_batches)
@@ -67,6 +69,7 @@ CONFIG = {
     "pgbench_scale": _env_int("BENCH_PGBENCH_SCALE", 1 if QUICK else 10),
     "ops": max(200, _env_int("BENCH_OPS", 200)),
     "closings": max(200, _env_int("BENCH_CLOSINGS", 200 if QUICK else 500)),  # deals closed per worker count
+    "ingest": _env_int("BENCH_INGEST", 300 if QUICK else 1000),  # messages per phase and worker count (issue 13)
     "warmup": _env_int("BENCH_WARMUP", 20 if QUICK else 30),
     # a figure stops when its time budget is spent, an operation when it hits the statement timeout
     # (reported as such): one pathological query must not stall the run for hours
@@ -621,6 +624,30 @@ def closings(server: PgServer, out: dict) -> None:
     drop_db(server, "bench_closings")
 
 
+def conversation(server: PgServer, out: dict) -> None:
+    """Issue 13: ingestion with dedupe (bench/ingest.py) and the inbound queue's claim + ack (bench/inbox.py),
+    with 1, 4 and 8 workers, on a fresh database each."""
+    n = CONFIG["ingest"]
+    log(f"ingestion: {n} messages per phase and worker count (1, 4, 8)")
+    url = create_db(server, "bench_ingest")
+    with psycopg.connect(url, autocommit=True) as conn:
+        for r in ingest.measure_ingest(conn, url, n):
+            out["ingest"].append(r)
+            log(f"  {r['workers']} workers, {r['phase']}: {r['per_second']:,.0f} msg/s, p95 {r['p95']:.2f} ms, "
+                f"{len(r['errors'])} errors, {r['duplicates']} duplicates")
+    drop_db(server, "bench_ingest")
+    url = create_db(server, "bench_inbox")
+    sizes = {1: 500, 100: 5_000} if QUICK else {1: 2_000, 100: 20_000}
+    with psycopg.connect(url, autocommit=True) as conn:
+        for acks in ("each", "batch"):
+            log(f"inbox: claim + ack ({acks}), batch 1 and 100, 1/4/8 workers")
+            for r in inbox.measure_inbox(conn, url, sizes, acks=acks):
+                out["inbox"].append(r)
+                log(f"  batch {r['batch']}, {r['workers']} workers, acks {r['acks']}: {r['per_second']:,.0f} msg/s, "
+                    f"{len(r['errors'])} errors, {r['duplicates']} duplicates, {r['lost']} lost")
+    drop_db(server, "bench_inbox")
+
+
 def commit_info() -> tuple[str, bool]:
     try:
         sha = subprocess.run(["git", "rev-parse", "--short", "HEAD"], cwd=ROOT, capture_output=True, text=True,
@@ -641,7 +668,7 @@ def main() -> int:
     sha, dirty = commit_info()
     out: dict = {"config": CONFIG, "baselines": [], "realistic": [], "floor": [], "scaling": [], "search": [], "plans": [],
                  "worker": [], "worker_floor": [], "latency": [], "reads": [],
-                 "closings": [],
+                 "closings": [], "ingest": [], "inbox": [],
                  "plans_text": [], "checks": [], "commit": sha + ("-dirty" if dirty else ""),
                  "date": dt.datetime.now(dt.UTC).strftime("%Y-%m-%d %H:%M UTC"), "cores": os.cpu_count(),
                  "machine": f"{platform.machine()}, {os.cpu_count()} cores, "
@@ -663,6 +690,7 @@ def main() -> int:
         realistic(server, out)
         scaling(server, out)
         closings(server, out)
+        conversation(server, out)
     finally:
         server.stop()
     out["runtime_s"] = time.monotonic() - started
