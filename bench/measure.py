@@ -159,6 +159,32 @@ def measure_each(conn: psycopg.Connection, name: str, size: str, actor_ops: Sequ
     return fig
 
 
+def measure_interleaved(conn: psycopg.Connection, name: str, size: str, actors: Sequence[Actor], op: Op, n: int,
+                        counter: Counter | None = None, warmup: int = 20, budget_s: float = 60) -> list[Figure]:
+    """The same operation as each of `actors` in turn, `n` rounds (after `warmup` unrecorded ones): one Figure per
+    actor. Alternating keeps a burst of noise on a shared machine from landing on one side of a ratio."""
+    for _ in range(warmup):
+        for a in actors:
+            with contextlib.suppress(OpFailed):
+                run_one(conn, a, op, None)
+    figs = [Figure(name, size, a.label, [], []) for a in actors]
+    t_end = time.monotonic() + budget_s
+    for _ in range(n):
+        if time.monotonic() > t_end:
+            for f in figs:
+                f.cut = True
+            break
+        for a, fig in zip(actors, figs):
+            try:
+                ms, out = run_one(conn, a, op, counter)
+            except OpFailed as e:
+                fig.errors.append(str(e))
+                continue
+            fig.latencies_ms.append(ms)
+            fig.outputs.append(out)
+    return figs
+
+
 # ------------------------------------------------------------------------------------- pgbench
 @dataclasses.dataclass
 class PgbenchResult:

@@ -37,7 +37,7 @@ import psycopg  # noqa: E402
 
 from bench import closing, data, inbox, ingest, load, report  # noqa: E402
 from bench.measure import (Actor, Figure, Op, capture_plans, drain, has_worker, heavy_reads,  # noqa: E402
-                           latency_under_load, measure, measure_each, pgbench, rows_examined, scans_in,
+                           latency_under_load, measure, measure_each, measure_interleaved, pgbench, rows_examined, scans_in,
                            worker_batches)
 from tests.pg_server import PgServer  # noqa: E402
 from vic.migrate import migrate  # noqa: E402
@@ -429,13 +429,15 @@ def plain_reads(conn: psycopg.Connection, out: dict, size: str) -> None:
             return c.execute(sql, (arg,)).fetchall()
 
         seen = {}
-        for actor in (Actor("authenticated", str(agent)), Actor("service_role")):
+        actors = (Actor("authenticated", str(agent)), Actor("service_role"))
+        for actor in actors:
             actor.enter(conn)
             seen[actor.label] = sorted(str(r[0]) for r in op(conn))
             conn.execute("rollback")
-            fig = measure(conn, f"matches {label}", size, actor, [lambda c, op=op: len(op(c))] * ops, returned,
-                          warmup, budget_s=CONFIG["budget_s"] / 2)
-            out["reads"].append(fig)
+        # the two sides alternate, operation by operation, so that the ratio compares like with like
+        out["reads"].extend(measure_interleaved(conn, f"matches {label}", size, actors,
+                                                lambda c, op=op: len(op(c)), ops, returned, warmup,
+                                                budget_s=CONFIG["budget_s"]))
         same = seen["agent"] == seen["service_role"]
         out["reads"][-2].notes = out["reads"][-1].notes = "same rows" if same else "DIFFERENT rows"
         log(f"  plain read {label}: agent p95 {out['reads'][-2].p95:.3f}, service_role p95 "
