@@ -159,12 +159,14 @@ def measure_each(conn: psycopg.Connection, name: str, size: str, actor_ops: Sequ
     return fig
 
 
-def measure_interleaved(conn: psycopg.Connection, name: str, size: str, actors: Sequence[Actor], op: Op, n: int,
-                        counter: Counter | None = None, warmup: int = 20, budget_s: float = 60) -> list[Figure]:
-    """The same operation as each of `actors` in turn, `n` rounds (after `warmup` unrecorded ones): one Figure per
+def measure_interleaved(conns: Sequence[psycopg.Connection], name: str, size: str, actors: Sequence[Actor], op: Op,
+                        n: int, counter: Counter | None = None, warmup: int = 20,
+                        budget_s: float = 60) -> list[Figure]:
+    """The same operation as each of `actors` in turn, `n` rounds (after `warmup` unrecorded ones), each actor on
+    its own connection of `conns` (as a pooled API server's sessions keep their prepared plans): one Figure per
     actor. Alternating keeps a burst of noise on a shared machine from landing on one side of a ratio."""
     for _ in range(warmup):
-        for a in actors:
+        for conn, a in zip(conns, actors):
             with contextlib.suppress(OpFailed):
                 run_one(conn, a, op, None)
     figs = [Figure(name, size, a.label, [], []) for a in actors]
@@ -174,7 +176,7 @@ def measure_interleaved(conn: psycopg.Connection, name: str, size: str, actors: 
             for f in figs:
                 f.cut = True
             break
-        for a, fig in zip(actors, figs):
+        for conn, a, fig in zip(conns, actors, figs):
             try:
                 ms, out = run_one(conn, a, op, counter)
             except OpFailed as e:

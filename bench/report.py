@@ -384,7 +384,8 @@ def markdown(out: dict, plot_name: str) -> str:
             "<agent> order by created_at desc limit 20` (the agent's feed), *by listing* = `where portfolio_id = <its "
             "listing>` (one whose matched requests are unassigned or its own), *by request* = `where request_id = "
             "<its assigned request>`. The run checks that both return the same rows. The two sides alternate, operation "
-            "by operation (agent, service_role, agent, …), so a burst of noise on the shared machine falls on both.")
+            "by operation (agent, service_role, agent, …), each on its own connection (as a pooled API server's "
+            "sessions keep their prepared plans), so a burst of noise on the shared machine falls on both.")
         add("")
         add("| read | data set | as | n | errors | p50 | p95 | max | rows | ×PK |")
         add("|---|---|---|---:|---:|---:|---:|---:|---:|---:|")

@@ -371,7 +371,7 @@ def realistic(server: PgServer, out: dict) -> None:
                 "select count(*) from public.portfolio_request_matches where request_id = any(%s::uuid[])",
                 CONFIG["worker_batch"], CONFIG["budget_s"], floors=out["worker_floor"]))
             log_worker(out["worker"][-1])
-        plain_reads(conn, out, size)
+        plain_reads(conn, url, out, size)
         if WORKER["on"]:  # last on this data set: its writes commit
             writes = [w for pair in zip(lops, rops) for w in pair]
             log(f"  latency under load: {len(writes)} writes at {CONFIG['load_rate']}/s, one worker")
@@ -403,7 +403,7 @@ READS = {
 }
 
 
-def plain_reads(conn: psycopg.Connection, out: dict, size: str) -> None:
+def plain_reads(conn: psycopg.Connection, url: str, out: dict, size: str) -> None:
     """The RLS ratio on plain table reads: each read as an agent who may read every row it returns (so that
     service_role returns the same rows; checked) and as service_role."""
     # the listing with the most matches whose every matched request is unassigned or its agent's own
@@ -435,9 +435,10 @@ def plain_reads(conn: psycopg.Connection, out: dict, size: str) -> None:
             seen[actor.label] = sorted(str(r[0]) for r in op(conn))
             conn.execute("rollback")
         # the two sides alternate, operation by operation, so that the ratio compares like with like
-        out["reads"].extend(measure_interleaved(conn, f"matches {label}", size, actors,
-                                                lambda c, op=op: len(op(c)), ops, returned, warmup,
-                                                budget_s=CONFIG["budget_s"]))
+        with psycopg.connect(url, autocommit=True) as other:
+            out["reads"].extend(measure_interleaved((conn, other), f"matches {label}", size, actors,
+                                                    lambda c, op=op: len(op(c)), ops, returned, warmup,
+                                                    budget_s=CONFIG["budget_s"]))
         same = seen["agent"] == seen["service_role"]
         out["reads"][-2].notes = out["reads"][-1].notes = "same rows" if same else "DIFFERENT rows"
         log(f"  plain read {label}: agent p95 {out['reads'][-2].p95:.3f}, service_role p95 "
