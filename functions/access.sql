@@ -101,13 +101,13 @@ comment on function guard.is_related_contact(uuid) is 'True when the contact is 
 -- requests and portfolios as a definer; security_barrier, so a caller's own predicates never see a row
 -- before the view's filter has; unfiltered, it lists no more than the matches policy lets the caller read.
 create or replace view guard.readable_matches with (security_barrier) as
-  with me as materialized (select array(select guard.managed_agent_ids()) as agents)  -- once per statement
   select m.id, m.portfolio_id, m.request_id
-  from me, public.portfolio_request_matches m
+  from public.portfolio_request_matches m
   join public.requests r on r.id = m.request_id
-  where r.assigned_agent = any (me.agents)
+  where r.assigned_agent = any (array(select guard.managed_agent_ids()))  -- an init plan: once per statement
      or (r.assigned_agent is null
-         and exists (select 1 from public.portfolios p where p.id = m.portfolio_id and p.agent_id = any (me.agents)));
+         and exists (select 1 from public.portfolios p
+                     where p.id = m.portfolio_id and p.agent_id = any (array(select guard.managed_agent_ids()))));
 comment on view guard.readable_matches is 'Matches auth.uid() is a party to (staff aside): the request''s agent or its broker, the listing''s managers while the request is unassigned.';
 revoke all on guard.readable_matches from public, anon;
 grant select on guard.readable_matches to authenticated, service_role;
