@@ -18,7 +18,8 @@ TARGET_BROAD_MS = 50.0  # broad search ('daire') p95
 TARGET_MATCH_US = 30.0  # the worker's cost per recorded match, batched
 TARGET_VISIBLE_MS = 1000.0  # commit → matches + notifications visible, one worker, steady load
 TARGET_RLS = 1.5  # plain table reads: agent p95 ÷ service_role p95
-SERIES = ("baselines", "realistic", "floor", "scaling", "search", "worker", "worker_floor", "latency", "reads")
+SERIES = ("baselines", "realistic", "floor", "scaling", "search", "worker", "worker_floor", "latency", "reads",
+          "identity")
 
 
 def _ms(x: float) -> str:
@@ -401,11 +402,49 @@ def markdown(out: dict, plot_name: str) -> str:
             if role != "agent" or not s_:
                 continue
             ok = (f.p95 / s_.p95 <= TARGET_RLS and f.notes == "same rows") if s_.p95 else None
+            idf = {g.name: g for g in out.get("identity", [])}
+            floor = ""
+            if idf.get("caller's identity") and idf.get("envelope alone") and s_.p95:
+                cost = idf["caller's identity"].p50 - idf["envelope alone"].p50
+                floor = f" (identity floor {(s_.p95 + cost) / s_.p95:.2f}×)"
             targets.append((f"RLS ratio, plain read {name.removeprefix('matches ')} ({size}): p95 ≤ {TARGET_RLS}×",
-                            f"{_div(f.p95, s_.p95)}×", ok))
+                            f"{_div(f.p95, s_.p95)}×{floor}", ok))
             add(f"| {name.removeprefix('matches ')} | {size} | {_div(f.p50, s_.p50)} | {_div(f.p95, s_.p95)} | "
                 f"{_first(f)} / {_first(s_)} ({f.notes}) | {_yes(ok)} |")
         add("")
+        ident = {f.name: f for f in out.get("identity", [])}
+        asked, alone = ident.get("caller's identity"), ident.get("envelope alone")
+        if asked and alone and asked.latencies_ms and alone.latencies_ms:
+            cost = asked.p50 - alone.p50
+            add(f"What every agent's read pays before its first row: the policy asks who the caller is — "
+                f"`guard.is_staff()` and `guard.managed_agent_ids()`, once per statement, as init plans — which, "
+                f"measured alone in the same envelope as the agent (`select (select guard.is_staff()), "
+                f"array(select guard.managed_agent_ids())` against `select 1`, {_n(asked)} each), costs "
+                f"**{cost * 1000:.0f} µs** (p50). service_role asks nothing. So even with every row's probe free, an "
+                f"agent's read cannot be cheaper than service_role's plus that:")
+            add("")
+            add("| read | service_role p50 | + the caller's identity | ratio floor (p50) | measured p50 ratio | "
+                "the probes of its rows (agent − service_role − identity) |")
+            add("|---|---:|---:|---:|---:|---:|")
+            for (name, size, role), f in by.items():
+                s_ = by.get((name, size, "service_role"))
+                if role != "agent" or not s_:
+                    continue
+                add(f"| {name.removeprefix('matches ')} | {s_.p50:.3f} ms | {cost:.3f} ms | "
+                    f"{(s_.p50 + cost) / s_.p50:.2f}× | {f.p50 / s_.p50:.2f}× | "
+                    f"{(f.p50 - s_.p50 - cost) * 1000:.0f} µs for {_first(f)} rows |")
+            add("")
+        plans = out.get("read_plans") or []
+        if plans:
+            add("Where one read's time goes on the server (EXPLAIN ANALYZE, warm, once per side): the policy makes the "
+                "agent's statement longer to plan; a client that keeps prepared plans (PostgREST does) pays the "
+                "planning once per connection, one that does not pays it every time.")
+            add("")
+            add("| read | as | planning ms | execution ms |")
+            add("|---|---|---:|---:|")
+            for r in plans:
+                add(f"| {r['read']} | {r['as']} | {r['planning_ms']:.3f} | {r['execution_ms']:.3f} |")
+            add("")
 
     # --------------------------------------------------------------- capacity
     cap = out.get("capacity")

@@ -441,10 +441,25 @@ def plain_reads(conn: psycopg.Connection, url: str, out: dict, size: str) -> Non
             out["reads"].extend(measure_interleaved((conn, other), f"matches {label}", size, actors,
                                                     lambda c, op=op: len(op(c)), ops, returned, warmup,
                                                     budget_s=CONFIG["budget_s"]))
+        # where the time goes, once each side (warm): planning and execution as EXPLAIN ANALYZE reports them
+        for actor in actors:
+            actor.enter(conn)
+            plan = conn.execute("explain (analyze, format json) " + sql, (arg,)).fetchone()[0][0]
+            conn.execute("rollback")
+            out["read_plans"].append({"read": label, "as": actor.label, "planning_ms": plan["Planning Time"],
+                                      "execution_ms": plan["Execution Time"]})
         same = seen["agent"] == seen["service_role"]
         out["reads"][-2].notes = out["reads"][-1].notes = "same rows" if same else "DIFFERENT rows"
         log(f"  plain read {label}: agent p95 {out['reads'][-2].p95:.3f}, service_role p95 "
             f"{out['reads'][-1].p95:.3f} ms, {len(seen['agent'])} / {len(seen['service_role'])} rows, same: {same}")
+    # what an agent's read pays before any row: the policy asks who the caller is (staff? which agents?) once per
+    # statement; the same envelope with a statement that asks only that, and with one that asks nothing
+    agent = Actor("authenticated", str(n_agent))
+    for name, sql in (("caller's identity", "select (select guard.is_staff()), array(select guard.managed_agent_ids())"),
+                      ("envelope alone", "select 1")):
+        out["identity"].append(measure(conn, name, size, agent, [lambda c, sql=sql: len(c.execute(sql).fetchall())] * ops,
+                                       returned, warmup, budget_s=CONFIG["budget_s"]))
+    log(f"  caller's identity: p50 {out['identity'][-2].p50 - out['identity'][-1].p50:.3f} ms over the envelope")
 
 
 def capacity(conn: psycopg.Connection, out: dict) -> None:
@@ -672,7 +687,7 @@ def main() -> int:
     started = time.monotonic()
     sha, dirty = commit_info()
     out: dict = {"config": CONFIG, "baselines": [], "realistic": [], "floor": [], "scaling": [], "search": [], "plans": [],
-                 "worker": [], "worker_floor": [], "latency": [], "reads": [],
+                 "worker": [], "worker_floor": [], "latency": [], "reads": [], "identity": [], "read_plans": [],
                  "closings": [], "ingest": [], "inbox": [],
                  "plans_text": [], "checks": [], "commit": sha + ("-dirty" if dirty else ""),
                  "date": dt.datetime.now(dt.UTC).strftime("%Y-%m-%d %H:%M UTC"), "cores": os.cpu_count(),
