@@ -102,6 +102,9 @@ def test_dead_letters_are_listed_and_requeued_by_staff(inbox) -> None:
     (("inbox", "claim", "--worker", " "), ("worker", "200")),
     (("inbox", "release", "00000000-0000-4000-8000-0000000d0099", "--error", "x" * 2001), ("error", "2000")),
     (("inbox", "dead", "--limit", "501"), ("limit", "500")),
+    (("inbox", "claim", "--lease", "soon"), ("--lease", "'soon' is not a duration")),
+    (("notify", "claim", "--lease", "1 fortnight"), ("--lease", "not a duration")),
+    (("nudge", "claim", "--max-age", "a while"), ("--max-age", "not a duration")),
 ])
 def test_bad_input_is_one_line_naming_the_field(inbox, argv, words) -> None:
     _, url, _ = inbox

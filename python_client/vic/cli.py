@@ -14,6 +14,7 @@ Every failure prints one line and exits 1; no traceback reaches the user.
 from __future__ import annotations
 
 import contextlib
+import inspect
 import json
 import os
 import re
@@ -297,8 +298,8 @@ def worker(
     if acting.contact_id:
         _fail("the worker runs as the URL's own user or as --service-role, not as a contact (--as)")
     options = worker_loop.Options(batch=batch, poll=poll, jobs_every=jobs_every,
-                                  stale_after=_interval(stale_after, "days") or "7 days",
-                                  remind_after=_interval(remind_after, "days") or "1 day", once=once)
+                                  stale_after=_interval(stale_after, "days", "--stale-after") or "7 days",
+                                  remind_after=_interval(remind_after, "days", "--remind-after") or "1 day", once=once)
     with _reported():
         worker_loop.Worker(_target(database_url), service_role=acting.service_role, options=options, console=out).run()
 
@@ -1274,12 +1275,21 @@ def _when(text: str) -> datetime | str:
     return moment if moment.tzinfo else moment.replace(tzinfo=ISTANBUL)
 
 
-def _interval(text: str | None, unit: str) -> timedelta | str | None:
-    """Whole numbers are `unit`s (minutes, days); anything else is an interval text for the database."""
+# a duration as people write it: "90", "5 minutes", "1 day 2 hours", "2 weeks"
+DURATION = re.compile(r"(\d+(\.\d+)?\s*(seconds?|secs?|minutes?|mins?|hours?|days?|weeks?|months?|years?)\s*)+", re.I)
+
+
+def _interval(text: str | None, unit: str, flag: str) -> timedelta | str | None:
+    """Whole numbers are `unit`s (minutes, days); "5 minutes", "1 day 2 hours" go to the database as written;
+    anything else is refused here, naming the flag."""
     if text is None:
         return None
     text = text.strip()
-    return timedelta(**{unit: int(text)}) if text.isdigit() else text
+    if text.isdigit():
+        return timedelta(**{unit: int(text)})
+    if not DURATION.fullmatch(text):
+        _fail(f"{flag}: {text!r} is not a duration; write a number of {unit}, or e.g. '5 minutes', '1 day 2 hours'")
+    return text
 
 
 def _show_showing(row: Mapping[str, Any]) -> None:
@@ -1292,7 +1302,7 @@ def showing_schedule(
 ) -> None:
     """Schedule a showing of a deal's listing for its customer; a matched deal moves to showing (schedule_showing)."""
     with _reported(), _client(ctx, database_url) as vic:
-        row = vic.schedule_showing(deal_id=deal_id, scheduled_at=_when(when), duration=_interval(duration, "minutes"))
+        row = vic.schedule_showing(deal_id=deal_id, scheduled_at=_when(when), duration=_interval(duration, "minutes", "--duration"))
     _show_showing(row)
 
 
@@ -1304,7 +1314,7 @@ def showing_reschedule(
     """Move a scheduled showing; it keeps its duration unless --duration is given (reschedule_showing)."""
     with _reported(), _client(ctx, database_url) as vic:
         row = vic.reschedule_showing(showing_id=showing_id, scheduled_at=_when(when),
-                                     duration=_interval(duration, "minutes"))
+                                     duration=_interval(duration, "minutes", "--duration"))
     _show_showing(row)
 
 
@@ -1348,7 +1358,7 @@ def task_followups(
 ) -> None:
     """Open follow-up tasks for stale deals and reminders for unconfirmed closings, once (open_followups)."""
     with _reported(), _client(ctx, database_url) as vic:
-        rows = vic.open_followups(idle=_interval(idle, "days"), remind_after=_interval(remind_after, "days"))
+        rows = vic.open_followups(idle=_interval(idle, "days", "--idle"), remind_after=_interval(remind_after, "days", "--remind-after"))
     if not rows:
         out.print("no task opened")
         return
@@ -1366,7 +1376,7 @@ def task_stale(
 ) -> None:
     """Open deals you see with no activity for longer than --idle, idlest first (stale_deals)."""
     with _reported(), _client(ctx, database_url) as vic:
-        rows = vic.stale_deals(idle=_interval(idle, "days"))
+        rows = vic.stale_deals(idle=_interval(idle, "days", "--idle"))
     if not rows:
         out.print("no stale deal")
         return
@@ -1621,7 +1631,7 @@ def nudge_claim(
 ) -> None:
     """Claim template nudges for windows that closed, one per closed window, marking them sent (claim_nudges)."""
     with _reported(), _client(ctx, database_url) as vic:
-        rows = vic.claim_nudges(batch=batch, max_age=_interval(max_age, "days"))
+        rows = vic.claim_nudges(batch=batch, max_age=_interval(max_age, "days", "--max-age"))
     if not rows:
         out.print("no nudge due")
         return
@@ -1665,7 +1675,7 @@ def notify_claim(
     """Hand out pending notifications whose contact's 24-hour window is open, oldest first, under a lease; send
     each, then record it with `vic notify sent` (claim_notifications). The bot (--service-role) and staff."""
     with _reported(), _client(ctx, database_url) as vic:
-        rows = vic.claim_notifications(batch=batch, lease=_interval(lease, "seconds"))
+        rows = vic.claim_notifications(batch=batch, lease=_interval(lease, "seconds", "--lease"))
     if as_json:
         _print_json(rows)
         return
@@ -1815,7 +1825,7 @@ def inbox_claim(
     its messages; handle them in the order shown, then ack or release each (claim_messages)."""
     name = worker or _default_worker()
     with _reported(), _client(ctx, database_url) as vic:
-        rows = vic.claim_messages(worker=name, batch=batch, lease=_interval(lease, "seconds"),
+        rows = vic.claim_messages(worker=name, batch=batch, lease=_interval(lease, "seconds", "--lease"),
                                   max_attempts=max_attempts)
     if as_json:
         _print_json(rows)
@@ -1908,3 +1918,18 @@ def inbox_requeue(ctx: typer.Context, message_id: MessageIdArg, database_url: Da
     with _reported(), _client(ctx, database_url) as vic:
         row = vic.requeue_message(message_id=message_id)
     out.print(f"message {row.get('id', message_id)} is back in the queue")
+
+
+# ------------------------------------------------------------------------------------- help texts
+def _unwrap_help(group: typer.Typer) -> None:
+    """Help comes from docstrings wrapped for the source file; rich keeps their line breaks, so a summary would break
+    mid-sentence in the terminal. Each paragraph becomes one line that rich wraps to the terminal's width."""
+    for info in group.registered_commands:
+        text = info.help or (info.callback.__doc__ if info.callback else None)
+        if text:
+            info.help = "\n\n".join(" ".join(p.split()) for p in inspect.cleandoc(text).split("\n\n"))
+    for sub in group.registered_groups:
+        _unwrap_help(sub.typer_instance)
+
+
+_unwrap_help(app)
