@@ -6,16 +6,7 @@ from datetime import datetime, timedelta
 from typing import Annotated
 
 import typer
-from vic.cli.common import (
-    DatabaseUrl,
-    ISTANBUL,
-    _client,
-    _moment,
-    _price,
-    _reported,
-    _show_rows,
-    out,
-)
+from vic.cli.common import client, ISTANBUL, local_time, price, reported, show_rows
 
 app = typer.Typer(no_args_is_help=True, help="Market signals: unmet demand.")
 
@@ -32,16 +23,12 @@ def market_unmet(
         str | None, typer.Option("--until", metavar="WHEN", help="Until this date or time; default: now.",
                                  show_default=False)
     ] = None,
-    database_url: DatabaseUrl = None,
 ) -> None:
     """Demand that found no listing, by district, type and price band (unmet_demand)."""
-    until = _moment(until_text, "--until") or datetime.now(ISTANBUL)
-    since = _moment(since_text, "--since") or until - timedelta(days=30)
-    with _reported(), _client(ctx, database_url) as vic:
+    until = until_text or datetime.now(ISTANBUL)
+    since = since_text or until - timedelta(days=30)
+    with reported(), client(ctx) as vic:
         rows = vic.unmet_demand(since=since, until=until)
-    if not rows:
-        out.print(f"no unmet demand from {since:%Y-%m-%d %H:%M} to {until:%Y-%m-%d %H:%M}")
-        return
-    _show_rows(f"Unmet demand, {since:%Y-%m-%d %H:%M} – {until:%Y-%m-%d %H:%M}",
-               {"district": "district", "type": "type", "price band": "band", "signals": "signals"},
-               [{**row, "band": _price(row)} for row in rows], right=("signals",))
+    show_rows(f"Unmet demand, {local_time(since)} – {local_time(until)}",
+              {"district": "district", "type": "type", "price band": price, "signals": "signals"}, rows,
+              right=("signals",), empty=f"no unmet demand from {local_time(since)} to {local_time(until)}")
