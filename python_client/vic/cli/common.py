@@ -675,7 +675,8 @@ def show_rows(title: str, columns: Mapping[str, str | Callable[[Mapping[str, Any
     t = new_table(title)
     for i, header in enumerate(columns):
         t.add_column(header, justify="right" if header in right else "left", overflow="fold",
-                     no_wrap=atoms[i] and whole, min_width=min(12, longest[i]) if roomy and not atoms[i] else None)
+                     no_wrap=atoms[i] and whole and roomy,
+                     min_width=min(12, longest[i]) if roomy and not atoms[i] else None)
     for values in cells:
         t.add_row(*(escape(v) for v in values))
     out.print(t)
