@@ -118,7 +118,7 @@ def test_every_command_is_driven(seeded: str, db: psycopg.Connection) -> None:
                 "--floor", "11.000.000", "--commission-rate", "2")["id"]
     other = s.run("--as", AGENT, *listing, "--title", "Fenerbahçe'de 3+1", "--price", "14_000_000")["id"]
     assert s.run("--as", AGENT, "listing", "update", pid, "--price", "12.400.000")["listed_price"] == 12_400_000
-    media = [s.run("--as", AGENT, "listing", "media-add", pid, "photo", f"portfolios/{pid}/{n}.jpg")[0]["id"]
+    media = [s.run("--as", AGENT, "listing", "media-add", pid, "photo", f"portfolios/{pid}/{n}.jpg")["id"]
              for n in ("a", "b")]
     reordered = s.run("--as", AGENT, "listing", "media-reorder", pid, media[1], media[0])
     assert [m["id"] for m in reordered] == [media[1], media[0]]

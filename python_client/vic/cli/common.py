@@ -282,7 +282,7 @@ class VicGroup(TyperGroup):
         except click_errors.ClickException as exc:
             err.print(f"[bold red]error:[/] {escape(exc.format_message())}")
             code = 1
-        except click_errors.Abort:
+        except typer.Abort:
             err.print("[bold red]error:[/] cancelled; nothing changed")
             code = 1
         except BrokenPipeError:  # `vic … | head`: the reader has gone, so has the need to print

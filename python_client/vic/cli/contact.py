@@ -5,6 +5,7 @@ from __future__ import annotations
 from typing import Annotated
 
 import typer
+
 from vic.cli.common import (
     as_json, client, ContactIdArg, local_time, OptionalContactArg, out, print_json, reported, say, show_row,
     show_rows, uuid_option,

@@ -6,7 +6,8 @@ from collections.abc import Mapping
 from typing import Annotated, Any
 
 import typer
-from vic.cli.common import amount_option, client, DealIdArg, price, reported, show_row
+
+from vic.cli.common import amount_option, client, DealIdArg, reported, show_row
 
 app = typer.Typer(no_args_is_help=True, help="Deals: open, offers, dual-confirm closing, cancel.")
 OfferIdArg = Annotated[str, typer.Argument(metavar="OFFER_ID", help="The offer (uuid).", show_default=False)]

@@ -6,6 +6,7 @@ from datetime import datetime, timedelta
 from typing import Annotated
 
 import typer
+
 from vic.cli.common import client, ISTANBUL, local_time, price, reported, show_rows
 
 app = typer.Typer(no_args_is_help=True, help="Market signals: unmet demand.")

@@ -6,6 +6,7 @@ from collections.abc import Mapping
 from typing import Annotated, Any
 
 import typer
+
 from vic.cli.common import client, interval, local_time, reported, show_row, show_rows, uuid_argument
 
 app = typer.Typer(no_args_is_help=True, help="Tasks and stale work: follow-ups, stale deals, done, cancel.")
