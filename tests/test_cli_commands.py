@@ -270,7 +270,7 @@ BAD = [
     (["listing", "create", "--type", "daire"], "--for is missing"),
     (["--as", EMRE, "agent", "set-role", EMRE, "admin"], f"not allowed: contact {EMRE} (--as): only admins"),
     (["--as", AGENT, "listing", "create", "--type", "daire", "--for", "sale", "--title", "x", "--district",
-      "Kadıköy", "--rooms", "3+1", "--price", "0"], "--price: listed_price must be"),
+      "Kadıköy", "--rooms", "3+1", "--price", "0"], "--price must be a positive whole amount"),
 ]
 
 

@@ -170,9 +170,8 @@ def describe(exc: VicError) -> str:
         return f"not allowed: {who}: {message}{anon_hint}"
     # a field named at the start of the message, or a p_… parameter anywhere, becomes its flag
     head = _FIELD.match(message)
-    if head and (flag := flag_for(head[0])):
-        message = f"{flag}:{message[head.end():]}" if message[head.end():head.end() + 1] == ":" else \
-            f"{flag}: {head[0].removeprefix('p_')}{message[head.end():]}"
+    if head and not message[head.end():].startswith(" +") and (flag := flag_for(head[0])):
+        message = flag + message[head.end():]
     return re.sub(r"\bp_[a-z_]+\b", lambda m: flag_for(m[0]) or m[0], message)
 
 
