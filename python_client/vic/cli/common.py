@@ -123,9 +123,6 @@ FIELD_PARAMS: dict[str, tuple[str, ...]] = {
     "request_id": ("request_id", "request"),
     "since": ("since_text",),
     "until": ("until_text",),
-    "listing_rate": ("listing_rate",),
-    "buying_rate": ("buying_rate",),
-    "platform_rate": ("platform_rate",),
 }
 
 
