@@ -320,7 +320,7 @@ def _handler(endpoint: PostgrestEndpoint) -> type[BaseHTTPRequestHandler]:
             body = self.rfile.read(int(self.headers.get("Content-Length") or 0))
             route = ROUTE.match(urlsplit(self.path).path)
             if route is None:
-                return self._send(404, _error("PGRST125", f"Invalid path specified in request URL"))
+                return self._send(404, _error("PGRST125", "Invalid path specified in request URL"))
             auth = endpoint.authenticate(self.headers)
             if isinstance(auth, tuple):
                 return self._send(*auth, {"WWW-Authenticate": "Bearer"})

@@ -8,7 +8,6 @@ exceptions compared field by field, `VicClient.from_config`, and the endpoint's 
 
 from __future__ import annotations
 
-import json
 import logging
 import os
 import time
@@ -24,8 +23,8 @@ from tests.postgrest_endpoint import PostgrestEndpoint, pgrst_status, sign
 from tests.test_errors import doc_rows
 from vic import errors, result_types
 from vic.client import VicClient
-from vic.transport import (PsycopgTransport, SupabaseTransport, declared_result_types, from_json, parse_json,
-                           render_result_types)
+from vic.transport import (PsycopgTransport, SupabaseTransport, Transport, declared_result_types, from_json,
+                           parse_json, render_result_types)
 
 ROOT = Path(__file__).resolve().parents[1]
 ADMIN = "00000000-0000-4000-8000-0000000ad001"
@@ -321,6 +320,7 @@ def test_from_config_picks_the_transport() -> None:
     sb = {"VIC_SUPABASE_URL": "https://p.supabase.co", "VIC_SUPABASE_KEY": "sb_publishable_x"}
     db = {"VIC_DATABASE_URL": "postgresql://u@h/d"}
     assert isinstance(VicClient.from_config(env=sb).transport, SupabaseTransport)
+    assert isinstance(VicClient.from_config(env=sb).transport, Transport)
     assert isinstance(VicClient.from_config(env={**sb, **db}).transport, SupabaseTransport)
     assert isinstance(VicClient.from_config(env=db).transport, PsycopgTransport)
     # an explicit database URL wins over Supabase settings from the environment

@@ -204,7 +204,8 @@ class SupabaseTransport:
     itself is, so the call runs as the key's role. PostgREST verifies the token, sets the role and
     `request.jwt.claims` for the transaction, and calls `public.<function>` with the named args.
 
-    HTTP/1.1 on purpose: with HTTP/2, the hpack library logs the request headers (the token) at DEBUG.
+    HTTP/1.1 on purpose: with HTTP/2, the hpack library logs request headers it does not deem sensitive
+    (the `apikey`, a service_role key included) at DEBUG.
     The connection opens on the first call and is reused; `close` releases it.
     """
 
