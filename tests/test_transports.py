@@ -89,12 +89,17 @@ def typed(value: Any) -> Any:
 
 
 # ---------------------------------------------------------------------------------------------- results
-# Sample values of every type a function of public returns; a new result type needs its samples here.
+# Sample values of every type a function of public returns (and a few more); a new result type needs its
+# samples here.
 SAMPLES: dict[str, list[str]] = {
     "bigint": ["0", "-9223372036854775808", "9223372036854775807"],
     "boolean": ["true", "false"],
     "int8range": ["[1,5)", "empty", "(,10]", "[3,)"],
     "integer": ["-2147483648", "42"],
+    "smallint": ["-32768", "7"],
+    "double precision": ["0.1", "-1.5e300", "-0"],
+    "date": ["2026-12-04", "1999-01-31"],
+    "interval": ["1 day 02:00:00", "-00:00:01.5", "1 year 2 mons", "00:00:00"],
     "jsonb": ['{"a": [1, 2.5, "x", null, true], "b": {"c": 0.1, "d": 1e-7, "e": -0, "f": 1e2}}', "[]", '"s"', "3.0",
               "12345678901234567890", "-0"],
     "numeric": ["2.50", "0.0000001", "-12345678901234567890.123456789", "50", "NaN", "0"],
@@ -105,6 +110,8 @@ SAMPLES: dict[str, list[str]] = {
                                  "1999-12-31 23:59:59.5-05:30"],
     "tsvector": ["'deniz':1 'manzara':2"],
     "uuid": ["00000000-0000-4000-8000-00000000c001"],
+    "uuid[]": ["{00000000-0000-4000-8000-00000000c001,NULL}"],
+    "bigint[]": ["{1,-2,NULL}"],
 }
 
 
