@@ -37,6 +37,7 @@ from vic import local, migrate, paths
 from vic import worker as worker_loop
 from vic.client import VicClient
 from vic.errors import AccessDenied, VicError, redact_url
+from vic.supabase_build import supabase_app
 
 app = typer.Typer(no_args_is_help=True, add_completion=False)
 db = typer.Typer(no_args_is_help=True, help="The database: local server, migrations, seed.")
@@ -73,6 +74,7 @@ nudge = typer.Typer(no_args_is_help=True, help="Template nudges for WhatsApp win
 app.add_typer(nudge, name="nudge")
 notify = typer.Typer(no_args_is_help=True, help="WhatsApp notifications: hand out (claim), record a send, share a listing card.")
 app.add_typer(notify, name="notify")
+app.add_typer(supabase_app, name="supabase")
 
 # soft_wrap: an error stays on one line however narrow the terminal.
 out = Console(soft_wrap=True, highlight=False)
