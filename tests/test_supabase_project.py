@@ -237,8 +237,9 @@ def _without_supabase_bookkeeping(text: str) -> tuple[str, int]:
     return "".join(kept), dropped
 
 
-def test_pushed_catalog_equals_vic_db_migrate(pg_server, pushed, db_url):
-    via_push, dropped = _without_supabase_bookkeeping(snapshot(pg_server.url(pushed)))
+def test_pushed_catalog_equals_vic_db_migrate(pushed_copy, db_url):
+    # a copy: a session on the template itself would make other workers' copies of it fail
+    via_push, dropped = _without_supabase_bookkeeping(snapshot(pushed_copy()))
     via_migrate = snapshot(db_url)
     assert dropped >= 2, "no supabase_migrations schema in the pushed database: was anything pushed?"
     assert "relation public.contacts" in via_push and "function public." in via_push
