@@ -161,7 +161,8 @@ def _project_copy(root: Path, dest: Path) -> Path:
 
 def push(cli: Path, workdir: Path, url: str, *extra: str) -> str:
     """`supabase db push --db-url … --yes` from `workdir`; its output, or the test fails with it."""
-    r = subprocess.run([str(cli), "db", "push", "--db-url", url, "--yes", *extra], cwd=workdir,
+    env = {**os.environ, "SUPABASE_TELEMETRY_DISABLED": "1"}  # the CLI's documented opt-out
+    r = subprocess.run([str(cli), "db", "push", "--db-url", url, "--yes", *extra], cwd=workdir, env=env,
                        capture_output=True, text=True, timeout=300, stdin=subprocess.DEVNULL)
     out = r.stdout + r.stderr
     if r.returncode != 0 or "Finished supabase db push" not in out and "up to date" not in out:
