@@ -42,6 +42,19 @@ def test_committed_supabase_migrations_are_what_build_generates():
                        "`vic supabase build` and commit: " + ", ".join(stale))
 
 
+def test_generated_migrations_leave_what_supabase_owns_alone():
+    """A hosted project already has the API roles and schema auth (db/supabase_compat.sql stands in for them
+    on a plain PostgreSQL only): the generated files create none of them."""
+    files = sorted((ROOT / "supabase" / "migrations").glob("*.sql"))
+    assert files, "no generated migrations"
+    owned = re.compile(r"^\s*(create|alter|drop)\s+(role|schema\s+(if\s+not\s+exists\s+)?auth\b|"
+                       r"(or\s+replace\s+)?function\s+auth\.|table\s+(if\s+not\s+exists\s+)?auth\.)",
+                       re.IGNORECASE | re.MULTILINE)
+    found = [f"{f.name}: {m.group(0).strip()}" for f in files for m in owned.finditer(f.read_text())]
+    assert not found, found
+    assert owned.search((ROOT / "db" / "supabase_compat.sql").read_text()), "the pattern matches nothing"
+
+
 def test_config_names_the_project_and_its_database():
     import tomllib
 
@@ -178,8 +191,8 @@ def _create(server: PgServer, dbname: str, template: str | None = None) -> Datab
 
 
 def _compat_then_push(cli: Path, workdir: Path, url: str) -> str:
-    from vic.migrate import connect, run_sql_file
     from vic import paths
+    from vic.migrate import connect, run_sql_file
 
     with connect(url) as conn, conn.transaction():
         run_sql_file(conn, paths.COMPAT_SQL)

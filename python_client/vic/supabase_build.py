@@ -17,7 +17,8 @@ generated, never changes and never goes away, and every new file sorts after eve
 
 The versions are synthetic (they order the files; they are not when anything was written). Migration numbers
 only grow (a new migration numbered below the newest generated one is refused), and no more than 86,399
-re-applications fit between two numbered migrations.
+re-applications fit between two numbered migrations. Two branches that each generated files: after merging,
+keep the generated files already pushed anywhere (those on main), delete the others, and build again.
 
 The generated files need what every Supabase project has (roles anon, authenticated, service_role; schema
 auth with auth.uid(); schema extensions): on a plain PostgreSQL, run db/supabase_compat.sql before
