@@ -221,7 +221,7 @@ def main(argv: list[str] | None = None) -> int:
     server = None
     url = args.url
     if url is None:
-        from tests.pg_server import PgServer
+        from vic.pg_server import PgServer
         from vic.migrate import migrate
 
         server = PgServer.start(args.pg)

@@ -3,7 +3,7 @@
     .venv/bin/python -m bench.run          # full: ≈ 10–15 min on 2 cores
     BENCH_QUICK=1 .venv/bin/python -m bench.run   # small sizes, short baselines: < 2 min
 
-Starts its own throw-away PostgreSQL (tests/pg_server.py), migrates, and measures:
+Starts its own throw-away PostgreSQL (`vic.pg_server`), migrates, and measures:
 1. baselines: pgbench -S and -N (4 clients), an indexed primary-key lookup through the workload's path;
 2. scaling: a new listing / a new request whose hard filters exactly PASSING rows of the other side
    pass, while both tables grow 10k → 100k → 1M;
@@ -39,7 +39,7 @@ from bench import closing, data, inbox, ingest, load, report  # noqa: E402
 from bench.measure import (Actor, Figure, Op, capture_plans, drain, has_worker, heavy_reads,  # noqa: E402
                            latency_under_load, measure, measure_each, measure_interleaved, pgbench, rows_examined, scans_in,
                            worker_batches)
-from tests.pg_server import PgServer  # noqa: E402
+from vic.pg_server import PgServer  # noqa: E402
 from vic.migrate import migrate  # noqa: E402
 
 RESULTS = ROOT / "bench" / "results"
