@@ -391,14 +391,24 @@ comment on function private.tg_portfolio_confidential__match_floor() is 'Trigger
 
 create or replace trigger _900_match_insert after insert on public.portfolios
   referencing new table as new_rows for each statement execute function private.tg_portfolios__match();
+comment on trigger _900_match_insert on public.portfolios
+  is 'New listings get their match keys and one match event per statement; the matcher (worker or pg_cron) turns the event into matches and notifications shortly after commit, keeping the insert cheap.';
 create or replace trigger _900_match_update after update on public.portfolios
   referencing old table as old_rows new table as new_rows for each statement execute function private.tg_portfolios__match();
+comment on trigger _900_match_update on public.portfolios
+  is 'Changed listings get fresh match keys and one match event per statement, so the matcher adds, rescores or removes their matches after commit.';
 create or replace trigger _900_match_insert after insert on public.requests
   referencing new table as new_rows for each statement execute function private.tg_requests__match();
+comment on trigger _900_match_insert on public.requests
+  is 'New requests get their match keys and one match event per statement; the matcher turns it into matches and the demand signal shortly after commit.';
 create or replace trigger _900_match_update after update on public.requests
   referencing old table as old_rows new table as new_rows for each statement execute function private.tg_requests__match();
+comment on trigger _900_match_update on public.requests
+  is 'Changed requests get fresh match keys and one match event per statement; a newly assigned agent is shown the listings already matched.';
 create or replace trigger _850_match_floor after insert or update of min_price or delete on public.portfolio_confidential
   for each row execute function private.tg_portfolio_confidential__match_floor();
+comment on trigger _850_match_floor on public.portfolio_confidential
+  is 'A floor price change is copied to the listing''s matching band (coarse, rounded down), which rematches the listing without revealing the floor.';
 
 -- Section - RPCs
 

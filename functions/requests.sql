@@ -170,12 +170,20 @@ comment on function private.tg_requests__status() is 'Trigger: the request statu
 
 create or replace trigger _150_criteria before insert or update of criteria on public.requests
   for each row execute function private.tg_requests__criteria();
+comment on trigger _150_criteria on public.requests
+  is 'Validates a request''s criteria on every write (exactly the keys districts, types, rooms, min_price, max_price, currency, bounded, VC001 naming the key) and stores districts in their reference spelling.';
 create or replace trigger _160_parties before insert or update of customer_id, assigned_agent on public.requests
   for each row execute function private.tg_requests__parties();
+comment on trigger _160_parties on public.requests
+  is 'The customer must be a customer contact and the assigned agent an active agent or broker; only brokers (their office), staff and the bot assign, and an agent files only for a customer it already serves (42501 / VC001).';
 create or replace trigger _170_budget before update of criteria on public.requests
   for each row execute function private.tg_requests__budget();
+comment on trigger _170_budget on public.requests
+  is 'Records every budget change of a request and refuses a fourth within 24 hours to API users and the bot (VC004), so nobody narrows a budget step by step to learn a listing''s floor; the dashboard is not limited.';
 create or replace trigger _210_status before insert or update of status, assigned_agent on public.requests
   for each row execute function private.tg_requests__status();
+comment on trigger _210_status on public.requests
+  is 'A request moves new -> assigned -> closed; giving a new request an agent assigns it.';
 
 -- Section - RPCs
 

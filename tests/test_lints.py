@@ -1,4 +1,4 @@
-"""Catalog lints (issue 4, deliverable 8): security and hygiene rules checked on the migrated catalog.
+"""Catalog lints: security and hygiene rules checked on the migrated catalog.
 
 Each lint is a function `lint(conn) -> list[str]` returning one line per offender. Two kinds of test:
 
@@ -499,6 +499,34 @@ def table_without_primary_key(conn):
         order by 1""")
 
 
+# ------------------------------------------------------------------------------ findable rules
+# A dashboard admin meets a policy or a trigger by its name in the table's page; its comment is the rule in a
+# sentence (what it enforces and why). `comment on policy|trigger … on …` sits beside each create in policies/
+# and functions/.
+@lint
+def policy_without_comment(conn):
+    """Every row-level security policy on a table of ours has a comment saying the rule it holds."""
+    return _rows(conn, """
+        select format('policy %I on %s: no comment (write comment on policy … on … beside its create)',
+                      p.polname, c.oid::regclass)
+        from pg_policy p join pg_class c on c.oid = p.polrelid join pg_namespace n on n.oid = c.relnamespace
+        where n.nspname = any(%(ours)s) and coalesce(btrim(obj_description(p.oid, 'pg_policy')), '') = ''
+        order by 1""")
+
+
+@lint
+def trigger_without_comment(conn):
+    """Every trigger on a table of ours (not the internal ones of foreign keys) has a comment saying the rule it
+    holds."""
+    return _rows(conn, """
+        select format('trigger %I on %s: no comment (write comment on trigger … on … beside its create)',
+                      t.tgname, c.oid::regclass)
+        from pg_trigger t join pg_class c on c.oid = t.tgrelid join pg_namespace n on n.oid = c.relnamespace
+        where n.nspname = any(%(ours)s) and not t.tgisinternal
+          and coalesce(btrim(obj_description(t.oid, 'pg_trigger')), '') = ''
+        order by 1""")
+
+
 # ----------------------------------------------------------------------------------------- tests
 @pytest.mark.parametrize("name", sorted(LINTS))
 def test_lint(db: psycopg.Connection, name: str) -> None:
@@ -680,6 +708,22 @@ OFFENDERS: list[tuple[str, str, str, str]] = [
      "create table public.lint_probe_nopk (x int)", "lint_probe_nopk"),
     ("table_without_primary_key", "private table",
      "create table private.lint_probe_nopk (x int unique)", "private.lint_probe_nopk"),
+    ("policy_without_comment", "new policy",
+     PROBE + """create policy "Probe silent" on public.lint_probe for select to authenticated using (false)""",
+     "Probe silent"),
+    ("policy_without_comment", "comment removed from a policy",
+     """comment on policy "Staff delete deals" on public.deals is null""", "Staff delete deals"),
+    ("policy_without_comment", "blank comment",
+     """comment on policy "Staff delete deals" on public.deals is '  '""", "Staff delete deals"),
+    ("trigger_without_comment", "new trigger",
+     PROBE + """create trigger _999_probe before update on public.lint_probe
+                for each row execute function private.tg__set_updated_at()""", "_999_probe on lint_probe"),
+    ("trigger_without_comment", "comment removed from a trigger",
+     "comment on trigger _170_budget on public.requests is null", "_170_budget on requests"),
+    ("trigger_without_comment", "trigger on a private table",
+     """create table private.lint_probe (id int primary key, updated_at timestamptz);
+        create trigger _999_probe before update on private.lint_probe
+        for each row execute function private.tg__set_updated_at()""", "_999_probe on private.lint_probe"),
 ]
 
 
