@@ -51,7 +51,7 @@ comment on function private.tg_contacts__identity_history() is 'Trigger: records
 create or replace trigger _500_identity_history after update of phone, bsuid on public.contacts
   for each row execute function private.tg_contacts__identity_history();
 comment on trigger _500_identity_history on public.contacts
-  is 'Every change of a contact''s phone or WhatsApp bsuid is recorded (private.contact_identity_history), so past identities stay known (staff and the bot read them through contact_identity_history).';
+  is 'Every change of a contact''s phone or WhatsApp bsuid is recorded with who and when, so past identities stay known (staff and the bot read them through contact_identity_history).';
 
 -- Section - Sessions
 
