@@ -66,17 +66,6 @@ as $$
 $$;
 comment on function private.refresh_match_keys(text[], uuid[]) is 'Rewrites the match keys of the given listings and requests.';
 
--- Rebuild every match key, e.g. after a bulk load with triggers disabled.
-create or replace function private.rebuild_match_keys() returns void
-  language sql
-  set search_path = ''
-as $$
-  truncate private.request_match_keys, private.listing_match_keys;
-  select private.refresh_match_keys(array(select id from public.portfolios where status = 'active'),
-                                    array(select id from public.requests where status <> 'closed'));
-$$;
-comment on function private.rebuild_match_keys() is 'Rebuilds all match keys (after a bulk load that bypassed the triggers).';
-
 -- The pairs that pass every hard filter, with their score, for the given listings or requests: the keys
 -- find the pairs (one GiST probe per key), the view scores them and re-checks every hard filter.
 -- (dropped first: its result gained the two agents)
