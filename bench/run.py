@@ -69,13 +69,13 @@ CONFIG = {
     "pgbench_scale": _env_int("BENCH_PGBENCH_SCALE", 1 if QUICK else 10),
     "ops": max(200, _env_int("BENCH_OPS", 200)),
     "closings": max(200, _env_int("BENCH_CLOSINGS", 200 if QUICK else 500)),  # deals closed per worker count
-    "ingest": _env_int("BENCH_INGEST", 300 if QUICK else 1000),  # messages per phase and worker count (issue 13)
+    "ingest": _env_int("BENCH_INGEST", 300 if QUICK else 1000),  # messages per phase and worker count
     "warmup": _env_int("BENCH_WARMUP", 20 if QUICK else 30),
     # a figure stops when its time budget is spent, an operation when it hits the statement timeout
     # (reported as such): one pathological query must not stall the run for hours
     "budget_s": _env_int("BENCH_FIGURE_BUDGET_S", 10 if QUICK else 60),
     "op_timeout_s": _env_int("BENCH_OP_TIMEOUT_S", 5 if QUICK else 10),
-    # issue 12: the worker's batch (writes per process_match_events transaction) and the steady write load
+    # match events: the worker's batch (writes per process_match_events transaction) and the steady write load
     "worker_batch": _env_int("BENCH_WORKER_BATCH", 25),
     "load_rate": _env_int("BENCH_LOAD_RATE", 20),  # writes per second while one worker drains
 }
@@ -113,7 +113,7 @@ class Api:
     def __init__(self, conn: psycopg.Connection):
         missing = [f for f in ("create_listing", "create_request", "search_portfolios") if not has_function(conn, f)]
         if missing:
-            raise SystemExit(f"bench: the schema has no {', '.join(missing)} (issue 5's RPCs): nothing to measure")
+            raise SystemExit(f"bench: the schema has no {', '.join(missing)} (the listing and request RPCs): nothing to measure")
         WORKER["on"] = has_worker(conn)
 
     def listing(self, p: dict) -> tuple[Actor, Op]:
@@ -143,7 +143,7 @@ class Api:
         return lambda c: len(c.execute(sql, q).fetchall())
 
 
-# With match events (issue 12) a write records an event and the worker matches later: the counters drain the
+# With match events a write records an event and the worker matches later: the counters drain the
 # events first (untimed, as the superuser, in the operation's transaction) so the fan-out is still counted.
 WORKER = {"on": False}
 
@@ -645,7 +645,7 @@ def closings(server: PgServer, out: dict) -> None:
 
 
 def conversation(server: PgServer, out: dict) -> None:
-    """Issue 13: ingestion with dedupe (bench/ingest.py) and the inbound queue's claim + ack (bench/inbox.py),
+    """The conversation's queues: ingestion with dedupe (bench/ingest.py) and the inbound queue's claim + ack (bench/inbox.py),
     with 1, 4 and 8 workers, on a fresh database each."""
     n = CONFIG["ingest"]
     log(f"ingestion: {n} messages per phase and worker count (1, 4, 8)")

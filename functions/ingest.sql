@@ -1,4 +1,4 @@
--- Ingestion (issue 13): WhatsApp messages in and out through public.ingest_message, idempotent per
+-- Ingestion: WhatsApp messages in and out through public.ingest_message, idempotent per
 -- wa_message_id; an inbound message's content kept only with the sender's consent_transfer; and a contact's
 -- identity changes (change_contact_phone, change_contact_bsuid) with their history.
 

@@ -68,7 +68,7 @@ end
 $$;
 comment on function private.tg_requests__criteria() is 'Trigger: validates requests.criteria on every write and stores its districts in their reference spelling (functions/districts.sql).';
 
--- The parties of a request (issue 11: nobody files a request to watch a listing's floor). The customer is a
+-- The parties of a request (nobody files a request to watch a listing's floor: attack class c1). The customer is a
 -- customer contact: never an agent or staff, so an agent cannot file for itself. The agent is an active
 -- agent or broker. Who sets or changes assigned_agent, for API users: staff any; a broker an agent of its
 -- office, on an unassigned request or one of its office; an agent only itself, on a new request of a

@@ -1,4 +1,4 @@
--- Sessions and qualification (issue 13, item 6; docs/sessions.md): the bot fills a session's qualifying slots,
+-- Sessions and qualification (docs/sessions.md): the bot fills a session's qualifying slots,
 -- validated by the rules of request criteria; the database keeps qualifying_completeness; extract_request makes
 -- the request through create_request and marks the session extracted. The status machine (active -> extracted |
 -- closed), the frozen slots of a finished session and the completeness are triggers, so a direct write (the

@@ -7,7 +7,7 @@ grant select, delete on table public.message_log, public.pending_notifications t
 grant select on table public.interaction_tracker to authenticated;
 grant select, insert, update, delete on table public.sessions, public.message_log, public.interaction_tracker,
   public.pending_notifications to service_role;
--- H3 window: interaction_tracker is the database's (triggers on message_log and contacts, claim_nudges); the bot
+-- interaction_tracker is the database's (triggers on message_log and contacts, claim_nudges); the bot
 -- reads it, writes nothing itself (functions/window.sql).
 revoke insert, update, delete on table public.interaction_tracker from service_role;
 
