@@ -325,10 +325,24 @@ begin
     insert into private.match_events (kind, portfolio_ids, new_rows) values ('portfolio', v_ids, tg_op = 'INSERT');
     perform pg_notify('vic_match_events', '');
   end if;
+  if tg_op = 'UPDATE' then
+    if exists (select 1 from new_rows n join old_rows o on o.id = n.id where n.agent_id <> o.agent_id) then
+      -- a listing given to another agent: it acts on (and may read) the matches of unassigned requests (after
+      -- the batch in flight, as for a reassigned request)
+      perform pg_advisory_xact_lock(hashtext('vic.matcher'));
+      update public.portfolio_request_matches m
+      set notified_agent_id = n.agent_id
+      from new_rows n
+      join old_rows o on o.id = n.id and n.agent_id <> o.agent_id
+      cross join public.requests r
+      where m.portfolio_id = n.id and r.id = m.request_id and r.assigned_agent is null
+        and m.notified_agent_id is distinct from n.agent_id;
+    end if;
+  end if;
   return null;
 end
 $$;
-comment on function private.tg_portfolios__match() is 'Statement trigger: refreshes the match keys of new or changed listings and records one match event.';
+comment on function private.tg_portfolios__match() is 'Statement trigger: refreshes the match keys of new or changed listings and records one match event; a listing given to another agent moves its unassigned requests'' matches to that agent.';
 
 create or replace function private.tg_requests__match() returns trigger
   language plpgsql security definer
@@ -348,19 +362,33 @@ begin
     insert into private.match_events (kind, request_ids, new_rows) values ('request', v_ids, tg_op = 'INSERT');
     perform pg_notify('vic_match_events', '');
   end if;
+  -- (old_rows exists on UPDATE only: a nested test, since PL/pgSQL plans a condition as one expression)
   if tg_op = 'UPDATE' then
-    -- a request given to another agent: that agent sees its matched listings at partial level (the matches
-    -- committed so far; the matcher grants the rest as it finds them, to the agent assigned then)
-    perform private.share_matches(array_agg(m.portfolio_id), array_agg(n.assigned_agent))
-    from new_rows n
-    join old_rows o on o.id = n.id
-    join public.portfolio_request_matches m on m.request_id = n.id
-    where n.assigned_agent is distinct from o.assigned_agent;
+    if exists (select 1 from new_rows n join old_rows o on o.id = n.id where n.assigned_agent is distinct from o.assigned_agent) then
+      -- who acts on (and may read) a reassigned request's matches: its new agent, else the listing agent. The
+      -- matcher's lock first: a batch in flight may have read the old agent for a match this update cannot see
+      -- yet; waiting for it makes its matches visible here, and a later batch then reads the new agent.
+      perform pg_advisory_xact_lock(hashtext('vic.matcher'));
+      update public.portfolio_request_matches m
+      set notified_agent_id = coalesce(n.assigned_agent, p.agent_id)
+      from new_rows n
+      join old_rows o on o.id = n.id and n.assigned_agent is distinct from o.assigned_agent
+      cross join public.portfolios p
+      where m.request_id = n.id and p.id = m.portfolio_id
+        and m.notified_agent_id is distinct from coalesce(n.assigned_agent, p.agent_id);
+      -- a request given to another agent: that agent sees its matched listings at partial level (the matches
+      -- committed so far; the matcher grants the rest as it finds them, to the agent assigned then)
+      perform private.share_matches(array_agg(m.portfolio_id), array_agg(n.assigned_agent))
+      from new_rows n
+      join old_rows o on o.id = n.id
+      join public.portfolio_request_matches m on m.request_id = n.id
+      where n.assigned_agent is distinct from o.assigned_agent;
+    end if;
   end if;
   return null;
 end
 $$;
-comment on function private.tg_requests__match() is 'Statement trigger: refreshes the match keys of new or changed requests and records one match event (the matcher records a new request''s demand signal); shares matched listings with a newly assigned agent.';
+comment on function private.tg_requests__match() is 'Statement trigger: refreshes the match keys of new or changed requests and records one match event (the matcher records a new request''s demand signal); a reassigned request''s matches move to its new agent (notified_agent_id), who sees their listings at partial level.';
 
 -- The matcher reads the floor from portfolios.match_floor (a copy of the confidential min_price), through
 -- price_reach, which bands it (guard.floor_band).

@@ -151,14 +151,14 @@ create policy "Staff delete market signals" on public.market_signals
 comment on policy "Staff delete market signals" on public.market_signals
   is 'Only staff delete demand signals (they hold customer ids and every office''s criteria).';
 
--- Section - portfolio_request_matches: a pair the caller is a party to (guard.readable_matches, probed per
--- row by id: a page of 20 costs 20 index probes, not the caller's whole book), staff. `offset 0` keeps the
--- probe a per-row subplan: without it the planner may hash the whole view once per statement.
+-- Section - portfolio_request_matches: a pair the caller is a party to (notified_agent_id, kept = the request's
+-- agent, else the listing agent, is one the caller manages: guard.readable_matches states it), staff. A test of
+-- the row against the caller's agents, computed once per statement; the row test comes first, so an agent
+-- reading its own matches never asks whether it is staff.
 drop policy if exists "Agents read the matches they act on" on public.portfolio_request_matches;
 drop policy if exists "Parties read their matches" on public.portfolio_request_matches;
 create policy "Parties read their matches" on public.portfolio_request_matches
   for select to authenticated
-  using ((select guard.is_staff())
-         or exists (select 1 from guard.readable_matches v where v.id = portfolio_request_matches.id offset 0));
+  using (notified_agent_id = any (array(select guard.managed_agent_ids())) or (select guard.is_staff()));
 comment on policy "Parties read their matches" on public.portfolio_request_matches
-  is 'A match is read by the parties to it (the request''s current agent and its broker; the listing side while the request is unassigned) and by staff; nobody writes matches but the matcher.';
+  is 'A match is read by the agent it concerns (the request''s current agent, else the listing''s agent) and that agent''s broker, and by staff; nobody writes matches but the matcher.';
