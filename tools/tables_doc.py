@@ -88,7 +88,7 @@ def triggers(conn: psycopg.Connection) -> list[Trigger]:
         events = [e for bit, e in ((4, "insert"), (16, "update"), (8, "delete"), (32, "truncate")) if tgtype & bit]
         if cols:
             events = [f"update of {', '.join(cols)}" if e == "update" else e for e in events]
-        out.append(Trigger(table, name, timing, ", ".join(events), "row" if tgtype & 1 else "statement", fn,
+        out.append(Trigger(table, name, timing, " or ".join(events), "row" if tgtype & 1 else "statement", fn,
                            comment))
     return out
 
