@@ -339,9 +339,9 @@ def heavy_reads(plans: Sequence[str], min_rows: int = 1000, k: int = 6) -> list[
     return [(ms, text, nodes) for _, ms, text, nodes in found[:k]]
 
 
-# ------------------------------------------------------------------------------------- the worker (issue 12)
+# ------------------------------------------------------------------------------------- the worker
 def has_worker(conn: psycopg.Connection) -> bool:
-    """Does the schema record match events drained by public.process_match_events (issue 12)?"""
+    """Does the schema record match events drained by public.process_match_events?"""
     return conn.execute("select to_regprocedure('public.process_match_events(integer)') is not null").fetchone()[0]
 
 

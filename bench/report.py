@@ -13,7 +13,7 @@ from bench.measure import Figure
 
 TARGET_GROWTH = 2.0  # p95 at the largest size / p95 at the smallest
 TARGET_MS = 25.0  # selective search p95 (../shared/BENCH.md)
-TARGET_WRITE_MS = 10.0  # realistic p95 per new listing / request (issue 12: the write records an event)
+TARGET_WRITE_MS = 10.0  # realistic p95 per new listing / request (the write records an event)
 TARGET_BROAD_MS = 50.0  # broad search ('daire') p95
 TARGET_MATCH_US = 30.0  # the worker's cost per recorded match, batched
 TARGET_VISIBLE_MS = 1000.0  # commit → matches + notifications visible, one worker, steady load
@@ -475,7 +475,7 @@ def markdown(out: dict, plot_name: str) -> str:
             add("")
             out["capacity"]["projected_rows"] = est
 
-    # --------------------------------------------------------------- conversation (issue 13)
+    # --------------------------------------------------------------- conversation
     if out.get("ingest"):
         from bench import ingest
         add("## Ingestion: WhatsApp webhooks stored once (ingest_message)")

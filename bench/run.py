@@ -3,7 +3,7 @@
     .venv/bin/python -m bench.run          # full: ≈ 10–15 min on 2 cores
     BENCH_QUICK=1 .venv/bin/python -m bench.run   # small sizes, short baselines: < 2 min
 
-Starts its own throw-away PostgreSQL (tests/pg_server.py), migrates, and measures:
+Starts its own throw-away PostgreSQL (`vic.pg_server`), migrates, and measures:
 1. baselines: pgbench -S and -N (4 clients), an indexed primary-key lookup through the workload's path;
 2. scaling: a new listing / a new request whose hard filters exactly PASSING rows of the other side
    pass, while both tables grow 10k → 100k → 1M;
@@ -39,7 +39,7 @@ from bench import closing, data, inbox, ingest, load, report  # noqa: E402
 from bench.measure import (SERVICE_CLAIMS, Actor, Figure, Op, Side, capture_plans, claims, drain,  # noqa: E402
                            has_worker, heavy_reads, latency_under_load, measure, measure_each, pgbench,
                            pgbench_alternating, rows_examined, scans_in, worker_batches)
-from tests.pg_server import PgServer  # noqa: E402
+from vic.pg_server import PgServer  # noqa: E402
 from vic.migrate import migrate  # noqa: E402
 
 RESULTS = ROOT / "bench" / "results"
@@ -72,13 +72,13 @@ CONFIG = {
     "read_block_s": _env_int("BENCH_READ_BLOCK_S", 1 if QUICK else 2),
     "read_blocks": _env_int("BENCH_READ_BLOCKS", 2 if QUICK else 5),
     "closings": max(200, _env_int("BENCH_CLOSINGS", 200 if QUICK else 500)),  # deals closed per worker count
-    "ingest": _env_int("BENCH_INGEST", 300 if QUICK else 1000),  # messages per phase and worker count (issue 13)
+    "ingest": _env_int("BENCH_INGEST", 300 if QUICK else 1000),  # messages per phase and worker count
     "warmup": _env_int("BENCH_WARMUP", 20 if QUICK else 30),
     # a figure stops when its time budget is spent, an operation when it hits the statement timeout
     # (reported as such): one pathological query must not stall the run for hours
     "budget_s": _env_int("BENCH_FIGURE_BUDGET_S", 10 if QUICK else 60),
     "op_timeout_s": _env_int("BENCH_OP_TIMEOUT_S", 5 if QUICK else 10),
-    # issue 12: the worker's batch (writes per process_match_events transaction) and the steady write load
+    # match events: the worker's batch (writes per process_match_events transaction) and the steady write load
     "worker_batch": _env_int("BENCH_WORKER_BATCH", 25),
     "load_rate": _env_int("BENCH_LOAD_RATE", 20),  # writes per second while one worker drains
 }
@@ -116,7 +116,7 @@ class Api:
     def __init__(self, conn: psycopg.Connection):
         missing = [f for f in ("create_listing", "create_request", "search_portfolios") if not has_function(conn, f)]
         if missing:
-            raise SystemExit(f"bench: the schema has no {', '.join(missing)} (issue 5's RPCs): nothing to measure")
+            raise SystemExit(f"bench: the schema has no {', '.join(missing)} (the listing and request RPCs): nothing to measure")
         WORKER["on"] = has_worker(conn)
 
     def listing(self, p: dict) -> tuple[Actor, Op]:
@@ -146,7 +146,7 @@ class Api:
         return lambda c: len(c.execute(sql, q).fetchall())
 
 
-# With match events (issue 12) a write records an event and the worker matches later: the counters drain the
+# With match events a write records an event and the worker matches later: the counters drain the
 # events first (untimed, as the superuser, in the operation's transaction) so the fan-out is still counted.
 WORKER = {"on": False}
 
@@ -644,7 +644,7 @@ def closings(server: PgServer, out: dict) -> None:
 
 
 def conversation(server: PgServer, out: dict) -> None:
-    """Issue 13: ingestion with dedupe (bench/ingest.py) and the inbound queue's claim + ack (bench/inbox.py),
+    """The conversation's queues: ingestion with dedupe (bench/ingest.py) and the inbound queue's claim + ack (bench/inbox.py),
     with 1, 4 and 8 workers, on a fresh database each."""
     n = CONFIG["ingest"]
     log(f"ingestion: {n} messages per phase and worker count (1, 4, 8)")

@@ -50,7 +50,7 @@ as $$
 $$;
 comment on function guard.price_band(bigint) is 'Price band of a price (12500000 -> 10000000..15000000), shown on anonymous cards.';
 
--- The floor the matcher uses (issue 11): rounded down to a step of 2% of the listed price.
+-- The floor the matcher uses (attack class c1): rounded down to a step of 2% of the listed price.
 create function guard.floor_band(p_floor bigint, p_listed_price bigint) returns bigint
   language sql immutable parallel safe
   set search_path = ''

@@ -66,17 +66,6 @@ as $$
 $$;
 comment on function private.refresh_match_keys(text[], uuid[]) is 'Rewrites the match keys of the given listings and requests.';
 
--- Rebuild every match key, e.g. after a bulk load with triggers disabled.
-create or replace function private.rebuild_match_keys() returns void
-  language sql
-  set search_path = ''
-as $$
-  truncate private.request_match_keys, private.listing_match_keys;
-  select private.refresh_match_keys(array(select id from public.portfolios where status = 'active'),
-                                    array(select id from public.requests where status <> 'closed'));
-$$;
-comment on function private.rebuild_match_keys() is 'Rebuilds all match keys (after a bulk load that bypassed the triggers).';
-
 -- The pairs that pass every hard filter, with their score, for the given listings or requests: the keys
 -- find the pairs (one GiST probe per key), the view scores them and re-checks every hard filter.
 -- (dropped first: its result gained the two agents)
@@ -419,14 +408,24 @@ comment on function private.tg_portfolio_confidential__match_floor() is 'Trigger
 
 create or replace trigger _900_match_insert after insert on public.portfolios
   referencing new table as new_rows for each statement execute function private.tg_portfolios__match();
+comment on trigger _900_match_insert on public.portfolios
+  is 'New listings get their match keys and one match event per statement; the matcher (worker or pg_cron) turns the event into matches and notifications shortly after commit, keeping the insert cheap.';
 create or replace trigger _900_match_update after update on public.portfolios
   referencing old table as old_rows new table as new_rows for each statement execute function private.tg_portfolios__match();
+comment on trigger _900_match_update on public.portfolios
+  is 'Changed listings get fresh match keys and one match event per statement, so the matcher adds, rescores or removes their matches after commit.';
 create or replace trigger _900_match_insert after insert on public.requests
   referencing new table as new_rows for each statement execute function private.tg_requests__match();
+comment on trigger _900_match_insert on public.requests
+  is 'New requests get their match keys and one match event per statement; the matcher turns it into matches and the demand signal shortly after commit.';
 create or replace trigger _900_match_update after update on public.requests
   referencing old table as old_rows new table as new_rows for each statement execute function private.tg_requests__match();
+comment on trigger _900_match_update on public.requests
+  is 'Changed requests get fresh match keys and one match event per statement; a newly assigned agent is shown the listings already matched.';
 create or replace trigger _850_match_floor after insert or update of min_price or delete on public.portfolio_confidential
   for each row execute function private.tg_portfolio_confidential__match_floor();
+comment on trigger _850_match_floor on public.portfolio_confidential
+  is 'A floor price change is copied to the listing''s matching band (coarse, rounded down), which rematches the listing without revealing the floor.';
 
 -- Section - RPCs
 

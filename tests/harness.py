@@ -25,7 +25,7 @@ import pytest
 from pytest_postgresql import factories
 from pytest_postgresql.janitor import DatabaseJanitor
 
-from tests.pg_server import PgServer, PgServerError
+from vic.pg_server import PgServer, PgServerError
 
 ROOT = Path(__file__).resolve().parents[1]
 PGTAP_DIR = ROOT / "supabase" / "tests" / "database"
