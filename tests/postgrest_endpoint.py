@@ -43,7 +43,7 @@ import jwt
 import psycopg
 from psycopg import sql
 
-from tests.pg_server import PgServer
+from vic.pg_server import PgServer
 
 JWT_SECRET = "vic-test-jwt-secret-not-a-real-one-32+chars"  # a test secret, as `supabase start` prints one
 ANON_ROLE = "anon"  # PostgREST's db-anon-role on Supabase
