@@ -35,7 +35,6 @@ create policy "Customers and the deal's agents read deals" on public.deals
          or (select guard.is_staff()));
 
 -- no insert policy: open_deal (security definer) is the only door
-drop policy if exists "The deal's agents open deals" on public.deals;
 
 drop policy if exists "The deal's agents update deals" on public.deals;
 create policy "The deal's agents update deals" on public.deals
@@ -100,7 +99,6 @@ create policy "The deal's agents read confirmations" on public.deal_confirmation
          or (select guard.is_staff()));
 
 -- Nobody inserts confirmations: entering closing creates them (functions/closing.sql, as the definer).
-drop policy if exists "The deal's agents create confirmations" on public.deal_confirmations;
 revoke insert on table public.deal_confirmations from authenticated, service_role;
 
 drop policy if exists "Agents confirm their own side" on public.deal_confirmations;

@@ -33,11 +33,9 @@ create policy "Customers, agents and the deal's agents read documents" on public
                         where d.listing_agent_id in (select guard.managed_agent_ids())
                            or d.buying_agent_id in (select guard.managed_agent_ids()))
          or (select guard.is_staff()));
-drop policy if exists "Agents create their documents" on public.documents;
 drop policy if exists "Agents update their documents" on public.documents;
 -- the file's address, once rendered (a column grant: nothing else)
 create policy "Agents update their documents" on public.documents
   for update to authenticated
   using (agent_id in (select guard.managed_agent_ids()) or (select guard.is_staff()))
   with check (agent_id in (select guard.managed_agent_ids()) or (select guard.is_staff()));
-drop policy if exists "Staff delete documents" on public.documents;

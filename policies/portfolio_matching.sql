@@ -116,7 +116,6 @@ create policy "Staff delete market signals" on public.market_signals
 -- Section - portfolio_request_matches: a pair the caller is a party to (guard.readable_matches, probed per
 -- row by id: a page of 20 costs 20 index probes, not the caller's whole book), staff. `offset 0` keeps the
 -- probe a per-row subplan: without it the planner may hash the whole view once per statement.
-drop policy if exists "Agents read the matches they act on" on public.portfolio_request_matches;
 drop policy if exists "Parties read their matches" on public.portfolio_request_matches;
 create policy "Parties read their matches" on public.portfolio_request_matches
   for select to authenticated
