@@ -32,12 +32,15 @@ declare
   v_foreign text;
   v_fn regprocedure;
 begin
-  -- ours: the tables (their indexes, sequences and row types), the listed public functions, all of private
-  select array_agg(c.oid) into v_rels from pg_catalog.pg_class c join pg_catalog.pg_namespace n on n.oid = c.relnamespace
+  -- ours: the tables and their row types, the listed public functions, everything in private
+  select array_agg(c.oid) into v_rels
+  from pg_catalog.pg_class c join pg_catalog.pg_namespace n on n.oid = c.relnamespace
   where (n.nspname = 'public' and c.relname = any(v_tables)) or n.nspname = 'private';
-  select array_agg(p.oid) into v_procs from pg_catalog.pg_proc p join pg_catalog.pg_namespace n on n.oid = p.pronamespace
+  select array_agg(p.oid) into v_procs
+  from pg_catalog.pg_proc p join pg_catalog.pg_namespace n on n.oid = p.pronamespace
   where (n.nspname = 'public' and p.proname = any(v_functions)) or n.nspname = 'private';
-  select array_agg(t.oid) into v_types from pg_catalog.pg_type t join pg_catalog.pg_namespace n on n.oid = t.typnamespace
+  select array_agg(t.oid) into v_types
+  from pg_catalog.pg_type t join pg_catalog.pg_namespace n on n.oid = t.typnamespace
   where n.nspname = 'private' or t.typrelid = any(v_rels);
   -- what depends on ours, resolved to the object it belongs to (a view's rule to the view; a constraint, trigger,
   -- policy, default or index to its table; a table's row type to the table): whatever is not ours is foreign

@@ -79,6 +79,13 @@ def test_released_migrations_are_unchanged():
     assert not unlisted, f"migrations numbered below the last released one ({last}) must be released: {unlisted}"
 
 
+def test_migrations_run_in_file_name_order():
+    """The runner orders migrations by file name and ignores yoyo's `depends` directive: none may use it."""
+    using = [p.name for p in MIGRATIONS.glob("0*.sql")
+             if re.search(r"^--\s*depends\s*:", p.read_text(), re.M | re.I)]
+    assert not using, f"these migrations use yoyo's depends directive, which the runner ignores: {using}"
+
+
 # ------------------------------------------------------------- functions/ and policies/ re-run: no one-time drops
 _DROP = re.compile(r"\bdrop\s+(materialized\s+view|function|procedure|view|table|type|trigger|index|policy|schema|"
                    r"sequence|domain)\s+(?:if\s+exists\s+)?((?:\"[^\"]+\"|[\w.]+))(\s+on\s+[\w.]+)?", re.I)
@@ -119,7 +126,8 @@ def test_one_time_drops_detector():
     assert one_time_drops("drop view if exists public.v;")
     assert one_time_drops('drop policy if exists "a" on public.t; create policy "a" on public.u using (true);')
     assert one_time_drops("drop table public.old_t; create table public.old_t_2 (id int);")
-    assert not one_time_drops('drop policy if exists "a\'s b" on public.t;\ncreate policy "a\'s b" on public.t using (x);')
+    assert not one_time_drops('drop policy if exists "a\'s b" on public.t;\n'
+                              'create policy "a\'s b" on public.t using (x);')
     assert not one_time_drops("drop trigger if exists t on public.x; create trigger t after insert on public.x "
                               "for each row execute function f();")
     assert not one_time_drops("create function f() returns void language plpgsql as $$ begin "

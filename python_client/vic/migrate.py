@@ -120,6 +120,12 @@ def _apply_compat(conn: psycopg.Connection) -> None:
         run_sql_file(conn, paths.COMPAT_SQL)
 
 
+def _by_number(migrations: MigrationList) -> list:
+    """The migrations in file-name order, which is their order: none uses yoyo's `depends` directive
+    (tests/test_migrations.py), so yoyo's topological sort, which parses every file, is not needed."""
+    return sorted(migrations, key=lambda m: m.id)
+
+
 def _unknown_applied(backend: PostgresqlPsycopgBackend, migrations: MigrationList) -> list[str]:
     """Migrations the database records that this tree does not have (it was migrated by a newer one)."""
     on_disk = {m.hash for m in migrations}
@@ -162,7 +168,8 @@ def migrate(url: str) -> list[str]:
         conn.execute(sql.SQL("create schema if not exists {}").format(sql.Identifier(YOYO_SCHEMA)))
         applied: list[str] = []
         with _yoyo_backend(url) as backend:
-            pending = backend.to_apply(migrations)  # also brings yoyo's own tables up to date
+            applied_hashes = set(backend.get_applied_migration_hashes())  # also updates yoyo's own tables
+            pending = [m for m in _by_number(migrations) if m.hash not in applied_hashes]
             _refuse_unknown(backend, migrations, "migrate")
             with _one_transaction(backend, "applied"):
                 for migration in pending:
@@ -173,7 +180,7 @@ def migrate(url: str) -> list[str]:
                     applied.append(migration.id)
                 # Unlike yoyo's own apply, re-run the hook even when nothing was pending, so that an
                 # edited function reaches the database with a plain `vic db migrate`.
-                if applied or backend.get_applied_migration_hashes():
+                if applied or applied_hashes:
                     for hook in migrations.post_apply:
                         with sql_errors(hook.id):
                             hook.process_steps(backend, "apply")
@@ -191,8 +198,8 @@ def rollback(url: str, all: bool = False) -> list[str]:
             return []
         done: list[str] = []
         with _yoyo_backend(url) as backend:
-            # to_rollback lists the applied migrations newest first.
-            chosen = list(backend.to_rollback(migrations))
+            applied_hashes = set(backend.get_applied_migration_hashes())
+            chosen = [m for m in reversed(_by_number(migrations)) if m.hash in applied_hashes]
             chosen = chosen if all else chosen[:1]
             _refuse_unknown(backend, migrations, "roll back")
             missing = [m.id for m in chosen if not Path(m.path).with_suffix(".rollback.sql").exists()]
