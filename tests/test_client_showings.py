@@ -1,4 +1,4 @@
-"""The showing and follow-up RPCs (issue 6) through VicClient and PsycopgTransport, and their CLI commands
+"""The showing and follow-up RPCs through VicClient and PsycopgTransport, and their CLI commands
 (`vic showing …`, `vic task …`).
 
 Each test gets a fresh copy of the migrated template (`db_url`); `cast` inserts, as the superuser, an admin,

@@ -1,4 +1,4 @@
-"""migrate → rollback all → migrate again must work and land on the same catalog (issue 3, "Done when")."""
+"""migrate → rollback all → migrate again must work and land on the same catalog."""
 from __future__ import annotations
 
 import hashlib
