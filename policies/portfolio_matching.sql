@@ -138,13 +138,11 @@ comment on policy "Staff delete requests" on public.requests
 
 -- Section - market_signals: raw rows (customer ids, criteria of every office) for staff only; brokers read
 -- aggregates through unmet_demand. Nobody inserts: the database records them.
-drop policy if exists "Staff and brokers read market signals" on public.market_signals;
 drop policy if exists "Staff read market signals" on public.market_signals;
 create policy "Staff read market signals" on public.market_signals
   for select to authenticated using ((select guard.is_staff()));
 comment on policy "Staff read market signals" on public.market_signals
   is 'Raw demand signals (customer ids, criteria of every office) are for staff only; brokers read them as counts through unmet_demand. Nobody inserts signals: the database records them.';
-drop policy if exists "Contacts record their own signals" on public.market_signals;
 drop policy if exists "Staff delete market signals" on public.market_signals;
 create policy "Staff delete market signals" on public.market_signals
   for delete to authenticated using ((select guard.is_staff()));

@@ -92,11 +92,10 @@ _DROP = re.compile(r"\bdrop\s+(materialized\s+view|function|procedure|view|table
 
 
 def _strip(sql_text: str) -> str:
-    """SQL without comments, string literals and dollar-quoted bodies (a drop inside a function body is code)."""
-    sql_text = re.sub(r"\$(\w*)\$.*?\$\1\$", " ", sql_text, flags=re.S)
-    # quoted names stay (a policy's may hold an apostrophe), string literals go
-    sql_text = re.sub(r"(\"[^\"]*\")|'(?:[^']|'')*'", lambda m: m.group(1) or "''", sql_text)
-    return re.sub(r"--[^\n]*", " ", sql_text)
+    """SQL without comments, string literals and dollar-quoted bodies (a drop inside a function body is code);
+    quoted names stay (a policy's may hold an apostrophe). One left-to-right pass, as the SQL lexer reads."""
+    token = re.compile(r"(\"[^\"]*\")|\$(\w*)\$.*?\$\2\$|'(?:[^']|'')*'|--[^\n]*|/\*.*?\*/", re.S)
+    return token.sub(lambda m: m.group(1) or " ", sql_text)
 
 
 def one_time_drops(sql_text: str) -> list[str]:
@@ -132,6 +131,7 @@ def test_one_time_drops_detector():
                               "for each row execute function f();")
     assert not one_time_drops("create function f() returns void language plpgsql as $$ begin "
                               "drop table if exists pg_temp.t; end $$; -- drop view v")
+    assert not one_time_drops("drop view if exists v; -- the view's text\ncreate view v as select 'a''b';")
 
 
 def test_functions_and_policies_hold_no_one_time_drops():
