@@ -1,2 +1,2 @@
--- Undo 0022: nothing to restore. The dropped form is gone for good; functions/ keeps the current one in place.
-select 1;
+-- Undo 0022: nothing to restore. The dropped function's old form and the retired policies are gone for good;
+-- functions/ and policies/ keep the current ones in place.
