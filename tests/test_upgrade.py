@@ -218,3 +218,26 @@ def test_a_database_from_a_newer_tree_is_refused_up_front(db_url):
             run(db_url)
     assert status(db_url) == before
     assert not diff(catalog, snapshot(db_url)), "a refused migrate or rollback changed the catalog"
+
+
+def test_the_cli_round_trips_seeded_data_and_refuses_in_one_line(db_url):
+    """`vic db seed`, `vic db rollback`, `vic db migrate` on one database; then a refusal is one line, exit 1."""
+    from tests.cli_run import ok, one_error_line, vic
+    from vic.migrate import YOYO_SCHEMA, status
+
+    ok("db", "seed", "--database-url", db_url)
+    before = data_digest(db_url)
+    assert "rolled back" in ok("db", "rollback", "--database-url", db_url)
+    assert "applied" in ok("db", "migrate", "--database-url", db_url)
+    counts = {k: v for k, v in before.items() if "." not in k.removeprefix("public.")}
+    assert not data_lost(counts, data_digest(db_url)), "rollback then migrate through the CLI lost rows"
+
+    future = "9999_from_a_newer_tree"
+    with psycopg.connect(db_url, autocommit=True) as conn:
+        conn.execute(f"insert into {YOYO_SCHEMA}._yoyo_migration (migration_hash, migration_id, applied_at_utc) "
+                     "values (%s, %s, now())", (hashlib.sha256(future.encode()).hexdigest(), future))
+    states = status(db_url)
+    for command in ("rollback", "migrate"):
+        line = one_error_line(vic("db", command, "--database-url", db_url))
+        assert future in line and "nothing was changed" in line, line
+    assert status(db_url) == states

@@ -138,7 +138,8 @@ def _refuse_unknown(backend: PostgresqlPsycopgBackend, migrations: MigrationList
     unknown = _unknown_applied(backend, migrations)
     if unknown:
         raise VicError(f"cannot {verb}: the database has migrations this tree does not know "
-                       f"({', '.join(unknown)}); it was migrated by a newer version of vic; nothing was changed")
+                       f"({', '.join(unknown)}); it was migrated by a newer version of vic; nothing was changed",
+                       hint="use the version that applied them (to migrate, or to roll them back first)")
 
 
 @contextlib.contextmanager
