@@ -79,11 +79,12 @@ def test_released_migrations_are_unchanged():
     assert not unlisted, f"migrations numbered below the last released one ({last}) must be released: {unlisted}"
 
 
-def test_migrations_run_in_file_name_order():
-    """The runner orders migrations by file name and ignores yoyo's `depends` directive: none may use it."""
+def test_migrations_use_no_yoyo_directive():
+    """The runner orders migrations by file name (it ignores yoyo's `depends`) and applies them all in one
+    transaction (a `transactional: false` migration cannot run there): neither directive may appear."""
     using = [p.name for p in MIGRATIONS.glob("0*.sql")
-             if re.search(r"^--\s*depends\s*:", p.read_text(), re.M | re.I)]
-    assert not using, f"these migrations use yoyo's depends directive, which the runner ignores: {using}"
+             if re.search(r"^--\s*(depends|transactional)\s*:", p.read_text(), re.M | re.I)]
+    assert not using, f"these migrations use a yoyo directive the runner does not support: {using}"
 
 
 # ------------------------------------------------------------- functions/ and policies/ re-run: no one-time drops

@@ -161,7 +161,7 @@ def migrate(url: str) -> list[str]:
 
     The pending migrations and the re-applied functions/ and policies/ run in ONE transaction (yoyo
     would commit each migration on its own connection): a step that fails leaves the database as it
-    was, never between two migrations.
+    was, never between two migrations. (So no migration may be `transactional: false`.)
     """
     with _migration_session(url) as (conn, migrations):
         if paths.COMPAT_SQL.exists():
