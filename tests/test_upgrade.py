@@ -241,3 +241,23 @@ def test_the_cli_round_trips_seeded_data_and_refuses_in_one_line(db_url):
         line = one_error_line(vic("db", command, "--database-url", db_url))
         assert future in line and "nothing was changed" in line, line
     assert status(db_url) == states
+
+
+def test_a_migration_without_its_rollback_file_is_not_rolled_back(db_url, tmp_path, monkeypatch):
+    """Refused before any step: yoyo would mark it rolled back while its objects stayed."""
+    import shutil
+
+    from vic import paths
+    from vic.errors import VicError
+    from vic.migrate import rollback, status
+
+    copy = tmp_path / "migrations"
+    shutil.copytree(paths.MIGRATIONS_DIR, copy)
+    latest = sorted(copy.glob("0*.rollback.sql"))[-1]
+    latest.unlink()
+    monkeypatch.setattr(paths, "MIGRATIONS_DIR", copy)
+    before, catalog = status(db_url), snapshot(db_url)
+    with pytest.raises(VicError, match=f"cannot roll back {latest.name.removesuffix('.rollback.sql')}: no "):
+        rollback(db_url, all=True)
+    assert status(db_url) == before
+    assert not diff(catalog, snapshot(db_url))
