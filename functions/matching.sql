@@ -68,8 +68,6 @@ comment on function private.refresh_match_keys(text[], uuid[]) is 'Rewrites the 
 
 -- The pairs that pass every hard filter, with their score, for the given listings or requests: the keys
 -- find the pairs (one GiST probe per key), the view scores them and re-checks every hard filter.
--- (dropped first: its result gained the two agents)
-drop function if exists private.match_candidates(text[], uuid[]);
 create or replace function private.match_candidates(p_portfolio_ids text[], p_request_ids uuid[])
   returns table (portfolio_id text, request_id uuid, score smallint, listing_agent uuid, request_agent uuid)
   language plpgsql stable

@@ -37,7 +37,6 @@ comment on policy "Customers and the deal's agents read deals" on public.deals
   is 'A deal is read by its customer, its listing and buying agents (and their brokers) and staff; the commission total is kept out by a column grant because it reveals the confidential rate.';
 
 -- no insert policy: open_deal (security definer) is the only door
-drop policy if exists "The deal's agents open deals" on public.deals;
 
 drop policy if exists "The deal's agents update deals" on public.deals;
 create policy "The deal's agents update deals" on public.deals
@@ -116,7 +115,6 @@ comment on policy "The deal's agents read confirmations" on public.deal_confirma
   is 'A deal''s closing confirmations are read by its listing and buying agents (and their brokers) and staff.';
 
 -- Nobody inserts confirmations: entering closing creates them (functions/closing.sql, as the definer).
-drop policy if exists "The deal's agents create confirmations" on public.deal_confirmations;
 revoke insert on table public.deal_confirmations from authenticated, service_role;
 
 drop policy if exists "Agents confirm their own side" on public.deal_confirmations;

@@ -43,7 +43,6 @@ create policy "Customers, agents and the deal's agents read documents" on public
          or (select guard.is_staff()));
 comment on policy "Customers, agents and the deal's agents read documents" on public.documents
   is 'A document (showing certificate, contract) is read by the contact it concerns, its agent, the deal''s agents (and their brokers) and staff.';
-drop policy if exists "Agents create their documents" on public.documents;
 drop policy if exists "Agents update their documents" on public.documents;
 -- the file's address, once rendered (a column grant: nothing else)
 create policy "Agents update their documents" on public.documents
@@ -52,4 +51,3 @@ create policy "Agents update their documents" on public.documents
   with check (agent_id in (select guard.managed_agent_ids()) or (select guard.is_staff()));
 comment on policy "Agents update their documents" on public.documents
   is 'A document''s agent and staff set its rendered file address once; the document itself is evidence issued by the database and never changes (a column grant and a trigger).';
-drop policy if exists "Staff delete documents" on public.documents;

@@ -138,13 +138,11 @@ comment on policy "Staff delete requests" on public.requests
 
 -- Section - market_signals: raw rows (customer ids, criteria of every office) for staff only; brokers read
 -- aggregates through unmet_demand. Nobody inserts: the database records them.
-drop policy if exists "Staff and brokers read market signals" on public.market_signals;
 drop policy if exists "Staff read market signals" on public.market_signals;
 create policy "Staff read market signals" on public.market_signals
   for select to authenticated using ((select guard.is_staff()));
 comment on policy "Staff read market signals" on public.market_signals
   is 'Raw demand signals (customer ids, criteria of every office) are for staff only; brokers read them as counts through unmet_demand. Nobody inserts signals: the database records them.';
-drop policy if exists "Contacts record their own signals" on public.market_signals;
 drop policy if exists "Staff delete market signals" on public.market_signals;
 create policy "Staff delete market signals" on public.market_signals
   for delete to authenticated using ((select guard.is_staff()));
@@ -155,7 +153,6 @@ comment on policy "Staff delete market signals" on public.market_signals
 -- agent, else the listing agent, is one the caller manages: guard.readable_matches states it), staff. A test of
 -- the row against the caller's agents, computed once per statement; the row test comes first, so an agent
 -- reading its own matches never asks whether it is staff.
-drop policy if exists "Agents read the matches they act on" on public.portfolio_request_matches;
 drop policy if exists "Parties read their matches" on public.portfolio_request_matches;
 create policy "Parties read their matches" on public.portfolio_request_matches
   for select to authenticated

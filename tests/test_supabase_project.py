@@ -21,7 +21,7 @@ from pytest_postgresql.janitor import DatabaseJanitor
 from tests.catalog import diff, snapshot
 from tests.cli_run import one_error_line, vic
 from tests.harness import PGTAP_DIR, ROOT, PgTapFailure, _load_pgtap, drain, run_pg_prove
-from tests.pg_server import PgServer
+from vic.pg_server import PgServer
 from vic import supabase_build
 from vic.supabase_build import SupabaseBuildError, build, migration_version
 
