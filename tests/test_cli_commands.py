@@ -31,11 +31,12 @@ LEAD_SESSION = "00000000-0000-4000-8000-000000000502"
 NO_ONE = "00000000-0000-4000-8000-00000000dead"
 TESTS = Path(__file__).parent
 
-# Commands this story leaves to the test that owns them: they act on the local server or replace the
-# process (psql), or undo the whole schema. The check below reads that those tests call them.
+# Commands this story leaves to the test that owns them: they act on the local server, replace the
+# process (psql), undo the whole schema, or write the source tree. The check below reads that those tests call them.
 ELSEWHERE = {
     ("db", "up"): "test_cli.py", ("db", "down"): "test_cli.py", ("db", "rollback"): "test_cli.py",
     ("db", "reset"): "test_cli.py", ("db", "psql"): "test_cli.py",
+    ("supabase", "build"): "test_supabase_project.py",  # writes supabase/migrations/ of the tree
 }
 
 

@@ -1,4 +1,5 @@
-"""VicClient and PsycopgTransport against a real migrated database, and the RPC commands of the CLI.
+"""VicClient on both transports (the `as_` fixture, tests/transports.py) against a real migrated database, and the
+RPC commands of the CLI.
 
 Each test gets a fresh copy of the migrated template (`db_url`); `people` inserts, as the superuser,
 a small cast with fixed ids: staff, a broker and an agent of one office, an agent of another, a

@@ -1,4 +1,4 @@
-"""The Portföy & matching RPCs (issue 5) through VicClient and PsycopgTransport, and their CLI commands.
+"""The Portföy & matching RPCs through VicClient and PsycopgTransport, and their CLI commands.
 
 Each test gets a fresh copy of the migrated template (`db_url`); `cast` inserts, as the superuser, two
 offices (a broker and an agent of Moda Emlak, a second Moda agent, an agent of Beşiktaş), an admin and

@@ -1,4 +1,4 @@
-"""Request rules through VicClient and the CLI (issue 11): who files and assigns, the daily budget limit and
+"""Request rules through VicClient and the CLI: who files and assigns, the daily budget limit and
 the brokers' churn report (budget_churn, `vic request churn`)."""
 from __future__ import annotations
 

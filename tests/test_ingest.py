@@ -1,4 +1,4 @@
-"""Ingestion and identity changes (issue 13, items 1 and 2): `ingest_message` stores each WhatsApp message once
+"""Ingestion and identity changes: `ingest_message` stores each WhatsApp message once
 per wa_message_id, also when eight connections redeliver the same webhooks at once; it registers the contact and
 attaches the message to the contact's active session; inbound content without the sender's consent_transfer is
 not stored; every input is bounded; only the bot and staff ingest. `change_contact_phone` / `_bsuid` move a
