@@ -4,7 +4,7 @@ what they share in vic/cli/common.py.
 The RPC commands call the functions of schema public through `vic.client.VicClient`, one command per
 function, exactly as PostgREST would: as a contact (`--as <contact id>`, env VIC_AS), as the bot
 (`--service-role`), as the database owner (`--superuser`), or else as nobody (anon). The admin commands
-(`vic db …`, `vic demo`, `vic worker`) act as the database URL's own user by nature.
+(`vic db …`, `vic supabase …`, `vic demo`, `vic worker`) act as the database URL's own user by nature.
 
 Every failure prints one line `error: …` and exits 1; no traceback reaches the user.
 """
@@ -69,8 +69,8 @@ def _version(value: bool) -> None:
 
 @app.callback(epilog=(
     "Who acts: --as CONTACT_ID (a signed-in user), --service-role (the bot) or --superuser (the database owner); "
-    "without one, nobody (anon), who may call nothing. `vic db …`, `vic demo` and `vic worker` are admin "
-    "commands: they act as the database URL's own user (the worker as --service-role when given). "
+    "without one, nobody (anon), who may call nothing. `vic db …`, `vic supabase …`, `vic demo` and `vic worker` "
+    "are admin commands: they act as the database URL's own user (the worker as --service-role when given). "
     "The global options go anywhere on the line; times are Istanbul time."))
 def main(
     ctx: typer.Context,
