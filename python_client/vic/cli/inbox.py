@@ -1,0 +1,244 @@
+"""`vic inbox …`: WhatsApp messages: ingest (each stored once), claim, acknowledge, release; dead letters."""
+
+from __future__ import annotations
+
+import contextlib
+import json
+from collections.abc import Mapping, Sequence
+from typing import Annotated, Any
+
+import typer
+from rich.console import Console
+from rich.markup import escape
+from rich.table import Table
+from vic.cli.common import (
+    DatabaseUrl,
+    Json,
+    _client,
+    _fail,
+    _interval,
+    _local,
+    _moment,
+    _print_json,
+    _reported,
+    _show_row,
+    _text,
+    out,
+)
+
+app = typer.Typer(no_args_is_help=True, help="WhatsApp messages: ingest (each stored once), claim, acknowledge, release; dead letters.")
+
+
+# ------------------------------------------------------------------------------------- inbox
+@app.command("ingest")
+def inbox_ingest(
+    ctx: typer.Context,
+    wa_id: Annotated[
+        str, typer.Option("--wa-id", help="WhatsApp's message id (wamid…): a redelivery with the same id changes "
+                          "nothing.", show_default=False)
+    ],
+    direction: Annotated[
+        str, typer.Option(help="inbound (from the contact) or outbound (to the contact).", show_default=False)
+    ],
+    from_: Annotated[
+        str | None, typer.Option("--from", help="Sender: the contact's phone (+905321234567) or bsuid for an inbound "
+                                 "message; ours (may be left out) for an outbound one.")
+    ] = None,
+    to: Annotated[
+        str | None, typer.Option(help="Recipient: the contact's phone or bsuid for an outbound message; ours (may be "
+                                 "left out) for an inbound one.")
+    ] = None,
+    type: Annotated[
+        str | None, typer.Option("--type", help="text (the database's default), image, video, audio, document, "
+                                 "location, contacts, sticker, reaction, button, interactive or template.")
+    ] = None,
+    text: Annotated[str | None, typer.Option(help="The message text (at most 10000 characters).")] = None,
+    payload: Annotated[
+        str | None, typer.Option(metavar="JSON", help="Interactive reply payload, a JSON object: "
+                                 '\'{"button_reply": {"id": "evet"}}\'.')
+    ] = None,
+    at: Annotated[
+        str | None, typer.Option(metavar="WHEN", help="When WhatsApp says it was sent: 2026-12-04T16:01 (Istanbul "
+                                 "time unless an offset is given); default now.", show_default=False)
+    ] = None,
+    database_url: DatabaseUrl = None,
+) -> None:
+    """Store one WhatsApp message: the contact is registered when new, the message joins its active session, and
+    inbound text is kept only with the contact's transfer consent (ingest_message)."""
+    interactive = None
+    if payload is not None:
+        try:
+            interactive = json.loads(payload)
+        except ValueError:
+            interactive = None
+        if not isinstance(interactive, dict):
+            _fail('--payload must be a JSON object, e.g. \'{"button_reply": {"id": "evet"}}\'')
+    sent_at = _moment(at, "--at")
+    with _reported(), _client(ctx, database_url) as vic:
+        row = vic.ingest_message(wa_message_id=wa_id, direction=direction, from_=from_, to=to, message_type=type,
+                                 content=text, interactive_payload=interactive, sent_at=sent_at)
+    new = bool(row.get("is_new"))
+    _show_row("message" if new else "message (already stored: nothing changed)",
+              {"message id": row.get("message_id"), "new": new})
+
+
+# ------------------------------------------------------------------------------------- inbox (claim queue)
+MessageIdArg = Annotated[str, typer.Argument(metavar="MESSAGE_ID", help="The message (uuid).", show_default=False)]
+Worker = Annotated[
+    str,
+    typer.Option("--worker", envvar="VIC_WORKER", metavar="NAME",
+                 help="Who is working the messages (1-200 characters); the same name acknowledges and releases them. "
+                      "Default: your user and host.", show_default=False),
+]
+# an inbox table never grows past this: the text column is cut to fit
+INBOX_WIDTH = 100
+
+
+def _default_worker() -> str:
+    import getpass
+    import socket
+
+    with contextlib.suppress(Exception):
+        return f"{getpass.getuser()}@{socket.gethostname()}"[:200]
+    return "vic-cli"
+
+
+def _message_text(row: Mapping[str, Any]) -> str:
+    """A message's text on one line, or its type in brackets when it has none (media, or stored without content)."""
+    content = row.get("content")
+    if content:
+        return " ".join(str(content).split())
+    return f"[{row.get('message_type') or 'message'}]"
+
+
+def _short(contact: Any) -> str:
+    """The first 8 characters of a contact id: enough to tell a table's contacts apart."""
+    return "—" if contact is None else str(contact)[:8]
+
+
+def _inbox_table(title: str, columns: Sequence[tuple[str, int | None]], rows: Sequence[Sequence[str]]) -> None:
+    """A table at most INBOX_WIDTH columns wide: `columns` are (header, width); the one without a width takes the
+    rest, each of its cells cut to fit with an ellipsis."""
+    fixed = sum(width for _, width in columns if width is not None)
+    rest = max(8, INBOX_WIDTH - fixed - 3 * len(columns) - 1)  # borders: "│ " before each cell, " │" after the last
+    table = Table(title=escape(title), title_justify="left")
+    for header, width in columns:
+        table.add_column(header, no_wrap=True, width=width or rest)
+    for row in rows:
+        table.add_row(*(escape(cell if width else (cell if len(cell) <= rest else cell[:rest - 1] + "…"))
+                        for cell, (_, width) in zip(row, columns)))
+    Console(width=INBOX_WIDTH, highlight=False).print(table)
+
+
+@app.command("claim")
+def inbox_claim(
+    ctx: typer.Context,
+    worker: Worker = "",
+    batch: Annotated[int, typer.Option(metavar="N", help="How many messages at most (1-1000).")] = 10,
+    lease: Annotated[
+        str, typer.Option(metavar="TIME", help="How long they are yours before they go to another worker: seconds "
+                          "(300) or an interval ('5 minutes'); 1 second to 1 hour.")
+    ] = "300",
+    max_attempts: Annotated[
+        int, typer.Option(metavar="N", help="A message tried this many times goes to the dead letters instead (1-100).")
+    ] = 5,
+    as_json: Json = False,
+    database_url: DatabaseUrl = None,
+) -> None:
+    """Take the next waiting messages: each contact's oldest first, and a contact only while no other worker holds
+    its messages; handle them in the order shown, then ack or release each (claim_messages)."""
+    name = worker or _default_worker()
+    with _reported(), _client(ctx, database_url) as vic:
+        rows = vic.claim_messages(worker=name, batch=batch, lease=_interval(lease, "seconds", "--lease"),
+                                  max_attempts=max_attempts)
+    if as_json:
+        _print_json(rows)
+        return
+    if not rows:
+        out.print("no message waiting")
+        return
+    until = rows[0].get("lease_until")
+    _inbox_table(f"{len(rows)} message{'' if len(rows) == 1 else 's'} for {name}"
+                 + (f", yours until {_local(until)}" if until else ""),
+                 [("message", 36), ("received", 16), ("contact", 8), ("try", 3), ("text", None)],
+                 [[_text(r.get("id")), _local(r.get("created_at")) if r.get("created_at") else "—",
+                   _short(r.get("from_contact")), _text(r.get("claim_attempts")), _message_text(r)] for r in rows])
+
+
+@app.command("ack")
+def inbox_ack(ctx: typer.Context, message_id: MessageIdArg, worker: Worker = "", database_url: DatabaseUrl = None) -> None:
+    """Mark a message you hold as handled; it is never handed out again (ack_message)."""
+    with _reported(), _client(ctx, database_url) as vic:
+        row = vic.ack_message(message_id=message_id, worker=worker or _default_worker())
+    processed = row.get("processed_at")
+    out.print(f"message {row.get('id', message_id)} acknowledged" + (f" at {_local(processed)}" if processed else ""))
+
+
+@app.command("ack-batch")
+def inbox_ack_batch(
+    ctx: typer.Context,
+    message_ids: Annotated[
+        list[str], typer.Argument(metavar="MESSAGE_ID...", help="The messages (uuids, 1-1000).", show_default=False)
+    ],
+    worker: Worker = "",
+    database_url: DatabaseUrl = None,
+) -> None:
+    """Mark several messages you hold as handled, all or none (ack_messages)."""
+    with _reported(), _client(ctx, database_url) as vic:
+        rows = vic.ack_messages(message_ids=message_ids, worker=worker or _default_worker())
+    out.print(f"{len(rows)} message{'' if len(rows) == 1 else 's'} acknowledged")
+
+
+@app.command("release")
+def inbox_release(
+    ctx: typer.Context,
+    message_id: MessageIdArg,
+    worker: Worker = "",
+    error: Annotated[
+        str | None, typer.Option(metavar="TEXT", help="What went wrong (1-2000 characters): the try counts as failed. "
+                                 "Without it the message goes back untried.", show_default=False)
+    ] = None,
+    as_json: Json = False,
+    database_url: DatabaseUrl = None,
+) -> None:
+    """Hand a message you hold back at once, with your later messages of the same contact (release_message)."""
+    with _reported(), _client(ctx, database_url) as vic:
+        rows = vic.release_message(message_id=message_id, worker=worker or _default_worker(), error=error)
+    if as_json:
+        _print_json(rows)
+        return
+    _inbox_table(f"{len(rows)} message{'' if len(rows) == 1 else 's'} handed back",
+                 [("message", 36), ("tries", 5), ("last error", None)],
+                 [[_text(r.get("id")), _text(r.get("claim_attempts")), _text(r.get("last_error"))] for r in rows])
+
+
+@app.command("dead")
+def inbox_dead(
+    ctx: typer.Context,
+    limit: Annotated[int, typer.Option(metavar="N", help="How many (1-500).")] = 50,
+    offset: Annotated[int, typer.Option(metavar="N", help="Skip this many first (0-100000).")] = 0,
+    as_json: Json = False,
+    database_url: DatabaseUrl = None,
+) -> None:
+    """Messages that failed too often and are no longer handed out, newest first (dead_messages)."""
+    with _reported(), _client(ctx, database_url) as vic:
+        rows = vic.dead_messages(limit=limit, offset=offset)
+    if as_json:
+        _print_json(rows)
+        return
+    if not rows:
+        out.print("no dead letter")
+        return
+    _inbox_table(f"Dead letters: {len(rows)}",
+                 [("message", 36), ("died", 16), ("contact", 8), ("tries", 5), ("last error", None)],
+                 [[_text(r.get("id")), _local(r.get("dead_at")) if r.get("dead_at") else "—", _short(r.get("from_contact")),
+                   _text(r.get("claim_attempts")), _text(r.get("last_error"))] for r in rows])
+
+
+@app.command("requeue")
+def inbox_requeue(ctx: typer.Context, message_id: MessageIdArg, database_url: DatabaseUrl = None) -> None:
+    """Put a dead letter back in the queue with its tries at 0; it goes out before its contact's later messages
+    (requeue_message)."""
+    with _reported(), _client(ctx, database_url) as vic:
+        row = vic.requeue_message(message_id=message_id)
+    out.print(f"message {row.get('id', message_id)} is back in the queue")

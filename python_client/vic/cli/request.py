@@ -1,0 +1,163 @@
+"""`vic request …`: Requests (talepler): create, criteria, assign, close, churn."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from typing import Annotated, Any
+
+import typer
+
+from vic import demo as demo_view
+from vic.cli.common import (
+    DatabaseUrl,
+    RequestIdArg,
+    _amount,
+    _amount_option,
+    _client,
+    _local,
+    _matching_client,
+    _moment,
+    _reported,
+    _show_request,
+    _show_rows,
+    out,
+)
+
+app = typer.Typer(no_args_is_help=True, help="Requests (talepler): create, criteria, assign, close, churn.")
+
+
+def _budget(row: Mapping[str, Any]) -> str:
+    """A budget as a range, the currency once: 9.000.000–13.300.000 ₺ (up to / from when one end is open)."""
+    low, high, currency = row.get("min_price"), row.get("max_price"), row.get("currency") or "TRY"
+    if high is None:
+        return "—" if low is None else f"from {demo_view.money(low, currency)}"
+    if low is None:
+        return f"up to {demo_view.money(high, currency)}"
+    return f"{demo_view.money(low, currency).rsplit(' ', 1)[0]}–{demo_view.money(high, currency)}"
+
+
+MinPrice = Annotated[str | None, _amount_option("Budget from (criteria.min_price)")]
+MaxPrice = Annotated[str | None, _amount_option("Budget up to (criteria.max_price)")]
+
+
+# ------------------------------------------------------------------------------------- requests
+Districts = Annotated[
+    list[str] | None,
+    typer.Option("--district", help="A district the customer wants (repeat for more).", show_default=False),
+]
+Types = Annotated[
+    list[str] | None,
+    typer.Option("--type", help="A type: daire, villa, dukkan or arsa (repeat for more).", show_default=False),
+]
+Rooms = Annotated[
+    list[str] | None, typer.Option("--rooms", help="Rooms like 3+1 (repeat for more).", show_default=False)
+]
+CriteriaCurrency = Annotated[
+    str | None, typer.Option(help="TRY (the database's default), USD, EUR or GBP.", show_default=False)
+]
+
+
+def _criteria(
+    districts: list[str] | None, types: list[str] | None, rooms: list[str] | None,
+    min_price: str | None, max_price: str | None, currency: str | None,
+) -> dict[str, Any]:
+    """requests.criteria from the options: only the keys given."""
+    given = {
+        "districts": districts or None, "types": types or None, "rooms": rooms or None,
+        "min_price": _amount(min_price), "max_price": _amount(max_price), "currency": currency,
+    }
+    return {key: value for key, value in given.items() if value is not None}
+
+
+@app.command("create")
+def request_create(
+    ctx: typer.Context,
+    request_type: Annotated[str, typer.Argument(metavar="REQUEST_TYPE", help="buy or rent.", show_default=False)],
+    district: Districts = None,
+    type: Types = None,
+    rooms: Rooms = None,
+    min_price: MinPrice = None,
+    max_price: MaxPrice = None,
+    currency: CriteriaCurrency = None,
+    customer_id: Annotated[
+        str | None, typer.Option(help="The customer (its agent, staff, bot); default: the acting contact.")
+    ] = None,
+    assigned_agent: Annotated[str | None, typer.Option(help="The agent who takes it (then: assigned).")] = None,
+    source_session_id: Annotated[str | None, typer.Option(help="The session it was extracted from.")] = None,
+    database_url: DatabaseUrl = None,
+) -> None:
+    """Record a buy or rent request; it is matched at once (create_request, then the matcher)."""
+    criteria = _criteria(district, type, rooms, min_price, max_price, currency)
+    with _reported(), _matching_client(ctx, database_url) as vic:
+        row = vic.create_request(request_type=request_type, criteria=criteria, customer_id=customer_id,
+                                 assigned_agent=assigned_agent, source_session_id=source_session_id)
+    _show_request(row)
+
+
+@app.command("criteria")
+def request_criteria(
+    ctx: typer.Context,
+    request_id: RequestIdArg,
+    district: Districts = None,
+    type: Types = None,
+    rooms: Rooms = None,
+    min_price: MinPrice = None,
+    max_price: MaxPrice = None,
+    currency: CriteriaCurrency = None,
+    database_url: DatabaseUrl = None,
+) -> None:
+    """Replace a request's criteria with the options given; it is matched again (update_request_criteria)."""
+    criteria = _criteria(district, type, rooms, min_price, max_price, currency)
+    with _reported(), _matching_client(ctx, database_url) as vic:
+        row = vic.update_request_criteria(request_id=request_id, criteria=criteria)
+    _show_request(row)
+
+
+@app.command("assign")
+def request_assign(
+    ctx: typer.Context,
+    request_id: RequestIdArg,
+    agent_id: Annotated[
+        str | None, typer.Option(help="The agent (brokers: of their office; staff, bot: any); default: the caller.")
+    ] = None,
+    database_url: DatabaseUrl = None,
+) -> None:
+    """Give a request an agent: status assigned; brokers, staff and the bot only (assign_request)."""
+    with _reported(), _matching_client(ctx, database_url) as vic:
+        row = vic.assign_request(request_id=request_id, agent_id=agent_id)
+    _show_request(row)
+
+
+@app.command("churn")
+def request_churn(
+    ctx: typer.Context,
+    since_text: Annotated[
+        str | None,
+        typer.Option("--since", metavar="WHEN", help="From this date or time (Istanbul time unless an offset is given); "
+                     "default: 7 days ago.", show_default=False),
+    ] = None,
+    min_changes: Annotated[
+        int | None, typer.Option("--min-changes", help="At least this many budget changes; default: 3.",
+                                 show_default=False)
+    ] = None,
+    database_url: DatabaseUrl = None,
+) -> None:
+    """Requests whose budget moved unusually often: brokers their office's, staff all (budget_churn)."""
+    since = _moment(since_text, "--since")
+    with _reported(), _client(ctx, database_url) as vic:
+        rows = vic.budget_churn(since=since, min_changes=min_changes)
+    if not rows:
+        out.print("no request's budget moved that often")
+        return
+    shown = [{**r, "last": _local(r.get("last_changed_at")), "budget": _budget(r)} for r in rows]
+    _show_rows("Budget churn", {"request": "request_id", "agent": "agent_name", "changes": "changes",
+                                "last change": "last", "budget now": "budget"},
+               shown, right=("changes",))
+
+
+@app.command("close")
+def request_close(ctx: typer.Context, request_id: RequestIdArg, database_url: DatabaseUrl = None) -> None:
+    """Close a request; its matches go (close_request)."""
+    with _reported(), _matching_client(ctx, database_url) as vic:
+        row = vic.close_request(request_id=request_id)
+    _show_request(row)

@@ -1,0 +1,57 @@
+"""Commands that run on their own: the demo view and the worker."""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+import typer
+
+from vic import demo as demo_view
+from vic import worker as worker_loop
+from vic.cli.common import (
+    Acting,
+    DatabaseUrl,
+    _fail,
+    _interval,
+    _reported,
+    _target,
+    out,
+)
+
+
+def demo(database_url: DatabaseUrl = None) -> None:
+    """Print what the database holds: tables, agents by office, listings, requests, and the cards an agent of the other office sees."""
+    target = _target(database_url)
+    with _reported():
+        demo_view.show(target)
+
+
+def worker(
+    ctx: typer.Context,
+    batch: Annotated[int, typer.Option(min=1, max=100_000, help="Match events per process_match_events call.")] = 500,
+    poll: Annotated[
+        float, typer.Option(min=0.1, help="Seconds between drains when no notification comes (a fallback).")
+    ] = 5.0,
+    jobs_every: Annotated[
+        float, typer.Option(min=1, help="Seconds between runs of the periodic jobs (stale deals, follow-ups).")
+    ] = 300.0,
+    stale_after: Annotated[
+        str, typer.Option(metavar="IDLE", help="A deal idle for longer than this is stale: days or an interval.")
+    ] = "7",
+    remind_after: Annotated[
+        str, typer.Option(metavar="AGE", help="Remind closing sides unconfirmed for longer than this: days or an "
+                          "interval.")
+    ] = "1",
+    once: Annotated[bool, typer.Option("--once", help="Drain once, run the jobs once, exit.")] = False,
+    database_url: DatabaseUrl = None,
+) -> None:
+    """Run the matcher and the periodic jobs until Ctrl-C or SIGTERM: woken by LISTEN vic_match_events, polling
+    as a fallback (as the URL's own user, or with --service-role as service_role)."""
+    acting = ctx.obj if isinstance(ctx.obj, Acting) else Acting()
+    if acting.contact_id:
+        _fail("the worker runs as the URL's own user or as --service-role, not as a contact (--as)")
+    options = worker_loop.Options(batch=batch, poll=poll, jobs_every=jobs_every,
+                                  stale_after=_interval(stale_after, "days", "--stale-after") or "7 days",
+                                  remind_after=_interval(remind_after, "days", "--remind-after") or "1 day", once=once)
+    with _reported():
+        worker_loop.Worker(_target(database_url), service_role=acting.service_role, options=options, console=out).run()
