@@ -114,7 +114,7 @@ comment on function public.list_deals(text, integer, integer) is 'Deals the call
 -- as the caller may read them), oldest first inside each.
 create or replace function public.deal_summary(p_deal_id uuid)
   returns table (
-    deal_id uuid, portfolio_id text, listing_title text, district text, status text, customer_id uuid,
+    deal_id uuid, portfolio_id text, listing_title text, district text, currency text, status text, customer_id uuid,
     customer_name text, listing_agent_id uuid, listing_agent_name text, buying_agent_id uuid, buying_agent_name text,
     is_cross_agent boolean, request_id uuid, match_id uuid, offer_price bigint, closing_price bigint,
     cancel_reason text, last_activity_at timestamptz, closed_at timestamptz, created_at timestamptz,
@@ -125,7 +125,7 @@ create or replace function public.deal_summary(p_deal_id uuid)
 as $$
 begin
   return query
-    select d.id, d.portfolio_id, c.title, c.district, d.status, d.customer_id, cu.display_name, d.listing_agent_id,
+    select d.id, d.portfolio_id, c.title, c.district, c.currency, d.status, d.customer_id, cu.display_name, d.listing_agent_id,
            coalesce(la.display_name, c.agent_name), d.buying_agent_id, ba.display_name, d.is_cross_agent,
            d.request_id, d.match_id, d.offer_price, d.closing_price, d.cancel_reason, d.last_activity_at, d.closed_at,
            d.created_at,
@@ -161,7 +161,7 @@ begin
             left join public.contacts pn on pn.id = pc.contact_id
             where pc.deal_id = d.id)
     from public.deals d
-    left join lateral (select x.title, x.district, x.agent_name
+    left join lateral (select x.title, x.district, x.currency, x.agent_name
                        from guard.listing_cards(array[d.portfolio_id], null, null, null, null, null, null, null, null,
                                                 1, 0) x) c on true
     left join public.contacts cu on cu.id = d.customer_id
@@ -173,7 +173,7 @@ begin
   end if;
 end
 $$;
-comment on function public.deal_summary(uuid) is 'One deal in full: status, parties by name (where the caller may read them), prices, and as JSON arrays its offers (from, to, amount, status), showings (slot, status), closing confirmations (side, agent, confirmed, reminder) and commission rows the caller may read (side, name, rate, amount, status); never the commission total. Its customer, both sides'' agents and their brokers, staff, the bot; anyone else 42501 whether the deal exists or not.';
+comment on function public.deal_summary(uuid) is 'One deal in full: listing (title at the caller''s level, district, currency), status, parties by name (where the caller may read them), prices, and as JSON arrays its offers (from, to, amount, status), showings (slot, status), closing confirmations (side, agent, confirmed, reminder) and commission rows the caller may read (side, name, rate, amount, status); never the commission total. Its customer, both sides'' agents and their brokers, staff, the bot; anyone else 42501 whether the deal exists or not.';
 
 -- Requests the caller sees, newest first, with their criteria spelled out and how many matches the caller
 -- may read of each.

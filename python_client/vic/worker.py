@@ -28,6 +28,7 @@ from collections.abc import Iterator
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from types import FrameType
+from typing import Any
 from zoneinfo import ZoneInfo
 
 import psycopg
@@ -49,12 +50,19 @@ TICK = 0.25
 class Options:
     """What `vic worker` takes from its command line."""
 
-    batch: int = 500  # events per process_match_events call
+    # None: the SQL function's own default (process_match_events p_max, stale_deals / open_followups p_idle,
+    # open_followups p_remind_after)
+    batch: int | None = None  # events per process_match_events call
     poll: float = 5.0  # seconds between drains without a notification
     jobs_every: float = 300.0  # seconds between runs of the periodic jobs
-    stale_after: timedelta | str = timedelta(days=7)  # stale_deals / open_followups p_idle
-    remind_after: timedelta | str = timedelta(days=1)  # open_followups p_remind_after
+    stale_after: timedelta | str | None = None  # stale_deals / open_followups p_idle
+    remind_after: timedelta | str | None = None  # open_followups p_remind_after
     once: bool = False  # drain once, run the jobs once, exit
+
+
+def _given(**args: Any) -> dict[str, Any]:
+    """The arguments that were given: a missing one takes the SQL function's default."""
+    return {k: v for k, v in args.items() if v is not None}
 
 
 @dataclass
@@ -122,7 +130,7 @@ class Worker:
         while self.stop_signal is None:
             started = time.perf_counter()
             with self._call():
-                rows = db.call("process_match_events", {"p_max": self.options.batch})
+                rows = db.call("process_match_events", _given(p_max=self.options.batch))
             processed = int(next(iter(rows[0].values()))) if rows else 0
             if processed == 0:
                 break
@@ -157,9 +165,9 @@ class Worker:
         started = time.perf_counter()
         idle = self.options.stale_after
         with self._call():
-            stale = db.call("stale_deals", {"p_idle": idle})
+            stale = db.call("stale_deals", _given(p_idle=idle))
         with self._call():
-            opened = db.call("open_followups", {"p_idle": idle, "p_remind_after": self.options.remind_after})
+            opened = db.call("open_followups", _given(p_idle=idle, p_remind_after=self.options.remind_after))
         followups = sum(1 for r in opened if r.get("task_type") == "followup")
         reminders = len(opened) - followups
         self.totals.job_runs += 1

@@ -8,12 +8,21 @@ from decimal import Decimal
 from typing import Annotated, Any
 
 import typer
+
+from vic import demo as demo_view
 from vic.cli.common import (
     DatabaseUrl,
+    Json,
+    Limit,
+    Offset,
     _client,
+    _local,
+    _print_json,
     _reported,
+    _show_narrow,
     _show_row,
     _show_rows,
+    out,
 )
 
 app = typer.Typer(no_args_is_help=True, help="Commissions: the split of commission_total, and each row's status.")
@@ -82,3 +91,33 @@ def commission_status(
     with _reported(), _client(ctx, database_url) as vic:
         row = vic.set_commission_status(commission_id=commission_id, status=status)
     _show_row(f"commission {row.get('id', '')}", row)
+
+
+# ------------------------------------------------------------------------------------- reads
+@app.command("list")
+def commission_list(
+    ctx: typer.Context,
+    status: Annotated[str | None, typer.Option(metavar="STATUS", help="pending, invoiced or paid; default: all.",
+                                               show_default=False)] = None,
+    limit: Limit = None,
+    offset: Offset = None,
+    as_json: Json = False,
+    database_url: DatabaseUrl = None,
+) -> None:
+    """The commission rows you may read (your share; the listing side every row of its deals), newest first
+    (list_commissions)."""
+    with _reported(), _client(ctx, database_url) as vic:
+        rows = vic.list_commissions(status=status, limit=limit, offset=offset)
+    if as_json:
+        _print_json(rows)
+        return
+    if not rows:
+        out.print("no commissions")
+        return
+    _show_narrow(f"Commissions: {len(rows)}", {
+        "commission": "commission_id", "listing": "portfolio_id", "side": "role", "who": "_who", "share": "_rate",
+        "amount": "_amount", "status": "status", "since": "_created",
+    }, [{**r, "_who": r.get("name") or ("VIC (platform)" if r.get("role") == "platform" else None),
+         "_rate": f"{r.get('rate')}%", "_created": _local(r.get("created_at")),
+         "_amount": "—" if r.get("amount") is None else demo_view.money(int(r["amount"]), r.get("currency") or "TRY")}
+        for r in rows])

@@ -286,3 +286,11 @@ def _jsonable(value: Any) -> Any:
 def _print_json(value: Any, *, one_line: bool = False) -> None:
     text = json.dumps(_jsonable(value), ensure_ascii=False, indent=None if one_line else 2)
     out.print(text, markup=False, highlight=False, soft_wrap=True)
+
+
+# ------------------------------------------------------------------------------------- read commands
+# Paging of the list_* reads; a flag not given is the database's default.
+Limit = Annotated[int | None, typer.Option("--limit", metavar="N", help="At most this many rows (1-500); the "
+                                           "database's default: 50.", show_default=False)]
+Offset = Annotated[int | None, typer.Option("--offset", metavar="N", help="Skip this many first (0-100000).",
+                                            show_default=False)]

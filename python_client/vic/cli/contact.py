@@ -11,8 +11,10 @@ from rich.table import Table
 from vic.cli.common import (
     ContactIdArg,
     DatabaseUrl,
+    Json,
     _client,
     _local,
+    _print_json,
     _reported,
     _show_narrow,
     _show_row,
@@ -175,3 +177,55 @@ def contact_identity_history(ctx: typer.Context, contact_id: ContactIdArg, datab
                       escape(_text(row.get("old_value"))), escape(_text(row.get("new_value"))),
                       escape(_text(row.get("changed_by") or "bot / dashboard")))
     Console(width=100, highlight=False).print(table)
+
+
+# ------------------------------------------------------------------------------------- reads
+def _consent(row: dict, kind: str) -> str:
+    given, at = row.get(f"consent_{kind}"), row.get(f"consent_{kind}_at")
+    if given is None:
+        return "—"
+    return ("given" if given else "not given") + (f" ({_local(at)})" if at else "")
+
+
+@app.command("show")
+def contact_show(ctx: typer.Context, contact_id: OptionalContactArg = None, as_json: Json = False,
+                 database_url: DatabaseUrl = None) -> None:
+    """One contact: identity, consents, agent profile, WhatsApp window and latest session, as far as you may
+    see them (contact_summary)."""
+    with _reported(), _client(ctx, database_url) as vic:
+        row = vic.contact_summary(contact_id=contact_id)
+    if as_json:
+        _print_json(row)
+        return
+    if row.get("window_open") is None:
+        window = None
+    elif row.get("window_open"):
+        window = f"open until {_local(row.get('window_closes_at'))}"
+    else:
+        window = f"closed since {_local(row.get('window_closes_at'))}" if row.get("window_closes_at") else "closed"
+    session = None
+    if row.get("session_id"):
+        complete = row.get("session_completeness")
+        session = " · ".join(x for x in (
+            f"{row['session_id']} {row.get('session_status') or ''}".strip(),
+            f"{float(complete):.0%} complete" if complete is not None else "",
+            f"missing {', '.join(row['session_missing'])}" if row.get("session_missing") else "") if x)
+    _show_row(f"contact {_text(row.get('contact_id'))}", {
+        "name": row.get("display_name"),
+        "type": row.get("contact_type"),
+        "onboarding": row.get("onboarding_status"),
+        "phone": row.get("phone"),
+        "bsuid": row.get("bsuid"),
+        "consent: transfer": _consent(row, "transfer"),
+        "consent: training": _consent(row, "training"),
+        "consent: marketing": _consent(row, "marketing"),
+        "agent": " · ".join(str(x) for x in (row.get("agent_role"), row.get("agent_office"),
+                                             None if row.get("agent_active") is None
+                                             else ("active" if row.get("agent_active") else "inactive")) if x) or None,
+        "WhatsApp window": window,
+        "last inbound": _local(row.get("last_inbound")),
+        "last outbound": _local(row.get("last_outbound")),
+        "latest session": session,
+        "open requests": row.get("open_requests"),
+        "since": _local(row.get("created_at")),
+    })

@@ -6,13 +6,19 @@ from collections.abc import Mapping, Sequence
 from typing import Annotated, Any
 
 import typer
+
+from vic import demo as demo_view
 from vic.cli.common import (
     DatabaseUrl,
+    Json,
     PortfolioIdArg,
     _amount,
     _amount_option,
     _client,
+    _local,
     _matching_client,
+    _price,
+    _print_json,
     _reported,
     _show_cards,
     _show_row,
@@ -191,3 +197,44 @@ def listing_search(
             max_price=_amount(max_price), currency=currency, listing_type=listing_type, limit=limit, offset=offset,
         )
     _show_cards(rows, f"Search: {query}" if query else "Search", rank=True)
+
+
+# ------------------------------------------------------------------------------------- reads
+@app.command("show")
+def listing_show(ctx: typer.Context, portfolio_id: PortfolioIdArg, as_json: Json = False,
+                 database_url: DatabaseUrl = None) -> None:
+    """One listing at your visibility level; owner, floor price, commission rate and private notes only if
+    you may see them: its agent, the office's broker, staff (listing_summary)."""
+    with _reported(), _client(ctx, database_url) as vic:
+        row = vic.listing_summary(portfolio_id=portfolio_id)
+    if as_json:
+        _print_json(row)
+        return
+    media = row.get("media") or []
+    fields: dict[str, Any] = {
+        "level": row.get("visibility_level"),
+        "what": " ".join(str(row[k]) for k in ("type", "rooms") if row.get(k)) + (
+            f" for {row['listing_type']}" if row.get("listing_type") else ""),
+        "where": ", ".join(str(row[k]) for k in ("district", "city") if row.get(k)),
+        "price": _price(row),
+        "status": row.get("status"),
+        "title": row.get("title"),
+        "description": row.get("description"),
+        "media": f"{len(media)} item{'' if len(media) == 1 else 's'}" if row.get("listed_price") is not None else None,
+        "agent": row.get("agent_name"),
+        "agent phone": row.get("agent_phone"),
+        "matches": row.get("match_count"),
+        "listed": _local(row.get("created_at")),
+        "updated": _local(row.get("updated_at")),
+    }
+    # the confidential row comes back only to those who may read it: shown only then
+    if any(row.get(k) is not None for k in ("owner_name", "owner_phone", "min_price", "commission_rate", "private_notes")):
+        currency = row.get("currency") or "TRY"
+        fields.update({
+            "owner (confidential)": " ".join(str(row[k]) for k in ("owner_name", "owner_phone") if row.get(k)) or None,
+            "floor price (confidential)": None if row.get("min_price") is None
+            else demo_view.money(int(row["min_price"]), currency),
+            "commission rate (confidential)": None if row.get("commission_rate") is None else f"{row['commission_rate']}%",
+            "private notes (confidential)": row.get("private_notes"),
+        })
+    _show_row(f"listing {row.get('portfolio_id') or portfolio_id}", fields)

@@ -2,14 +2,13 @@
 
 from __future__ import annotations
 
-from datetime import datetime, timedelta
 from typing import Annotated
 
 import typer
 from vic.cli.common import (
     DatabaseUrl,
-    ISTANBUL,
     _client,
+    _local,
     _moment,
     _price,
     _reported,
@@ -35,13 +34,16 @@ def market_unmet(
     database_url: DatabaseUrl = None,
 ) -> None:
     """Demand that found no listing, by district, type and price band (unmet_demand)."""
-    until = _moment(until_text, "--until") or datetime.now(ISTANBUL)
-    since = _moment(since_text, "--since") or until - timedelta(days=30)
+    until = _moment(until_text, "--until")
+    since = _moment(since_text, "--since")
     with _reported(), _client(ctx, database_url) as vic:
         rows = vic.unmet_demand(since=since, until=until)
+    # the period as given; a bound not given is the database's default
+    period = " ".join([f"from {_local(since)}"] * bool(since) + [f"to {_local(until)}"] * bool(until)) \
+        or "in the default period"
     if not rows:
-        out.print(f"no unmet demand from {since:%Y-%m-%d %H:%M} to {until:%Y-%m-%d %H:%M}")
+        out.print(f"no unmet demand {period}")
         return
-    _show_rows(f"Unmet demand, {since:%Y-%m-%d %H:%M} – {until:%Y-%m-%d %H:%M}",
+    _show_rows(f"Unmet demand {period}",
                {"district": "district", "type": "type", "price band": "band", "signals": "signals"},
                [{**row, "band": _price(row)} for row in rows], right=("signals",))

@@ -2,20 +2,25 @@
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Annotated, Any
 
 import typer
 from rich.markup import escape
 from rich.table import Table
 
-from vic import demo as demo_view
 from vic.cli.common import (
     DRAIN_BATCH,
     DatabaseUrl,
+    Json,
+    Limit,
+    Offset,
     PortfolioIdArg,
     RequestIdArg,
     _client,
+    _local,
+    _print_json,
     _reported,
+    _show_narrow,
     _show_row,
     _text,
     out,
@@ -31,24 +36,57 @@ def _mark(passed: Any) -> str:
 
 @app.command("explain")
 def match_explain(
-    ctx: typer.Context, portfolio_id: PortfolioIdArg, request_id: RequestIdArg, database_url: DatabaseUrl = None
+    ctx: typer.Context, portfolio_id: PortfolioIdArg, request_id: RequestIdArg, as_json: Json = False,
+    database_url: DatabaseUrl = None,
 ) -> None:
-    """Every criterion of a listing and a request: passed or not, and its points (explain_match)."""
+    """Every criterion of a listing and a request: passed or not, a hard filter or scored, its points, and
+    the verdict (explain_match)."""
     with _reported(), _client(ctx, database_url) as vic:
         rows = vic.explain_match(portfolio_id=portfolio_id, request_id=request_id)
+    if as_json:
+        _print_json(rows)
+        return
     table = Table(title=escape(f"{portfolio_id} × {request_id}"), title_justify="left")
     table.add_column("criterion", no_wrap=True)
     table.add_column("passed")
+    table.add_column("kind")
     table.add_column("points", justify="right")
     for row in rows:
-        criterion = _text(row.get("criterion"))
-        points = _text(row.get("points")) if criterion in demo_view.SCORED else "hard filter"
-        table.add_row(escape(criterion), _mark(row.get("passed")), escape(points))
-    matched = bool(rows) and all(r.get("passed") for r in rows if r.get("criterion") in demo_view.HARD_FILTERS)
-    score = sum(r.get("points") or 0 for r in rows)
+        kind = " + ".join(["hard filter"] * bool(row.get("hard_filter")) + ["scored"] * bool(row.get("scored")))
+        table.add_row(escape(_text(row.get("criterion"))), _mark(row.get("passed")), kind,
+                      escape(_text(row.get("points"))) if row.get("scored") else "")
+    verdict = rows[0] if rows else {}
     table.add_section()
-    table.add_row("match" if matched else "no match", "", f"{score}/5" if matched else "")
+    table.add_row(escape(_text(verdict.get("verdict"))), "", "",
+                  f"{verdict['score']}/{verdict['max_score']}" if verdict.get("matched") and "score" in verdict else "")
     out.print(table)
+
+
+@app.command("list")
+def match_list(
+    ctx: typer.Context,
+    portfolio_id: Annotated[str | None, typer.Option("--listing", metavar="PORTFOLIO_ID",
+                                                     help="Only this listing's matches.", show_default=False)] = None,
+    request_id: Annotated[str | None, typer.Option("--request", metavar="REQUEST_ID",
+                                                   help="Only this request's matches.", show_default=False)] = None,
+    limit: Limit = None,
+    offset: Offset = None,
+    as_json: Json = False,
+    database_url: DatabaseUrl = None,
+) -> None:
+    """The matches you are a party to, newest first: listing, customer, agents and score (list_matches)."""
+    with _reported(), _client(ctx, database_url) as vic:
+        rows = vic.list_matches(portfolio_id=portfolio_id, request_id=request_id, limit=limit, offset=offset)
+    if as_json:
+        _print_json(rows)
+        return
+    if not rows:
+        out.print("no matches")
+        return
+    _show_narrow(f"Matches: {len(rows)}", {
+        "listing": "portfolio_id", "title": "listing_title", "customer": "customer_name", "request": "request_id",
+        "request agent": "request_agent_name", "score": "match_score", "found": "_when",
+    }, [{**r, "_when": _local(r.get("created_at"))} for r in rows])
 
 
 @app.command("drain")

@@ -10,6 +10,9 @@ import typer
 from vic import demo as demo_view
 from vic.cli.common import (
     DatabaseUrl,
+    Json,
+    Limit,
+    Offset,
     RequestIdArg,
     _amount,
     _amount_option,
@@ -17,9 +20,13 @@ from vic.cli.common import (
     _local,
     _matching_client,
     _moment,
+    _print_json,
     _reported,
+    _show_narrow,
     _show_request,
+    _show_row,
     _show_rows,
+    _text,
     out,
 )
 
@@ -161,3 +168,62 @@ def request_close(ctx: typer.Context, request_id: RequestIdArg, database_url: Da
     with _reported(), _matching_client(ctx, database_url) as vic:
         row = vic.close_request(request_id=request_id)
     _show_request(row)
+
+
+# ------------------------------------------------------------------------------------- reads
+def _wants(row: Mapping[str, Any]) -> str:
+    """What a request asks for, in a few words: buy daire 3+1 in Kadıköy, Üsküdar (empty lists: any)."""
+    parts = [row.get("request_type") or "", "/".join(row.get("types") or []) or "any type",
+             "/".join(row.get("rooms") or [])]
+    districts = ", ".join(row.get("districts") or [])
+    return " ".join(p for p in parts if p) + (f" in {districts}" if districts else " anywhere")
+
+
+@app.command("list")
+def request_list(
+    ctx: typer.Context,
+    status: Annotated[str | None, typer.Option(metavar="STATUS", help="new, assigned or closed; default: all.",
+                                               show_default=False)] = None,
+    limit: Limit = None,
+    offset: Offset = None,
+    as_json: Json = False,
+    database_url: DatabaseUrl = None,
+) -> None:
+    """The requests you see, newest first: customer, agent, what they want, budget, matches (list_requests)."""
+    with _reported(), _client(ctx, database_url) as vic:
+        rows = vic.list_requests(status=status, limit=limit, offset=offset)
+    if as_json:
+        _print_json(rows)
+        return
+    if not rows:
+        out.print("no requests")
+        return
+    _show_narrow(f"Requests: {len(rows)}", {
+        "request": "request_id", "customer": "customer_name", "agent": "agent_name", "wants": "_wants",
+        "budget": "_budget", "status": "status", "matches": "match_count",
+    }, [{**r, "_wants": _wants(r), "_budget": _budget(r)} for r in rows])
+
+
+@app.command("show")
+def request_show(ctx: typer.Context, request_id: RequestIdArg, as_json: Json = False,
+                 database_url: DatabaseUrl = None) -> None:
+    """One request: criteria, customer, agent, the session it came from and its matches (request_summary)."""
+    with _reported(), _client(ctx, database_url) as vic:
+        row = vic.request_summary(request_id=request_id)
+    if as_json:
+        _print_json(row)
+        return
+    criteria = row.get("criteria") if isinstance(row.get("criteria"), Mapping) else {}
+    _show_row(f"request {_text(row.get('request_id'))}", {
+        "wants": _wants({**criteria, "request_type": row.get("request_type")}),
+        "budget": _budget({"min_price": criteria.get("min_price"), "max_price": criteria.get("max_price"),
+                           "currency": criteria.get("currency")}),
+        "status": row.get("status"),
+        "customer": row.get("customer_name"),
+        "agent": row.get("agent_name") or ("— (unassigned)" if row.get("assigned_agent") is None else None),
+        "matches": row.get("match_count"),
+        "best score": row.get("best_score"),
+        "from session": row.get("source_session_id"),
+        "created": _local(row.get("created_at")),
+        "updated": _local(row.get("updated_at")),
+    })

@@ -8,9 +8,15 @@ from typing import Annotated, Any
 import typer
 from vic.cli.common import (
     DatabaseUrl,
+    Json,
+    Limit,
+    Offset,
     _client,
     _interval,
+    _local,
+    _print_json,
     _reported,
+    _show_narrow,
     _show_row,
     _show_rows,
     out,
@@ -56,8 +62,9 @@ def task_followups(
 def task_stale(
     ctx: typer.Context,
     idle: Annotated[
-        str, typer.Option(metavar="IDLE", help="Idle for longer than this: days or an interval.")
-    ] = "7",
+        str | None, typer.Option(metavar="IDLE", help="Idle for longer than this: days or an interval; the "
+                                 "database's default: 7 days.", show_default=False)
+    ] = None,
     database_url: DatabaseUrl = None,
 ) -> None:
     """Open deals you see with no activity for longer than --idle, idlest first (stale_deals)."""
@@ -85,3 +92,30 @@ def task_cancel(ctx: typer.Context, task_id: TaskIdArg, database_url: DatabaseUr
     with _reported(), _client(ctx, database_url) as vic:
         row = vic.cancel_task(task_id=task_id)
     _show_task(row)
+
+
+# ------------------------------------------------------------------------------------- reads
+@app.command("list")
+def task_list(
+    ctx: typer.Context,
+    status: Annotated[str | None, typer.Option(metavar="STATUS", help="pending, done, cancelled or all; the "
+                                               "database's default: pending.", show_default=False)] = None,
+    limit: Limit = None,
+    offset: Offset = None,
+    as_json: Json = False,
+    database_url: DatabaseUrl = None,
+) -> None:
+    """Your tasks (a broker: the office's), soonest due first; open ones unless --status says otherwise
+    (list_tasks)."""
+    with _reported(), _client(ctx, database_url) as vic:
+        rows = vic.list_tasks(status=status, limit=limit, offset=offset)
+    if as_json:
+        _print_json(rows)
+        return
+    if not rows:
+        out.print("no tasks")
+        return
+    _show_narrow(f"Tasks: {len(rows)}", {
+        "task": "task_id", "type": "task_type", "title": "title", "due": "_due", "agent": "agent_name",
+        "contact": "contact_name", "listing": "portfolio_id", "status": "status",
+    }, [{**r, "_due": _local(r.get("due_at"))} for r in rows])
