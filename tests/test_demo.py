@@ -69,8 +69,8 @@ def test_vic_demo_prints_the_seeded_database(db_url: str) -> None:
         assert expected in output
     # the other office's agent: partial on the granted flat, bands elsewhere, never a floor price
     cards = section(output, "What Zeynep Arslan (agent, Boğaziçi Gayrimenkul) sees: portfolio_cards")
-    assert "partial" in cards and "anonymous" in cards and "10.000.000 ₺ – 15.000.000 ₺" not in cards
-    assert "7.500.000 ₺ – 10.000.000 ₺" in cards and "8.900.000" not in cards
+    assert "partial" in cards and "anonymous" in cards and "10.000.000–15.000.000 ₺" not in cards
+    assert "7.500.000–10.000.000 ₺" in cards and "8.900.000" not in cards
     assert leaks(output) == []
 
 
