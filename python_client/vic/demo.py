@@ -351,7 +351,7 @@ def deal_story(conn: psycopg.Connection, url: str, console: Console, listing_id:
                          (listing_id, CUSTOMER)).fetchone()
     steps = Table(title="The deal, step by step (each as the agent who takes it)", title_justify="left")
     for header in ("who", "does", "deal status", "result"):
-        steps.add_column(header)
+        steps.add_column(header, no_wrap=header in ("who", "result"))
     if found:
         deal_id = found[0]
         steps.add_row("—", f"closed in an earlier run: deal {deal_id}", "closed", "")
@@ -384,10 +384,10 @@ def _play_deal(conn: psycopg.Connection, url: str, steps: Table, listing_id: str
         # the visit starts a moment from now (never in the past); once it has begun Elif marks it shown
         start = datetime.now(timezone.utc) + timedelta(seconds=1)
         showing = elif_.schedule_showing(deal_id=deal_id, scheduled_at=start)
-        step(elif_, "schedule_showing (1 hour slot)", deal_id, f"showing {showing['id']}")
+        step(elif_, "schedule_showing (1 hour slot)", deal_id, f"showing {str(showing['id'])[:8]}…")
         time.sleep(max(0.0, (start - datetime.now(timezone.utc)).total_seconds()) + 0.1)
         shown = elif_.mark_shown(showing_id=showing["id"])
-        step(elif_, "mark_shown", deal_id, f"certificate {shown['certificate_id']}")
+        step(elif_, "mark_shown", deal_id, f"certificate {str(shown['certificate_id'])[:8]}…")
 
         offer = zeynep.make_offer(deal_id=deal_id, amount=FIRST_OFFER)
         step(zeynep, f"make_offer {money(FIRST_OFFER, 'TRY')}", deal_id, "to Elif")
