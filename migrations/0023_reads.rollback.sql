@@ -1,5 +1,9 @@
 -- Undo 0023: the read indexes go, and explain_match is the release before's again (criterion, passed, points),
 -- made here so that the database answers as that release expects without re-applying its functions/.
+drop index if exists public.portfolio_request_matches_created_at_idx, public.deals_last_activity_idx,
+  public.deals_status_last_activity_idx, public.requests_created_at_idx, public.requests_status_created_at_idx,
+  public.platform_commissions_created_at_idx, public.platform_commissions_status_created_at_idx,
+  public.tasks_status_due_at_idx;
 drop function if exists public.explain_match(text, uuid);
 drop function if exists private.explain_match(text, uuid);
 -- Every criterion of a pair with pass/fail and its points; never a price. Only for a pair the caller is a
