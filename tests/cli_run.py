@@ -7,8 +7,11 @@ from vic.cli import app
 
 
 def vic(*args: str, input: str | None = None, **env: str | None) -> Result:
-    """Run `vic args…`; env entries set (or, as None, unset) variables on top of the cleared two."""
-    return CliRunner().invoke(app, list(args), input=input, env={"VIC_DATABASE_URL": None, "VIC_AS": None, **env})
+    """Run `vic args…` in a 100-column terminal; env entries set (or, as None, unset) variables on top of the
+    cleared two (and COLUMNS)."""
+    return CliRunner().invoke(app, list(args), input=input,
+                              env={"VIC_DATABASE_URL": None, "VIC_AS": None, "VIC_SUPABASE_URL": None,
+                                   "VIC_SUPABASE_KEY": None, "COLUMNS": "100", **env})
 
 
 def ok(*args: str) -> str:

@@ -56,8 +56,6 @@ def people(db: psycopg.Connection) -> None:
                values (%(listing)s, 'photo', 'portfolios/2026-001/1.jpg', 0)""", ids)
 
 
-def as_(db_url: str, who: str | None = None, *, service_role: bool = False) -> VicClient:
-    return VicClient.connect(db_url, acting_as=who, service_role=service_role)
 
 
 # ------------------------------------------------------------------------------------ acting identity
@@ -71,13 +69,28 @@ def as_(db_url: str, who: str | None = None, *, service_role: bool = False) -> V
         (ADMIN, False, {"contact_id": uuid.UUID(ADMIN), "authority": "admin", "office": None}),
         (STRANGER, False, {"contact_id": uuid.UUID(STRANGER), "authority": None, "office": None}),
         (None, True, {"contact_id": None, "authority": "service_role", "office": None}),
-        (None, False, {"contact_id": None, "authority": "database", "office": None}),  # the URL's own user
     ],
-    ids=["customer", "agent", "broker", "admin", "stranger", "service_role", "nobody"],
+    ids=["customer", "agent", "broker", "admin", "stranger", "service_role"],
 )
-def test_whoami(db_url: str, who: str | None, service_role: bool, expected: dict) -> None:
+def test_whoami(as_, db_url: str, who: str | None, service_role: bool, expected: dict) -> None:
     with as_(db_url, who, service_role=service_role) as vic:
         assert vic.whoami() == expected
+
+
+@pytest.mark.usefixtures("people")
+def test_whoami_as_the_connections_own_user(db_url: str) -> None:
+    # psycopg only: the dashboard admin in the SQL editor; the Supabase API has no such caller
+    with VicClient.connect(db_url) as vic:
+        assert vic.whoami() == {"contact_id": None, "authority": "database", "office": None}
+
+
+@pytest.mark.usefixtures("people")
+def test_anon_may_call_nothing(as_, db_url: str) -> None:
+    with as_(db_url, anon=True) as nobody:
+        for call in (nobody.whoami, nobody.portfolio_cards, nobody.commission_split):
+            with pytest.raises(errors.AccessDenied, match="permission denied for function") as caught:
+                call()
+            assert caught.value.sqlstate == "42501"
 
 
 @pytest.mark.usefixtures("people")
@@ -118,7 +131,7 @@ def test_unreachable_database_is_connection_failed() -> None:
 
 # ------------------------------------------------------------------------------------ each RPC
 @pytest.mark.usefixtures("people")
-def test_upsert_contact_creates_then_finds_and_fills(db_url: str) -> None:
+def test_upsert_contact_creates_then_finds_and_fills(as_, db_url: str) -> None:
     with as_(db_url, service_role=True) as bot:
         created = bot.upsert_contact(phone="+905551112233")
         assert created["phone"] == "+905551112233"
@@ -134,7 +147,7 @@ def test_upsert_contact_creates_then_finds_and_fills(db_url: str) -> None:
 
 
 @pytest.mark.usefixtures("people")
-def test_record_consent_as_the_contact_and_for_it(db_url: str) -> None:
+def test_record_consent_as_the_contact_and_for_it(as_, db_url: str) -> None:
     with as_(db_url, CUSTOMER) as me:
         row = me.record_consent(kind="transfer", granted=True)
         assert row["id"] == uuid.UUID(CUSTOMER)
@@ -150,7 +163,7 @@ def test_record_consent_as_the_contact_and_for_it(db_url: str) -> None:
 
 
 @pytest.mark.usefixtures("people")
-def test_set_onboarding_status_walks_the_state_machine(db_url: str) -> None:
+def test_set_onboarding_status_walks_the_state_machine(as_, db_url: str) -> None:
     with as_(db_url, service_role=True) as bot:
         assert bot.set_onboarding_status(contact_id=CUSTOMER, status="consent_pending")["onboarding_status"] \
             == "consent_pending"
@@ -164,7 +177,7 @@ def test_set_onboarding_status_walks_the_state_machine(db_url: str) -> None:
 
 
 @pytest.mark.usefixtures("people")
-def test_set_agent_role_by_admin(db_url: str, db: psycopg.Connection) -> None:
+def test_set_agent_role_by_admin(as_, db_url: str, db: psycopg.Connection) -> None:
     with as_(db_url, ADMIN) as admin:
         profile = admin.set_agent_role(contact_id=CUSTOMER, role="agent", office="Moda Emlak")
         assert profile["contact_id"] == uuid.UUID(CUSTOMER)
@@ -176,7 +189,7 @@ def test_set_agent_role_by_admin(db_url: str, db: psycopg.Connection) -> None:
 
 
 @pytest.mark.usefixtures("people")
-def test_update_agent_profile_edits_own_fields(db_url: str) -> None:
+def test_update_agent_profile_edits_own_fields(as_, db_url: str) -> None:
     with as_(db_url, AGENT) as me:
         row = me.update_agent_profile(specialty="deniz manzaralı daireler", target_monthly=3)
         assert (row["specialty"], row["territory"], row["target_monthly"]) == ("deniz manzaralı daireler", None, 3)
@@ -191,7 +204,7 @@ def test_update_agent_profile_edits_own_fields(db_url: str) -> None:
 
 
 @pytest.mark.usefixtures("people")
-def test_grant_visibility_and_cards(db_url: str) -> None:
+def test_grant_visibility_and_cards(as_, db_url: str) -> None:
     with as_(db_url, OTHER_AGENT) as other:
         [card] = other.portfolio_cards()
         assert card["id"] == LISTING and card["visibility_level"] == "anonymous"
@@ -253,7 +266,7 @@ def test_grant_visibility_and_cards(db_url: str) -> None:
     ids=["bad-phone", "no-identity", "bad-kind", "bad-uuid", "customer-set-role", "customer-upsert",
          "agent-set-role", "bad-role", "admin-makes-owner", "missing-contact", "bad-level", "grant-to-customer"],
 )
-def test_errors_arrive_as_their_class(db_url: str, db: psycopg.Connection, who, call, error, message) -> None:
+def test_errors_arrive_as_their_class(as_, db_url: str, db: psycopg.Connection, who, call, error, message) -> None:
     before = db.execute("select count(*), max(updated_at) from public.contacts").fetchone()
     with as_(db_url, None if who == "bot" else who, service_role=who == "bot") as vic:
         with pytest.raises(error, match=message) as caught:
@@ -263,7 +276,7 @@ def test_errors_arrive_as_their_class(db_url: str, db: psycopg.Connection, who, 
 
 
 @pytest.mark.usefixtures("people")
-def test_parameters_are_never_logged(db_url: str, caplog: pytest.LogCaptureFixture) -> None:
+def test_parameters_are_never_logged(as_, db_url: str, caplog: pytest.LogCaptureFixture) -> None:
     caplog.set_level(logging.DEBUG)
     with as_(db_url, service_role=True) as bot:
         bot.upsert_contact(phone="+905559998877", display_name="Gizli Sahip")

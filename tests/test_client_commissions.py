@@ -62,8 +62,6 @@ def cast(db: psycopg.Connection) -> None:
         db.execute("update public.deal_confirmations set confirmed = true where deal_id = %s", (DEAL,))
 
 
-def as_(db_url: str, who: str | None = None, *, service_role: bool = False) -> VicClient:
-    return VicClient.connect(db_url, acting_as=who, service_role=service_role)
 
 
 def commission_id(db: psycopg.Connection, role: str) -> str:
@@ -74,7 +72,7 @@ def commission_id(db: psycopg.Connection, role: str) -> str:
 # ------------------------------------------------------------------------------------ the split
 @pytest.mark.usefixtures("cast")
 @pytest.mark.parametrize("who", [CUSTOMER, AGENT, ADMIN, "bot"])
-def test_commission_split_is_readable_by_every_signed_in_caller(db_url: str, who: str) -> None:
+def test_commission_split_is_readable_by_every_signed_in_caller(as_, db_url: str, who: str) -> None:
     with as_(db_url, None if who == "bot" else who, service_role=who == "bot") as vic:
         rows = vic.commission_split()
     assert [(r["deal_kind"], r["listing_rate"], r["buying_rate"], r["platform_rate"]) for r in rows] == \
@@ -83,7 +81,7 @@ def test_commission_split_is_readable_by_every_signed_in_caller(db_url: str, who
 
 
 @pytest.mark.usefixtures("cast")
-def test_set_commission_split_by_staff_applies_to_later_closings(db_url: str, db: psycopg.Connection) -> None:
+def test_set_commission_split_by_staff_applies_to_later_closings(as_, db_url: str, db: psycopg.Connection) -> None:
     before = db.execute("select role, rate, amount from public.platform_commissions order by role").fetchall()
     with as_(db_url, ADMIN) as admin:
         row = admin.set_commission_split(deal_kind="cross", listing_rate=Decimal("42.5"), buying_rate=Decimal("42.5"),
@@ -128,7 +126,7 @@ def test_set_commission_split_by_staff_applies_to_later_closings(db_url: str, db
     ids=["agent", "broker", "customer", "stranger", "sum-99", "single-with-buying", "negative", "three-decimals",
          "not-a-number", "unknown-kind"],
 )
-def test_set_commission_split_refusals_change_nothing(db_url: str, db: psycopg.Connection, who: str, kwargs: dict,
+def test_set_commission_split_refusals_change_nothing(as_, db_url: str, db: psycopg.Connection, who: str, kwargs: dict,
                                                       error: type[errors.VicError], message: str) -> None:
     before = db.execute(SPLIT).fetchall()
     with as_(db_url, who) as vic, pytest.raises(error, match=message) as caught:
@@ -139,7 +137,7 @@ def test_set_commission_split_refusals_change_nothing(db_url: str, db: psycopg.C
 
 # ------------------------------------------------------------------------------------ a commission's status
 @pytest.mark.usefixtures("cast")
-def test_set_commission_status_walks_pending_invoiced_paid(db_url: str, db: psycopg.Connection) -> None:
+def test_set_commission_status_walks_pending_invoiced_paid(as_, db_url: str, db: psycopg.Connection) -> None:
     listing = commission_id(db, "listing")
     with as_(db_url, ADMIN) as admin:
         row = admin.set_commission_status(commission_id=listing, status="invoiced")
@@ -163,7 +161,7 @@ def test_set_commission_status_walks_pending_invoiced_paid(db_url: str, db: psyc
 
 @pytest.mark.usefixtures("cast")
 @pytest.mark.parametrize("who", [AGENT, BROKER, OTHER_AGENT, CUSTOMER, STRANGER])
-def test_only_staff_move_a_commission_and_others_learn_nothing(db_url: str, db: psycopg.Connection, who: str) -> None:
+def test_only_staff_move_a_commission_and_others_learn_nothing(as_, db_url: str, db: psycopg.Connection, who: str) -> None:
     listing = commission_id(db, "listing")
     before = db.execute("select id, status, updated_at from public.platform_commissions order by id").fetchall()
     with as_(db_url, who) as vic:

@@ -63,8 +63,6 @@ def cast(db: psycopg.Connection) -> None:
                  (%(other)s, 'agent', 'Beşiktaş Gayrimenkul')""", ids)
 
 
-def as_(db_url: str, who: str | None = None, *, service_role: bool = False) -> VicClient:
-    return VicClient.connect(db_url, acting_as=who, service_role=service_role)
 
 
 def no_floor(value: object) -> None:
@@ -72,7 +70,7 @@ def no_floor(value: object) -> None:
     assert str(FLOOR) not in repr(value) and "11.700.000" not in repr(value)
 
 
-def listing(db_url: str, who: str = AGENT, **changes: object) -> dict:
+def listing(as_, db_url: str, who: str = AGENT, **changes: object) -> dict:
     with as_(db_url, who) as vic:
         return vic.create_listing(**{**FLAT, **changes})
 
@@ -85,8 +83,8 @@ def match_row(db: psycopg.Connection, portfolio_id: str, request_id: object) -> 
 
 # ------------------------------------------------------------------------------------ listings
 @pytest.mark.usefixtures("cast")
-def test_create_listing_writes_the_confidential_row_in_the_same_call(db_url: str, db: psycopg.Connection) -> None:
-    row = listing(db_url)
+def test_create_listing_writes_the_confidential_row_in_the_same_call(as_, db_url: str, db: psycopg.Connection) -> None:
+    row = listing(as_, db_url)
     assert re.fullmatch(r"20[0-9]{2}-[0-9]{3,}", row["id"])
     assert (row["agent_id"], row["type"], row["listing_type"], row["district"], row["rooms"]) == \
         (uuid.UUID(AGENT), "daire", "sale", "Kadıköy", "3+1")
@@ -96,7 +94,7 @@ def test_create_listing_writes_the_confidential_row_in_the_same_call(db_url: str
            from public.portfolio_confidential where portfolio_id = %s""", (row["id"],)
     ).fetchone() == ("Hasan Kaya", "+905301110001", FLOOR, 2.5, "Mal sahibi acele satmak istiyor.")
     # the next one gets the next number; without a confidential field there is no confidential row
-    second = listing(db_url, title="Kadıköy'de 2+1", rooms="2+1", owner_name=None, owner_phone=None, min_price=None,
+    second = listing(as_, db_url, title="Kadıköy'de 2+1", rooms="2+1", owner_name=None, owner_phone=None, min_price=None,
                      commission_rate=None, private_notes=None)
     year, number = row["id"].split("-")
     assert second["id"] == f"{year}-{int(number) + 1:03d}"
@@ -107,7 +105,7 @@ def test_create_listing_writes_the_confidential_row_in_the_same_call(db_url: str
 
 
 @pytest.mark.usefixtures("cast")
-def test_who_may_create_a_listing(db_url: str, db: psycopg.Connection) -> None:
+def test_who_may_create_a_listing(as_, db_url: str, db: psycopg.Connection) -> None:
     with as_(db_url, BROKER) as broker:  # a broker lists for its office's agents
         assert broker.create_listing(**FLAT, agent_id=AGENT)["agent_id"] == uuid.UUID(AGENT)
     with as_(db_url, service_role=True) as bot:
@@ -122,8 +120,8 @@ def test_who_may_create_a_listing(db_url: str, db: psycopg.Connection) -> None:
 
 
 @pytest.mark.usefixtures("cast")
-def test_update_listing_keeps_what_is_not_given(db_url: str, db: psycopg.Connection) -> None:
-    pid = listing(db_url)["id"]
+def test_update_listing_keeps_what_is_not_given(as_, db_url: str, db: psycopg.Connection) -> None:
+    pid = listing(as_, db_url)["id"]
     with as_(db_url, AGENT) as vic:
         row = vic.update_listing(portfolio_id=pid, title="Moda'da yenilenmiş 3+1", listed_price=12_250_000,
                                  min_price=11_500_000)
@@ -151,8 +149,8 @@ def test_update_listing_keeps_what_is_not_given(db_url: str, db: psycopg.Connect
 
 
 @pytest.mark.usefixtures("cast")
-def test_deactivate_and_reactivate(db_url: str, db: psycopg.Connection) -> None:
-    pid = listing(db_url)["id"]
+def test_deactivate_and_reactivate(as_, db_url: str, db: psycopg.Connection) -> None:
+    pid = listing(as_, db_url)["id"]
     with as_(db_url, AGENT) as vic:
         assert vic.deactivate_listing(portfolio_id=pid)["status"] == "inactive"
         assert vic.reactivate_listing(portfolio_id=pid)["status"] == "active"
@@ -170,8 +168,8 @@ def test_deactivate_and_reactivate(db_url: str, db: psycopg.Connection) -> None:
 
 
 @pytest.mark.usefixtures("cast")
-def test_add_and_reorder_media(db_url: str, db: psycopg.Connection) -> None:
-    pid = listing(db_url)["id"]
+def test_add_and_reorder_media(as_, db_url: str, db: psycopg.Connection) -> None:
+    pid = listing(as_, db_url)["id"]
     with as_(db_url, AGENT) as vic:
         added = [vic.add_media(portfolio_id=pid, media_type=t, storage_path=f"portfolios/{pid}/{n}")
                  for t, n in (("photo", "salon.jpg"), ("photo", "manzara.jpg"), ("video", "tur.mp4"))]
@@ -196,9 +194,9 @@ def test_add_and_reorder_media(db_url: str, db: psycopg.Connection) -> None:
 
 # ------------------------------------------------------------------------------------ search
 @pytest.mark.usefixtures("cast")
-def test_search_portfolios_finds_turkish_words_and_keeps_visibility(db_url: str, db: psycopg.Connection) -> None:
-    pid = listing(db_url)["id"]
-    listing(db_url, title="Şişli'de ofis katı", district="Şişli", type="dukkan", rooms=None, listed_price=30_000_000)
+def test_search_portfolios_finds_turkish_words_and_keeps_visibility(as_, db_url: str, db: psycopg.Connection) -> None:
+    pid = listing(as_, db_url)["id"]
+    listing(as_, db_url, title="Şişli'de ofis katı", district="Şişli", type="dukkan", rooms=None, listed_price=30_000_000)
     before = db.execute("select count(*) from public.market_signals where source_type = 'search'").fetchone()[0]
     with as_(db_url, OTHER_AGENT) as vic:
         [card] = vic.search_portfolios(query="kadikoy daire")
@@ -221,8 +219,8 @@ def test_search_portfolios_finds_turkish_words_and_keeps_visibility(db_url: str,
 
 # ------------------------------------------------------------------------------------ requests
 @pytest.mark.usefixtures("cast")
-def test_create_request_takes_a_dict_and_matches(db_url: str, db: psycopg.Connection) -> None:
-    pid = listing(db_url)["id"]
+def test_create_request_takes_a_dict_and_matches(as_, db_url: str, db: psycopg.Connection) -> None:
+    pid = listing(as_, db_url)["id"]
     with as_(db_url, CUSTOMER) as vic:
         # any Mapping goes as jsonb
         request = vic.create_request(request_type="buy", criteria=types.MappingProxyType(WANTS_FLAT))
@@ -263,7 +261,7 @@ def test_create_request_takes_a_dict_and_matches(db_url: str, db: psycopg.Connec
     ids=["unknown-key", "districts-not-array", "bad-type", "bad-rooms", "price-text", "negative", "min-above-max",
          "currency"],
 )
-def test_bad_criteria_are_invalid_input_naming_the_key(db_url: str, db: psycopg.Connection, criteria: dict,
+def test_bad_criteria_are_invalid_input_naming_the_key(as_, db_url: str, db: psycopg.Connection, criteria: dict,
                                                         message: str) -> None:
     with as_(db_url, CUSTOMER) as vic:
         with pytest.raises(errors.InvalidInput, match=re.escape(message)):
@@ -275,8 +273,8 @@ def test_bad_criteria_are_invalid_input_naming_the_key(db_url: str, db: psycopg.
 
 
 @pytest.mark.usefixtures("cast")
-def test_update_request_criteria_rematches(db_url: str, db: psycopg.Connection) -> None:
-    pid = listing(db_url)["id"]
+def test_update_request_criteria_rematches(as_, db_url: str, db: psycopg.Connection) -> None:
+    pid = listing(as_, db_url)["id"]
     with as_(db_url, CUSTOMER) as vic:
         request = vic.create_request(request_type="buy", criteria=WANTS_FLAT)
         drain(db)
@@ -294,8 +292,8 @@ def test_update_request_criteria_rematches(db_url: str, db: psycopg.Connection) 
 
 
 @pytest.mark.usefixtures("cast")
-def test_assign_request(db_url: str, db: psycopg.Connection) -> None:
-    pid = listing(db_url)["id"]
+def test_assign_request(as_, db_url: str, db: psycopg.Connection) -> None:
+    pid = listing(as_, db_url)["id"]
     with as_(db_url, CUSTOMER) as vic:
         first = vic.create_request(request_type="buy", criteria=WANTS_FLAT)["id"]
         second = vic.create_request(request_type="buy", criteria={"districts": ["Beşiktaş"]})["id"]
@@ -318,8 +316,8 @@ def test_assign_request(db_url: str, db: psycopg.Connection) -> None:
 
 
 @pytest.mark.usefixtures("cast")
-def test_close_request(db_url: str, db: psycopg.Connection) -> None:
-    pid = listing(db_url)["id"]
+def test_close_request(as_, db_url: str, db: psycopg.Connection) -> None:
+    pid = listing(as_, db_url)["id"]
     with as_(db_url, CUSTOMER) as vic:
         request = vic.create_request(request_type="buy", criteria=WANTS_FLAT)["id"]
     drain(db)
@@ -342,8 +340,8 @@ def test_close_request(db_url: str, db: psycopg.Connection) -> None:
 
 # ------------------------------------------------------------------------------------ matching
 @pytest.mark.usefixtures("cast")
-def test_explain_match_lists_criteria_and_points_never_a_price(db_url: str, db: psycopg.Connection) -> None:
-    pid = listing(db_url)["id"]
+def test_explain_match_lists_criteria_and_points_never_a_price(as_, db_url: str, db: psycopg.Connection) -> None:
+    pid = listing(as_, db_url)["id"]
     with as_(db_url, CUSTOMER) as vic:
         request = vic.create_request(request_type="buy", criteria=WANTS_FLAT)["id"]
     drain(db)
@@ -372,11 +370,11 @@ def test_explain_match_lists_criteria_and_points_never_a_price(db_url: str, db: 
 
 
 @pytest.mark.usefixtures("cast")
-def test_a_cross_agent_match_notifies_the_request_agent_and_grants_partial(db_url: str, db: psycopg.Connection) -> None:
+def test_a_cross_agent_match_notifies_the_request_agent_and_grants_partial(as_, db_url: str, db: psycopg.Connection) -> None:
     with as_(db_url, ADMIN) as admin:
         request = admin.create_request(request_type="buy", criteria=WANTS_FLAT, customer_id=CUSTOMER,
                                        assigned_agent=OTHER_AGENT)["id"]
-    pid = listing(db_url)["id"]
+    pid = listing(as_, db_url)["id"]
     drain(db)
     assert match_row(db, pid, request) == (4, True, uuid.UUID(OTHER_AGENT))
     assert db.execute("select body from public.pending_notifications where contact_id = %s and kind = 'match'",
@@ -390,8 +388,8 @@ def test_a_cross_agent_match_notifies_the_request_agent_and_grants_partial(db_ur
 
 # ------------------------------------------------------------------------------------ market
 @pytest.mark.usefixtures("cast")
-def test_unmet_demand(db_url: str, db: psycopg.Connection) -> None:
-    listing(db_url)
+def test_unmet_demand(as_, db_url: str, db: psycopg.Connection) -> None:
+    listing(as_, db_url)
     with as_(db_url, CUSTOMER) as vic:
         vic.create_request(request_type="buy", criteria=WANTS_FLAT)  # matches: not unmet
         vic.create_request(request_type="buy", criteria={"districts": ["Sarıyer"], "types": ["villa"],
@@ -453,9 +451,9 @@ def test_cli_listing_commands(db_url: str, db: psycopg.Connection) -> None:
 
 
 @pytest.mark.usefixtures("cast")
-def test_cli_request_match_and_market_commands(db_url: str, db: psycopg.Connection) -> None:
+def test_cli_request_match_and_market_commands(psycopg_as, db_url: str, db: psycopg.Connection) -> None:
     url = ("--database-url", db_url)
-    pid = listing(db_url)["id"]
+    pid = listing(psycopg_as, db_url)["id"]
     output = ok("--as", CUSTOMER, "request", "create", "buy", "--district", "kadikoy", "--district", "Üsküdar",
                 "--type", "daire", "--rooms", "3+1", "--rooms", "2+1", "--min-price", "9.000.000",
                 "--max-price", "12_000_000", *url)
@@ -477,7 +475,7 @@ def test_cli_request_match_and_market_commands(db_url: str, db: psycopg.Connecti
     assert "assigned" in output and COLLEAGUE in output
     assert "closed" in ok("--as", CUSTOMER, "request", "close", str(request), *url)
 
-    with as_(db_url, CUSTOMER) as client:
+    with psycopg_as(db_url, CUSTOMER) as client:
         client.create_request(request_type="rent", criteria={"districts": ["Adalar"], "types": ["villa"]})
     drain(db)
     output = ok("--as", BROKER, "market", "unmet", "--since", "2000-01-01", *url)

@@ -35,12 +35,10 @@ def cast(db: psycopg.Connection) -> None:
                    (ADMIN, BROKER, AGENT, OTHER_BROKER, OTHER_AGENT))
 
 
-def as_(db_url: str, who: str | None = None, *, service_role: bool = False) -> VicClient:
-    return VicClient.connect(db_url, acting_as=who, service_role=service_role)
 
 
 @pytest.mark.usefixtures("cast")
-def test_parties_of_a_request(db_url: str) -> None:
+def test_parties_of_a_request(as_, db_url: str) -> None:
     with as_(db_url, CUSTOMER) as vic_, pytest.raises(errors.AccessDenied, match="assigned_agent"):
         vic_.create_request(request_type="buy", criteria=FLATS, assigned_agent=AGENT)
     with as_(db_url, AGENT) as vic_, pytest.raises(errors.AccessDenied):
@@ -63,7 +61,7 @@ def test_parties_of_a_request(db_url: str) -> None:
 
 
 @pytest.mark.usefixtures("cast")
-def test_budget_limit_and_churn_report(db_url: str) -> None:
+def test_budget_limit_and_churn_report(as_, db_url: str) -> None:
     with as_(db_url, service_role=True) as bot:
         moda = bot.create_request(request_type="buy", criteria=FLATS, customer_id=CUSTOMER, assigned_agent=AGENT)["id"]
         besiktas = bot.create_request(request_type="buy", criteria=FLATS, customer_id=CUSTOMER,
@@ -95,8 +93,8 @@ def test_budget_limit_and_churn_report(db_url: str) -> None:
 
 
 @pytest.mark.usefixtures("cast")
-def test_cli_request_churn(db_url: str) -> None:
-    with as_(db_url, service_role=True) as bot:
+def test_cli_request_churn(psycopg_as, db_url: str) -> None:
+    with psycopg_as(db_url, service_role=True) as bot:
         moda = bot.create_request(request_type="buy", criteria=FLATS, customer_id=CUSTOMER, assigned_agent=AGENT)["id"]
     for price in ("10000000", "11000000", "12.000.000"):
         ok("--as", AGENT, "request", "criteria", str(moda), "--district", "Kadıköy", "--type", "daire",

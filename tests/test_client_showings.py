@@ -71,8 +71,6 @@ def cast(db: psycopg.Connection) -> None:
                  (%(own)s, %(listing)s, %(other_customer)s, %(agent)s, null)""", ids)
 
 
-def as_(db_url: str, who: str | None = None, *, service_role: bool = False) -> VicClient:
-    return VicClient.connect(db_url, acting_as=who, service_role=service_role)
 
 
 def soon(days: int, hours: int = 0) -> datetime:
@@ -90,7 +88,7 @@ def showing_now(db: psycopg.Connection, deal_id: str) -> str:
 
 # ------------------------------------------------------------------------------------ showings
 @pytest.mark.usefixtures("cast")
-def test_schedule_reschedule_cancel(db_url: str, db: psycopg.Connection) -> None:
+def test_schedule_reschedule_cancel(as_, db_url: str, db: psycopg.Connection) -> None:
     with as_(db_url, AGENT) as vic:
         row = vic.schedule_showing(deal_id=CROSS_DEAL, scheduled_at=soon(1))
         assert (row["portfolio_id"], str(row["customer_id"]), str(row["buying_agent_id"]), row["status"]) == (
@@ -110,7 +108,7 @@ def test_schedule_reschedule_cancel(db_url: str, db: psycopg.Connection) -> None
 
 
 @pytest.mark.usefixtures("cast")
-def test_mark_shown_returns_the_certificate(db_url: str, db: psycopg.Connection) -> None:
+def test_mark_shown_returns_the_certificate(as_, db_url: str, db: psycopg.Connection) -> None:
     showing_id = showing_now(db, CROSS_DEAL)
     with as_(db_url, AGENT) as vic:
         row = vic.mark_shown(showing_id=showing_id)
@@ -136,13 +134,13 @@ def test_mark_shown_returns_the_certificate(db_url: str, db: psycopg.Connection)
     ],
     ids=["past", "too-short", "too-long", "other-agent", "customer", "not-its-deal"],
 )
-def test_schedule_showing_errors(db_url: str, who: str, kwargs: dict, error: type, message: str) -> None:
+def test_schedule_showing_errors(as_, db_url: str, who: str, kwargs: dict, error: type, message: str) -> None:
     with as_(db_url, who) as vic, pytest.raises(error, match=message):
         vic.schedule_showing(**{"deal_id": CROSS_DEAL, "scheduled_at": soon(1), **kwargs})
 
 
 @pytest.mark.usefixtures("cast")
-def test_overlap_is_a_conflict_naming_the_listing(db_url: str) -> None:
+def test_overlap_is_a_conflict_naming_the_listing(as_, db_url: str) -> None:
     with as_(db_url, AGENT) as vic:
         vic.schedule_showing(deal_id=CROSS_DEAL, scheduled_at=soon(1))
         with pytest.raises(errors.Conflict, match=f"listing {LISTING} already has a showing overlapping"):
@@ -154,7 +152,7 @@ def test_overlap_is_a_conflict_naming_the_listing(db_url: str) -> None:
 
 
 @pytest.mark.usefixtures("cast")
-def test_an_ended_deal_frees_its_future_slots_only(db_url: str, db: psycopg.Connection) -> None:
+def test_an_ended_deal_frees_its_future_slots_only(as_, db_url: str, db: psycopg.Connection) -> None:
     begun = showing_now(db, OWN_DEAL)
     with as_(db_url, AGENT) as vic:
         future = vic.schedule_showing(deal_id=OWN_DEAL, scheduled_at=soon(2))
@@ -169,7 +167,7 @@ def test_an_ended_deal_frees_its_future_slots_only(db_url: str, db: psycopg.Conn
 
 # ------------------------------------------------------------------------------------ follow-ups, tasks
 @pytest.mark.usefixtures("cast")
-def test_stale_deals_followups_and_tasks(db_url: str, db: psycopg.Connection) -> None:
+def test_stale_deals_followups_and_tasks(as_, db_url: str, db: psycopg.Connection) -> None:
     db.execute("update public.deals set last_activity_at = now() - interval '9 days' where id = %s", (OWN_DEAL,))
     with as_(db_url, AGENT) as vic:
         assert [str(d["id"]) for d in vic.stale_deals(idle=timedelta(days=7))] == [OWN_DEAL]

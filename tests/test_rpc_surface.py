@@ -155,12 +155,14 @@ def required_args(command: Any) -> list[str]:
         if not param.required:
             continue
         # every required parameter so far is text (an id, a kind, a level) or a flag pair
+        # the CLI reads amounts, percentages and times itself: a plausible one of each
+        value = {"AMOUNT": "1000", "PERCENT": "10", "WHEN": "2026-12-01T14:30"}.get(param.metavar or "", DUMMY_ID)
         if param.param_type_name == "argument":
-            args.append(DUMMY_ID)
+            args.append(value)
         elif getattr(param, "is_flag", False):
             args.append(param.opts[0])
         else:
-            args.extend([param.opts[0], DUMMY_ID])
+            args.extend([param.opts[0], value])
     return args
 
 
@@ -169,6 +171,8 @@ def test_every_function_has_a_cli_command_that_calls_it(
 ) -> None:
     recorder = Recorder()
     monkeypatch.setattr(VicClient, "connect", classmethod(lambda cls, url, **acting: cls(recorder)))
+    # the CLI builds its client through from_config (the transport the configuration picks)
+    monkeypatch.setattr(VicClient, "from_config", classmethod(lambda cls, **config: cls(recorder)), raising=False)
     called_by: dict[str, list[str]] = {}
     for path, command in leaf_commands(get_command(app)):
         recorder.calls.clear()

@@ -9,18 +9,22 @@ a refused call raises the `vic.errors` class of its SQLSTATE (AccessDenied, Inva
         me = vic.whoami()
         cards = vic.portfolio_cards(limit=10)
 
+    with VicClient.from_config() as vic:  # VIC_SUPABASE_URL + VIC_SUPABASE_KEY, or VIC_DATABASE_URL
+        me = vic.whoami()
+
 `tests/test_rpc_surface.py` checks that the methods and the functions of the migrated database
 match one to one, names, parameters and defaults included.
 """
 
 from __future__ import annotations
 
+import os
 import uuid
 from collections.abc import Mapping, Sequence
 from typing import Any
 
-from vic.errors import NotFound
-from vic.transport import PsycopgTransport, Transport
+from vic.errors import InvalidInput, NotFound
+from vic.transport import PsycopgTransport, SupabaseTransport, Transport, jwt_claims, key_role
 
 Row = dict[str, Any]
 Id = str | uuid.UUID
@@ -33,10 +37,68 @@ class VicClient:
         self.transport = transport
 
     @classmethod
-    def connect(cls, url: str, *, acting_as: Id | None = None, service_role: bool = False) -> VicClient:
+    def connect(
+        cls, url: str, *, acting_as: Id | None = None, service_role: bool = False, anon: bool = False
+    ) -> VicClient:
         """A client over PostgreSQL at `url` (psycopg), acting as the contact `acting_as`, as
-        `service_role`, or (neither) as the URL's own user, e.g. the dashboard admin `postgres`."""
-        return cls(PsycopgTransport(url, acting_as=acting_as, service_role=service_role))
+        `service_role`, as `anon` (nobody), or (none of them) as the URL's own user, e.g. the dashboard
+        admin `postgres`."""
+        return cls(PsycopgTransport(url, acting_as=acting_as, service_role=service_role, anon=anon))
+
+    @classmethod
+    def from_config(
+        cls,
+        *,
+        database_url: str | None = None,
+        supabase_url: str | None = None,
+        supabase_key: str | None = None,
+        access_token: str | None = None,
+        acting_as: Id | None = None,
+        service_role: bool = False,
+        anon: bool = False,
+        env: Mapping[str, str] | None = None,
+    ) -> VicClient:
+        """A client over the transport the configuration names; each argument left None is read from
+        the environment (`env`, default os.environ):
+
+        - `supabase_url` + `supabase_key` (VIC_SUPABASE_URL, VIC_SUPABASE_KEY), with `access_token`
+          (VIC_SUPABASE_ACCESS_TOKEN) for a signed-in user: the Supabase API (`SupabaseTransport`);
+        - else `database_url` (VIC_DATABASE_URL): PostgreSQL directly (`PsycopgTransport`).
+
+        A `database_url` given as an argument wins over Supabase settings from the environment.
+        Who acts: through PostgreSQL, exactly as `connect` (`acting_as`, `service_role`, `anon`, or the
+        URL's own user). Through Supabase the credentials decide, and the flags must agree with them:
+        `acting_as` needs the contact's access token (its `sub`), `service_role` the service_role key,
+        `anon` the anon key; no flag acts as the token's user, or as the key's role without a token.
+        An access token from the environment is left out for `service_role` and `anon`."""
+        env = os.environ if env is None else env
+        if sum((acting_as is not None, service_role, anon)) > 1:
+            raise InvalidInput("act as one of: a contact (acting_as), service_role or anon, not several")
+        explicit_token = access_token
+        supabase_given = supabase_url is not None or supabase_key is not None
+        if database_url is not None and supabase_given:
+            raise InvalidInput("give a database URL or a Supabase URL and key, not both")
+        if database_url is None:
+            supabase_url = supabase_url if supabase_url is not None else env.get("VIC_SUPABASE_URL") or None
+            supabase_key = supabase_key if supabase_key is not None else env.get("VIC_SUPABASE_KEY") or None
+            if supabase_url or supabase_key:
+                if not supabase_url:
+                    raise InvalidInput("VIC_SUPABASE_KEY is set but VIC_SUPABASE_URL is not: give the project URL")
+                if not supabase_key:
+                    raise InvalidInput("VIC_SUPABASE_URL is set but VIC_SUPABASE_KEY is not: give the anon or "
+                                       "service_role key")
+                if access_token is None:
+                    access_token = env.get("VIC_SUPABASE_ACCESS_TOKEN") or None
+                return cls(SupabaseTransport(supabase_url, supabase_key, _supabase_token(
+                    supabase_key, access_token, explicit_token is not None, acting_as, service_role, anon)))
+            database_url = env.get("VIC_DATABASE_URL") or None
+        if database_url is None:
+            raise InvalidInput("no database to talk to: set VIC_DATABASE_URL (PostgreSQL), or VIC_SUPABASE_URL and "
+                               "VIC_SUPABASE_KEY (the Supabase API)")
+        if explicit_token is not None:
+            raise InvalidInput("an access token is for the Supabase API; with a database URL act as a contact "
+                               "with acting_as")
+        return cls.connect(database_url, acting_as=acting_as, service_role=service_role, anon=anon)
 
     def close(self) -> None:
         """Close the transport's connection."""
@@ -700,3 +762,29 @@ class VicClient:
         WhatsApp window (as window_status), the latest session (as session_summary) and `open_requests`, each
         part as the caller may read it (None otherwise). AccessDenied for a contact the caller does not see."""
         return self._row("contact_summary", contact_id=contact_id)
+
+def _supabase_token(
+    key: str, token: str | None, token_given: bool, acting_as: Id | None, service_role: bool, anon: bool
+) -> str | None:
+    """The user token to send with `key`, once the identity asked for is checked against the credentials
+    (claims read unverified: the API verifies them; this only refuses a configuration that says two things)."""
+    if service_role or anon:
+        wanted = "service_role" if service_role else "anon"
+        if token_given and token is not None:
+            raise InvalidInput(f"an access token signs in a user: leave it out to act as {wanted}")
+        role = key_role(key)
+        if role is not None and role != wanted:
+            raise InvalidInput(f"acting as {wanted} through Supabase needs the project's {wanted} key, "
+                               f"not its {role} key")
+        return None
+    if acting_as is not None:
+        try:
+            contact = str(uuid.UUID(str(acting_as)))
+        except ValueError:
+            raise InvalidInput("the acting contact must be a contact id (a uuid)") from None
+        if token is None:
+            raise InvalidInput("acting as a contact through Supabase needs its access token "
+                               "(VIC_SUPABASE_ACCESS_TOKEN): the API takes the contact from the token")
+        if (jwt_claims(token) or {}).get("sub") != contact:
+            raise InvalidInput("the access token is not the acting contact's (its sub is another id)")
+    return token

@@ -1,12 +1,16 @@
 """Exceptions the Python side raises, one class per meaning, mapped from SQLSTATE.
 
 The codes and their meaning are documented once, in docs/errors.md; tests/test_errors.py
-checks that table against SQLSTATES below in both directions.
+checks that table against SQLSTATES below in both directions. An error reaches Python from psycopg
+(`from_psycopg`) or as PostgREST's JSON body (`from_postgrest`); both give the same class, sqlstate,
+message, detail and hint for the same PostgreSQL error.
 """
 
 from __future__ import annotations
 
 import re
+from collections.abc import Mapping
+from typing import Any
 
 import psycopg
 
@@ -108,6 +112,32 @@ def from_psycopg(exc: psycopg.Error) -> VicError:
     else:
         cls = class_for(sqlstate)
     return cls(message, sqlstate=sqlstate, detail=diag.message_detail, hint=diag.message_hint)
+
+
+SQLSTATE = re.compile(r"[0-9A-Z]{5}")
+
+
+def from_postgrest(body: Mapping[str, Any], status: int | None = None) -> VicError:
+    """Translate PostgREST's error body `{"code", "message", "details", "hint"}` (HTTP `status`).
+
+    A PostgreSQL error keeps its SQLSTATE in `code` and becomes the same VicError as through psycopg.
+    PostgREST's own errors (`PGRST…`) and the gateway's (a body with only a message) have no SQLSTATE:
+    a token or key refused (401, PGRST30x) is AccessDenied, the API or its database unreachable
+    (502–504, PGRST000–003) ConnectionFailed, anything else a plain VicError."""
+    code = body.get("code")
+    code = code if isinstance(code, str) else None
+    message = body.get("message") or f"the Supabase API answered HTTP {status}"
+    detail, hint = body.get("details"), body.get("hint")
+    detail = None if detail is None else detail if isinstance(detail, str) else str(detail)
+    hint = None if hint is None else hint if isinstance(hint, str) else str(hint)
+    if code and SQLSTATE.fullmatch(code) and not code.startswith("PGRST"):
+        return class_for(code)(message, sqlstate=code, detail=detail, hint=hint)
+    cls: type[VicError] = VicError
+    if status in (401, 403) or (code or "").startswith("PGRST30"):
+        cls = AccessDenied
+    elif status in (502, 503, 504) or (code or "") in ("PGRST000", "PGRST001", "PGRST002", "PGRST003"):
+        cls = ConnectionFailed
+    return cls(message, sqlstate=None, detail=detail, hint=hint)
 
 
 def redact_url(url: str) -> str:

@@ -5,13 +5,7 @@ from __future__ import annotations
 from typing import Annotated
 
 import typer
-from vic.cli.common import (
-    ContactIdArg,
-    DatabaseUrl,
-    _client,
-    _reported,
-    _show_row,
-)
+from vic.cli.common import client, ContactIdArg, reported, show_row
 
 app = typer.Typer(no_args_is_help=True, help="Agent profiles: roles, specialty, territory, target.")
 
@@ -30,12 +24,11 @@ def agent_set_role(
             help="Whether the profile is active (the database's default: active, even for a profile now inactive).",
         ),
     ] = None,
-    database_url: DatabaseUrl = None,
 ) -> None:
     """Give a contact an agent profile or change its role, office, active (set_agent_role)."""
-    with _reported(), _client(ctx, database_url) as vic:
+    with reported(), client(ctx) as vic:
         row = vic.set_agent_role(contact_id=contact_id, role=role, office=office, active=active)
-    _show_row("agent profile", row)
+    show_row("agent profile", row)
 
 
 @app.command("update")
@@ -44,9 +37,8 @@ def agent_update(
     specialty: Annotated[str | None, typer.Option(help="What the agent specialises in.")] = None,
     territory: Annotated[str | None, typer.Option(help="Districts covered, e.g. 'Kadıköy, Üsküdar'.")] = None,
     target_monthly: Annotated[int | None, typer.Option(help="Monthly target (closings).")] = None,
-    database_url: DatabaseUrl = None,
 ) -> None:
     """The acting agent edits its own specialty, territory, target (update_agent_profile)."""
-    with _reported(), _client(ctx, database_url) as vic:
+    with reported(), client(ctx) as vic:
         row = vic.update_agent_profile(specialty=specialty, territory=territory, target_monthly=target_monthly)
-    _show_row("agent profile", row)
+    show_row("agent profile", row)

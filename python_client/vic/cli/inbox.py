@@ -8,28 +8,15 @@ from collections.abc import Mapping, Sequence
 from typing import Annotated, Any
 
 import typer
-from rich.console import Console
 from rich.markup import escape
-from rich.table import Table
 from vic.cli.common import (
-    DatabaseUrl,
-    Json,
-    _client,
-    _fail,
-    _interval,
-    _local,
-    _moment,
-    _print_json,
-    _reported,
-    _show_row,
-    _text,
-    out,
+    as_json, cell, client, fail, interval, local_time, new_table, out, print_json, reported, say, show_row,
+    uuid_argument,
 )
 
 app = typer.Typer(no_args_is_help=True, help="WhatsApp messages: ingest (each stored once), claim, acknowledge, release; dead letters.")
 
 
-# ------------------------------------------------------------------------------------- inbox
 @app.command("ingest")
 def inbox_ingest(
     ctx: typer.Context,
@@ -61,7 +48,6 @@ def inbox_ingest(
         str | None, typer.Option(metavar="WHEN", help="When WhatsApp says it was sent: 2026-12-04T16:01 (Istanbul "
                                  "time unless an offset is given); default now.", show_default=False)
     ] = None,
-    database_url: DatabaseUrl = None,
 ) -> None:
     """Store one WhatsApp message: the contact is registered when new, the message joins its active session, and
     inbound text is kept only with the contact's transfer consent (ingest_message)."""
@@ -72,26 +58,25 @@ def inbox_ingest(
         except ValueError:
             interactive = None
         if not isinstance(interactive, dict):
-            _fail('--payload must be a JSON object, e.g. \'{"button_reply": {"id": "evet"}}\'')
-    sent_at = _moment(at, "--at")
-    with _reported(), _client(ctx, database_url) as vic:
+            fail('--payload must be a JSON object, e.g. \'{"button_reply": {"id": "evet"}}\'')
+    with reported(), client(ctx) as vic:
         row = vic.ingest_message(wa_message_id=wa_id, direction=direction, from_=from_, to=to, message_type=type,
-                                 content=text, interactive_payload=interactive, sent_at=sent_at)
+                                 content=text, interactive_payload=interactive, sent_at=at)
     new = bool(row.get("is_new"))
-    _show_row("message" if new else "message (already stored: nothing changed)",
+    if as_json():
+        print_json(row)
+        return
+    show_row("message" if new else "message (already stored: nothing changed)",
               {"message id": row.get("message_id"), "new": new})
 
 
-# ------------------------------------------------------------------------------------- inbox (claim queue)
-MessageIdArg = Annotated[str, typer.Argument(metavar="MESSAGE_ID", help="The message (uuid).", show_default=False)]
+MessageIdArg = Annotated[str, uuid_argument("MESSAGE_ID", "The message (uuid).")]
 Worker = Annotated[
     str,
     typer.Option("--worker", envvar="VIC_WORKER", metavar="NAME",
                  help="Who is working the messages (1-200 characters); the same name acknowledges and releases them. "
                       "Default: your user and host.", show_default=False),
 ]
-# an inbox table never grows past this: the text column is cut to fit
-INBOX_WIDTH = 100
 
 
 def _default_worker() -> str:
@@ -117,17 +102,18 @@ def _short(contact: Any) -> str:
 
 
 def _inbox_table(title: str, columns: Sequence[tuple[str, int | None]], rows: Sequence[Sequence[str]]) -> None:
-    """A table at most INBOX_WIDTH columns wide: `columns` are (header, width); the one without a width takes the
-    rest, each of its cells cut to fit with an ellipsis."""
+    """A table as wide as the terminal (at most 120 columns): `columns` are (header, width); the one without a width
+    takes the rest, each of its cells cut to fit with an ellipsis; an id folds when the terminal is narrow."""
+    total = min(out.width, 120)
     fixed = sum(width for _, width in columns if width is not None)
-    rest = max(8, INBOX_WIDTH - fixed - 3 * len(columns) - 1)  # borders: "│ " before each cell, " │" after the last
-    table = Table(title=escape(title), title_justify="left")
+    rest = max(12, total - fixed - 3 * len(columns) - 1)  # borders: "│ " before each cell, " │" after the last
+    t = new_table(title)
     for header, width in columns:
-        table.add_column(header, no_wrap=True, width=width or rest)
+        t.add_column(header, overflow="fold" if width else "ellipsis", no_wrap=not width, max_width=width or rest)
     for row in rows:
-        table.add_row(*(escape(cell if width else (cell if len(cell) <= rest else cell[:rest - 1] + "…"))
-                        for cell, (_, width) in zip(row, columns)))
-    Console(width=INBOX_WIDTH, highlight=False).print(table)
+        t.add_row(*(escape(value if width else (value if len(value) <= rest else value[:rest - 1] + "…"))
+                    for value, (_, width) in zip(row, columns)))
+    out.print(t, width=total)
 
 
 @app.command("claim")
@@ -145,36 +131,37 @@ def inbox_claim(
         int | None, typer.Option(metavar="N", help="A message tried this many times goes to the dead letters instead "
                                  "(1-100); the database's default: 5.", show_default=False)
     ] = None,
-    as_json: Json = False,
-    database_url: DatabaseUrl = None,
 ) -> None:
     """Take the next waiting messages: each contact's oldest first, and a contact only while no other worker holds
     its messages; handle them in the order shown, then ack or release each (claim_messages)."""
     name = worker or _default_worker()
-    with _reported(), _client(ctx, database_url) as vic:
-        rows = vic.claim_messages(worker=name, batch=batch, lease=_interval(lease, "seconds", "--lease"),
+    with reported(), client(ctx) as vic:
+        rows = vic.claim_messages(worker=name, batch=batch, lease=interval(lease, "seconds", "--lease"),
                                   max_attempts=max_attempts)
-    if as_json:
-        _print_json(rows)
+    if as_json():
+        print_json(rows)
         return
     if not rows:
         out.print("no message waiting")
         return
     until = rows[0].get("lease_until")
     _inbox_table(f"{len(rows)} message{'' if len(rows) == 1 else 's'} for {name}"
-                 + (f", yours until {_local(until)}" if until else ""),
+                 + (f", yours until {local_time(until)}" if until else ""),
                  [("message", 36), ("received", 16), ("contact", 8), ("try", 3), ("text", None)],
-                 [[_text(r.get("id")), _local(r.get("created_at")) if r.get("created_at") else "—",
-                   _short(r.get("from_contact")), _text(r.get("claim_attempts")), _message_text(r)] for r in rows])
+                 [[cell(r.get("id")), local_time(r.get("created_at")) if r.get("created_at") else "—",
+                   _short(r.get("from_contact")), cell(r.get("claim_attempts")), _message_text(r)] for r in rows])
 
 
 @app.command("ack")
-def inbox_ack(ctx: typer.Context, message_id: MessageIdArg, worker: Worker = "", database_url: DatabaseUrl = None) -> None:
+def inbox_ack(ctx: typer.Context, message_id: MessageIdArg, worker: Worker = "") -> None:
     """Mark a message you hold as handled; it is never handed out again (ack_message)."""
-    with _reported(), _client(ctx, database_url) as vic:
+    with reported(), client(ctx) as vic:
         row = vic.ack_message(message_id=message_id, worker=worker or _default_worker())
     processed = row.get("processed_at")
-    out.print(f"message {row.get('id', message_id)} acknowledged" + (f" at {_local(processed)}" if processed else ""))
+    if as_json():
+        print_json(row)
+        return
+    out.print(f"message {row.get('id', message_id)} acknowledged" + (f" at {local_time(processed)}" if processed else ""))
 
 
 @app.command("ack-batch")
@@ -184,12 +171,11 @@ def inbox_ack_batch(
         list[str], typer.Argument(metavar="MESSAGE_ID...", help="The messages (uuids, 1-1000).", show_default=False)
     ],
     worker: Worker = "",
-    database_url: DatabaseUrl = None,
 ) -> None:
     """Mark several messages you hold as handled, all or none (ack_messages)."""
-    with _reported(), _client(ctx, database_url) as vic:
+    with reported(), client(ctx) as vic:
         rows = vic.ack_messages(message_ids=message_ids, worker=worker or _default_worker())
-    out.print(f"{len(rows)} message{'' if len(rows) == 1 else 's'} acknowledged")
+    say(f"{len(rows)} message{'' if len(rows) == 1 else 's'} acknowledged", rows)
 
 
 @app.command("release")
@@ -201,18 +187,16 @@ def inbox_release(
         str | None, typer.Option(metavar="TEXT", help="What went wrong (1-2000 characters): the try counts as failed. "
                                  "Without it the message goes back untried.", show_default=False)
     ] = None,
-    as_json: Json = False,
-    database_url: DatabaseUrl = None,
 ) -> None:
     """Hand a message you hold back at once, with your later messages of the same contact (release_message)."""
-    with _reported(), _client(ctx, database_url) as vic:
+    with reported(), client(ctx) as vic:
         rows = vic.release_message(message_id=message_id, worker=worker or _default_worker(), error=error)
-    if as_json:
-        _print_json(rows)
+    if as_json():
+        print_json(rows)
         return
     _inbox_table(f"{len(rows)} message{'' if len(rows) == 1 else 's'} handed back",
                  [("message", 36), ("tries", 5), ("last error", None)],
-                 [[_text(r.get("id")), _text(r.get("claim_attempts")), _text(r.get("last_error"))] for r in rows])
+                 [[cell(r.get("id")), cell(r.get("claim_attempts")), cell(r.get("last_error"))] for r in rows])
 
 
 @app.command("dead")
@@ -220,28 +204,26 @@ def inbox_dead(
     ctx: typer.Context,
     limit: Annotated[int, typer.Option(metavar="N", help="How many (1-500).")] = 50,
     offset: Annotated[int, typer.Option(metavar="N", help="Skip this many first (0-100000).")] = 0,
-    as_json: Json = False,
-    database_url: DatabaseUrl = None,
 ) -> None:
     """Messages that failed too often and are no longer handed out, newest first (dead_messages)."""
-    with _reported(), _client(ctx, database_url) as vic:
+    with reported(), client(ctx) as vic:
         rows = vic.dead_messages(limit=limit, offset=offset)
-    if as_json:
-        _print_json(rows)
+    if as_json():
+        print_json(rows)
         return
     if not rows:
         out.print("no dead letter")
         return
     _inbox_table(f"Dead letters: {len(rows)}",
                  [("message", 36), ("died", 16), ("contact", 8), ("tries", 5), ("last error", None)],
-                 [[_text(r.get("id")), _local(r.get("dead_at")) if r.get("dead_at") else "—", _short(r.get("from_contact")),
-                   _text(r.get("claim_attempts")), _text(r.get("last_error"))] for r in rows])
+                 [[cell(r.get("id")), local_time(r.get("dead_at")) if r.get("dead_at") else "—",
+                   _short(r.get("from_contact")), cell(r.get("claim_attempts")), cell(r.get("last_error"))] for r in rows])
 
 
 @app.command("requeue")
-def inbox_requeue(ctx: typer.Context, message_id: MessageIdArg, database_url: DatabaseUrl = None) -> None:
+def inbox_requeue(ctx: typer.Context, message_id: MessageIdArg) -> None:
     """Put a dead letter back in the queue with its tries at 0; it goes out before its contact's later messages
     (requeue_message)."""
-    with _reported(), _client(ctx, database_url) as vic:
+    with reported(), client(ctx) as vic:
         row = vic.requeue_message(message_id=message_id)
-    out.print(f"message {row.get('id', message_id)} is back in the queue")
+    say(f"message {row.get('id', message_id)} is back in the queue", row)

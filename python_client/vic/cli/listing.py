@@ -6,23 +6,9 @@ from collections.abc import Mapping, Sequence
 from typing import Annotated, Any
 
 import typer
-
-from vic import demo as demo_view
 from vic.cli.common import (
-    DatabaseUrl,
-    Json,
-    PortfolioIdArg,
-    _amount,
-    _amount_option,
-    _client,
-    _local,
-    _matching_client,
-    _price,
-    _print_json,
-    _reported,
-    _show_cards,
-    _show_row,
-    _show_rows,
+    amount_option, as_json, client, local_time, matching_client, money, PortfolioIdArg, price, reported, show_cards, show_row,
+    show_rows,
 )
 
 app = typer.Typer(no_args_is_help=True, help="Listings (portföy): create, update, (de)activate, media, search.")
@@ -36,11 +22,11 @@ LISTING_FIELDS = ("id", "agent_id", "type", "listing_type", "title", "descriptio
 
 def _show_listing(row: Mapping[str, Any]) -> None:
     """A portfolios row: its own fields only."""
-    _show_row(f"listing {row.get('id', '')}", {k: row[k] for k in LISTING_FIELDS if k in row})
+    show_row(f"listing {row.get('id', '')}", {k: row[k] for k in LISTING_FIELDS if k in row})
 
 
 def _show_media(rows: Sequence[Mapping[str, Any]]) -> None:
-    _show_rows("Media, in display order",
+    show_rows("Media, in display order",
                {"order": "sort_order", "type": "media_type", "storage path": "storage_path", "id": "id"}, rows)
 
 
@@ -72,14 +58,13 @@ def listing_create(
     ] = None,
     commission_rate: Annotated[float | None, typer.Option(help="Confidential: commission in percent.")] = None,
     private_notes: Annotated[str | None, typer.Option(help="Confidential: notes for the agent and brokers.")] = None,
-    database_url: DatabaseUrl = None,
 ) -> None:
     """Create a listing; the database allocates its id, and it is matched at once (create_listing, then the matcher)."""
-    with _reported(), _matching_client(ctx, database_url) as vic:
+    with reported(), matching_client(ctx) as vic:
         row = vic.create_listing(
-            type=type, listing_type=listing_type, title=title, district=district, listed_price=_amount(price),
+            type=type, listing_type=listing_type, title=title, district=district, listed_price=price,
             currency=currency, rooms=rooms, description=description, city=city, agent_id=agent_id,
-            owner_name=owner_name, owner_phone=owner_phone, min_price=_amount(floor),
+            owner_name=owner_name, owner_phone=owner_phone, min_price=floor,
             commission_rate=commission_rate, private_notes=private_notes,
         )
     _show_listing(row)
@@ -106,30 +91,29 @@ def listing_update(
     ] = None,
     commission_rate: Annotated[float | None, typer.Option(help="Confidential: commission in percent.")] = None,
     private_notes: Annotated[str | None, typer.Option(help="Confidential: notes for the agent and brokers.")] = None,
-    database_url: DatabaseUrl = None,
 ) -> None:
     """Change a listing; what is not given is kept (update_listing)."""
-    with _reported(), _matching_client(ctx, database_url) as vic:
+    with reported(), matching_client(ctx) as vic:
         row = vic.update_listing(
             portfolio_id=portfolio_id, title=title, description=description, district=district, rooms=rooms,
-            listed_price=_amount(price), currency=currency, owner_name=owner_name, owner_phone=owner_phone,
-            min_price=_amount(floor), commission_rate=commission_rate, private_notes=private_notes,
+            listed_price=price, currency=currency, owner_name=owner_name, owner_phone=owner_phone,
+            min_price=floor, commission_rate=commission_rate, private_notes=private_notes,
         )
     _show_listing(row)
 
 
 @app.command("deactivate")
-def listing_deactivate(ctx: typer.Context, portfolio_id: PortfolioIdArg, database_url: DatabaseUrl = None) -> None:
+def listing_deactivate(ctx: typer.Context, portfolio_id: PortfolioIdArg) -> None:
     """Take a listing off the market; its matches go (deactivate_listing)."""
-    with _reported(), _matching_client(ctx, database_url) as vic:
+    with reported(), matching_client(ctx) as vic:
         row = vic.deactivate_listing(portfolio_id=portfolio_id)
     _show_listing(row)
 
 
 @app.command("reactivate")
-def listing_reactivate(ctx: typer.Context, portfolio_id: PortfolioIdArg, database_url: DatabaseUrl = None) -> None:
+def listing_reactivate(ctx: typer.Context, portfolio_id: PortfolioIdArg) -> None:
     """Put an inactive listing back on the market; it is matched again (reactivate_listing)."""
-    with _reported(), _matching_client(ctx, database_url) as vic:
+    with reported(), matching_client(ctx) as vic:
         row = vic.reactivate_listing(portfolio_id=portfolio_id)
     _show_listing(row)
 
@@ -142,10 +126,9 @@ def listing_media_add(
     storage_path: Annotated[
         str, typer.Argument(metavar="STORAGE_PATH", help="Object path in Supabase Storage.", show_default=False)
     ],
-    database_url: DatabaseUrl = None,
 ) -> None:
     """Append a photo or video after the listing's last one (add_media)."""
-    with _reported(), _client(ctx, database_url) as vic:
+    with reported(), client(ctx) as vic:
         row = vic.add_media(portfolio_id=portfolio_id, media_type=media_type, storage_path=storage_path)
     _show_media([row])
 
@@ -159,10 +142,9 @@ def listing_media_reorder(
         typer.Argument(metavar="MEDIA_ID...", help="Every media id of the listing, in the new order.",
                        show_default=False),
     ],
-    database_url: DatabaseUrl = None,
 ) -> None:
     """Put a listing's media in a new order, all at once (reorder_media)."""
-    with _reported(), _client(ctx, database_url) as vic:
+    with reported(), client(ctx) as vic:
         rows = vic.reorder_media(portfolio_id=portfolio_id, media_ids=media_ids)
     _show_media(rows)
 
@@ -179,44 +161,42 @@ def listing_search(
     type: Annotated[str | None, typer.Option("--type", help="Only this type: daire, villa, dukkan or arsa.")] = None,
     rooms: Annotated[str | None, typer.Option(help="Only these rooms, e.g. 3+1.")] = None,
     min_price: Annotated[
-        str | None, _amount_option("Priced from (the price band for a listing you see anonymously)")
+        str | None, amount_option("Priced from (the price band for a listing you see anonymously)")
     ] = None,
     max_price: Annotated[
-        str | None, _amount_option("Priced up to (the price band for a listing you see anonymously)")
+        str | None, amount_option("Priced up to (the price band for a listing you see anonymously)")
     ] = None,
     currency: Annotated[str | None, typer.Option(help="TRY, USD, EUR or GBP.")] = None,
     listing_type: Annotated[str | None, typer.Option("--for", help="sale or rent.")] = None,
     limit: Annotated[int | None, typer.Option(help="At most this many (the database's default: 20).")] = None,
     offset: Annotated[int | None, typer.Option(help="Skip this many first (default 0).")] = None,
-    database_url: DatabaseUrl = None,
 ) -> None:
     """Search listings, best first, as cards at the caller's level (search_portfolios)."""
-    with _reported(), _client(ctx, database_url) as vic:
+    with reported(), client(ctx) as vic:
         rows = vic.search_portfolios(
-            query=query, district=district, type=type, rooms=rooms, min_price=_amount(min_price),
-            max_price=_amount(max_price), currency=currency, listing_type=listing_type, limit=limit, offset=offset,
+            query=query, district=district, type=type, rooms=rooms, min_price=min_price,
+            max_price=max_price, currency=currency, listing_type=listing_type, limit=limit, offset=offset,
         )
-    _show_cards(rows, f"Search: {query}" if query else "Search", rank=True)
+    show_cards(rows, f"Search: {query}" if query else "Search", rank=True)
 
 
 # ------------------------------------------------------------------------------------- reads
+CONFIDENTIAL = ("owner_name", "owner_phone", "min_price", "commission_rate", "private_notes")
+
+
 @app.command("show")
-def listing_show(ctx: typer.Context, portfolio_id: PortfolioIdArg, as_json: Json = False,
-                 database_url: DatabaseUrl = None) -> None:
-    """One listing at your visibility level; owner, floor price, commission rate and private notes only if
-    you may see them: its agent, the office's broker, staff (listing_summary)."""
-    with _reported(), _client(ctx, database_url) as vic:
+def listing_show(ctx: typer.Context, portfolio_id: PortfolioIdArg) -> None:
+    """One listing at your visibility level; owner, floor price, commission rate and private notes only if you
+    may see them: its agent, the office's broker, staff (listing_summary)."""
+    with reported(), client(ctx) as vic:
         row = vic.listing_summary(portfolio_id=portfolio_id)
-    if as_json:
-        _print_json(row)
-        return
     media = row.get("media") or []
     fields: dict[str, Any] = {
         "level": row.get("visibility_level"),
         "what": " ".join(str(row[k]) for k in ("type", "rooms") if row.get(k)) + (
             f" for {row['listing_type']}" if row.get("listing_type") else ""),
         "where": ", ".join(str(row[k]) for k in ("district", "city") if row.get(k)),
-        "price": _price(row),
+        "price": price(row),
         "status": row.get("status"),
         "title": row.get("title"),
         "description": row.get("description"),
@@ -224,17 +204,17 @@ def listing_show(ctx: typer.Context, portfolio_id: PortfolioIdArg, as_json: Json
         "agent": row.get("agent_name"),
         "agent phone": row.get("agent_phone"),
         "matches": row.get("match_count"),
-        "listed": _local(row.get("created_at")),
-        "updated": _local(row.get("updated_at")),
+        "listed": local_time(row.get("created_at")),
+        "updated": local_time(row.get("updated_at")),
     }
     # the confidential row comes back only to those who may read it: shown only then
-    if any(row.get(k) is not None for k in ("owner_name", "owner_phone", "min_price", "commission_rate", "private_notes")):
-        currency = row.get("currency") or "TRY"
+    if any(row.get(k) is not None for k in CONFIDENTIAL):
         fields.update({
             "owner (confidential)": " ".join(str(row[k]) for k in ("owner_name", "owner_phone") if row.get(k)) or None,
             "floor price (confidential)": None if row.get("min_price") is None
-            else demo_view.money(int(row["min_price"]), currency),
+            else money(row["min_price"], row.get("currency")),
             "commission rate (confidential)": None if row.get("commission_rate") is None else f"{row['commission_rate']}%",
             "private notes (confidential)": row.get("private_notes"),
         })
-    _show_row(f"listing {row.get('portfolio_id') or portfolio_id}", fields)
+    # with --json, the row as the database returned it
+    show_row(f"listing {row.get('portfolio_id') or portfolio_id}", row if as_json() else fields)

@@ -5,16 +5,7 @@ from __future__ import annotations
 from typing import Annotated
 
 import typer
-from vic.cli.common import (
-    DatabaseUrl,
-    _client,
-    _local,
-    _moment,
-    _price,
-    _reported,
-    _show_rows,
-    out,
-)
+from vic.cli.common import client, local_time, price, reported, show_rows
 
 app = typer.Typer(no_args_is_help=True, help="Market signals: unmet demand.")
 
@@ -31,19 +22,13 @@ def market_unmet(
         str | None, typer.Option("--until", metavar="WHEN", help="Until this date or time; default: now.",
                                  show_default=False)
     ] = None,
-    database_url: DatabaseUrl = None,
 ) -> None:
     """Demand that found no listing, by district, type and price band (unmet_demand)."""
-    until = _moment(until_text, "--until")
-    since = _moment(since_text, "--since")
-    with _reported(), _client(ctx, database_url) as vic:
-        rows = vic.unmet_demand(since=since, until=until)
-    # the period as given; a bound not given is the database's default
-    period = " ".join([f"from {_local(since)}"] * bool(since) + [f"to {_local(until)}"] * bool(until)) \
+    since, until = since_text, until_text
+    with reported(), client(ctx) as vic:
+        rows = vic.unmet_demand(since=since, until=until)  # a bound not given is the database's default
+    period = " ".join([f"from {local_time(since)}"] * bool(since) + [f"to {local_time(until)}"] * bool(until)) \
         or "in the default period"
-    if not rows:
-        out.print(f"no unmet demand {period}")
-        return
-    _show_rows(f"Unmet demand {period}",
-               {"district": "district", "type": "type", "price band": "band", "signals": "signals"},
-               [{**row, "band": _price(row)} for row in rows], right=("signals",))
+    show_rows(f"Unmet demand {period}",
+              {"district": "district", "type": "type", "price band": price, "signals": "signals"}, rows,
+              right=("signals",), empty=f"no unmet demand {period}")

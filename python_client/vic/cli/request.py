@@ -9,25 +9,8 @@ import typer
 
 from vic import demo as demo_view
 from vic.cli.common import (
-    DatabaseUrl,
-    Json,
-    Limit,
-    Offset,
-    RequestIdArg,
-    _amount,
-    _amount_option,
-    _client,
-    _local,
-    _matching_client,
-    _moment,
-    _print_json,
-    _reported,
-    _show_narrow,
-    _show_request,
-    _show_row,
-    _show_rows,
-    _text,
-    out,
+    amount_option, as_json, client, Limit, local_time, matching_client, Offset, print_json, reported, RequestIdArg,
+    show_request, show_row, show_rows,
 )
 
 app = typer.Typer(no_args_is_help=True, help="Requests (talepler): create, criteria, assign, close, churn.")
@@ -43,11 +26,10 @@ def _budget(row: Mapping[str, Any]) -> str:
     return f"{demo_view.money(low, currency).rsplit(' ', 1)[0]}–{demo_view.money(high, currency)}"
 
 
-MinPrice = Annotated[str | None, _amount_option("Budget from (criteria.min_price)")]
-MaxPrice = Annotated[str | None, _amount_option("Budget up to (criteria.max_price)")]
+MinPrice = Annotated[str | None, amount_option("Budget from (criteria.min_price)")]
+MaxPrice = Annotated[str | None, amount_option("Budget up to (criteria.max_price)")]
 
 
-# ------------------------------------------------------------------------------------- requests
 Districts = Annotated[
     list[str] | None,
     typer.Option("--district", help="A district the customer wants (repeat for more).", show_default=False),
@@ -71,7 +53,7 @@ def _criteria(
     """requests.criteria from the options: only the keys given."""
     given = {
         "districts": districts or None, "types": types or None, "rooms": rooms or None,
-        "min_price": _amount(min_price), "max_price": _amount(max_price), "currency": currency,
+        "min_price": min_price, "max_price": max_price, "currency": currency,
     }
     return {key: value for key, value in given.items() if value is not None}
 
@@ -91,14 +73,13 @@ def request_create(
     ] = None,
     assigned_agent: Annotated[str | None, typer.Option(help="The agent who takes it (then: assigned).")] = None,
     source_session_id: Annotated[str | None, typer.Option(help="The session it was extracted from.")] = None,
-    database_url: DatabaseUrl = None,
 ) -> None:
     """Record a buy or rent request; it is matched at once (create_request, then the matcher)."""
     criteria = _criteria(district, type, rooms, min_price, max_price, currency)
-    with _reported(), _matching_client(ctx, database_url) as vic:
+    with reported(), matching_client(ctx) as vic:
         row = vic.create_request(request_type=request_type, criteria=criteria, customer_id=customer_id,
                                  assigned_agent=assigned_agent, source_session_id=source_session_id)
-    _show_request(row)
+    show_request(row)
 
 
 @app.command("criteria")
@@ -111,13 +92,12 @@ def request_criteria(
     min_price: MinPrice = None,
     max_price: MaxPrice = None,
     currency: CriteriaCurrency = None,
-    database_url: DatabaseUrl = None,
 ) -> None:
     """Replace a request's criteria with the options given; it is matched again (update_request_criteria)."""
     criteria = _criteria(district, type, rooms, min_price, max_price, currency)
-    with _reported(), _matching_client(ctx, database_url) as vic:
+    with reported(), matching_client(ctx) as vic:
         row = vic.update_request_criteria(request_id=request_id, criteria=criteria)
-    _show_request(row)
+    show_request(row)
 
 
 @app.command("assign")
@@ -127,12 +107,11 @@ def request_assign(
     agent_id: Annotated[
         str | None, typer.Option(help="The agent (brokers: of their office; staff, bot: any); default: the caller.")
     ] = None,
-    database_url: DatabaseUrl = None,
 ) -> None:
     """Give a request an agent: status assigned; brokers, staff and the bot only (assign_request)."""
-    with _reported(), _matching_client(ctx, database_url) as vic:
+    with reported(), matching_client(ctx) as vic:
         row = vic.assign_request(request_id=request_id, agent_id=agent_id)
-    _show_request(row)
+    show_request(row)
 
 
 @app.command("churn")
@@ -147,27 +126,21 @@ def request_churn(
         int | None, typer.Option("--min-changes", help="At least this many budget changes; default: 3.",
                                  show_default=False)
     ] = None,
-    database_url: DatabaseUrl = None,
 ) -> None:
     """Requests whose budget moved unusually often: brokers their office's, staff all (budget_churn)."""
-    since = _moment(since_text, "--since")
-    with _reported(), _client(ctx, database_url) as vic:
-        rows = vic.budget_churn(since=since, min_changes=min_changes)
-    if not rows:
-        out.print("no request's budget moved that often")
-        return
-    shown = [{**r, "last": _local(r.get("last_changed_at")), "budget": _budget(r)} for r in rows]
-    _show_rows("Budget churn", {"request": "request_id", "agent": "agent_name", "changes": "changes",
-                                "last change": "last", "budget now": "budget"},
-               shown, right=("changes",))
+    with reported(), client(ctx) as vic:
+        rows = vic.budget_churn(since=since_text, min_changes=min_changes)
+    show_rows("Budget churn", {"request": "request_id", "agent": "agent_name", "changes": "changes",
+                               "last change": lambda r: local_time(r.get("last_changed_at")), "budget now": _budget},
+              rows, right=("changes",), empty="no request's budget moved that often")
 
 
 @app.command("close")
-def request_close(ctx: typer.Context, request_id: RequestIdArg, database_url: DatabaseUrl = None) -> None:
+def request_close(ctx: typer.Context, request_id: RequestIdArg) -> None:
     """Close a request; its matches go (close_request)."""
-    with _reported(), _matching_client(ctx, database_url) as vic:
+    with reported(), matching_client(ctx) as vic:
         row = vic.close_request(request_id=request_id)
-    _show_request(row)
+    show_request(row)
 
 
 # ------------------------------------------------------------------------------------- reads
@@ -186,35 +159,26 @@ def request_list(
                                                show_default=False)] = None,
     limit: Limit = None,
     offset: Offset = None,
-    as_json: Json = False,
-    database_url: DatabaseUrl = None,
 ) -> None:
     """The requests you see, newest first: customer, agent, what they want, budget, matches (list_requests)."""
-    with _reported(), _client(ctx, database_url) as vic:
+    with reported(), client(ctx) as vic:
         rows = vic.list_requests(status=status, limit=limit, offset=offset)
-    if as_json:
-        _print_json(rows)
-        return
-    if not rows:
-        out.print("no requests")
-        return
-    _show_narrow(f"Requests: {len(rows)}", {
-        "request": "request_id", "customer": "customer_name", "agent": "agent_name", "wants": "_wants",
-        "budget": "_budget", "status": "status", "matches": "match_count",
-    }, [{**r, "_wants": _wants(r), "_budget": _budget(r)} for r in rows])
+    show_rows(f"Requests: {len(rows)}", {
+        "request": "request_id", "customer": "customer_name", "agent": "agent_name", "wants": _wants,
+        "budget": _budget, "status": "status", "matches": "match_count",
+    }, rows, right=("matches",), empty="no requests", wide=("wants",))
 
 
 @app.command("show")
-def request_show(ctx: typer.Context, request_id: RequestIdArg, as_json: Json = False,
-                 database_url: DatabaseUrl = None) -> None:
+def request_show(ctx: typer.Context, request_id: RequestIdArg) -> None:
     """One request: criteria, customer, agent, the session it came from and its matches (request_summary)."""
-    with _reported(), _client(ctx, database_url) as vic:
+    with reported(), client(ctx) as vic:
         row = vic.request_summary(request_id=request_id)
-    if as_json:
-        _print_json(row)
+    if as_json():
+        print_json(row)
         return
     criteria = row.get("criteria") if isinstance(row.get("criteria"), Mapping) else {}
-    _show_row(f"request {_text(row.get('request_id'))}", {
+    show_row(f"request {row.get('request_id') or request_id}", {
         "wants": _wants({**criteria, "request_type": row.get("request_type")}),
         "budget": _budget({"min_price": criteria.get("min_price"), "max_price": criteria.get("max_price"),
                            "currency": criteria.get("currency")}),
@@ -224,6 +188,6 @@ def request_show(ctx: typer.Context, request_id: RequestIdArg, as_json: Json = F
         "matches": row.get("match_count"),
         "best score": row.get("best_score"),
         "from session": row.get("source_session_id"),
-        "created": _local(row.get("created_at")),
-        "updated": _local(row.get("updated_at")),
+        "created": local_time(row.get("created_at")),
+        "updated": local_time(row.get("updated_at")),
     })

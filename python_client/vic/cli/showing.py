@@ -3,19 +3,10 @@
 from __future__ import annotations
 
 from collections.abc import Mapping
-from datetime import datetime
 from typing import Annotated, Any
 
 import typer
-from vic.cli.common import (
-    DatabaseUrl,
-    DealIdArg,
-    ISTANBUL,
-    _client,
-    _interval,
-    _reported,
-    _show_row,
-)
+from vic.cli.common import client, DealIdArg, interval, reported, show_row
 
 app = typer.Typer(no_args_is_help=True, help="Showings (yer gösterme): schedule, reschedule, cancel, mark shown.")
 
@@ -36,53 +27,43 @@ SHOWING_FIELDS = ("id", "deal_id", "portfolio_id", "agent_id", "customer_id", "b
                   "scheduled_at", "ends_at", "status", "certificate_id", "created_at", "updated_at")
 
 
-def _when(text: str) -> datetime | str:
-    """A date-time as typed (ISO 8601), Istanbul time without an offset; anything else is passed on as
-    typed, for the database to reject naming the field."""
-    try:
-        moment = datetime.fromisoformat(text.strip())
-    except ValueError:
-        return text
-    return moment if moment.tzinfo else moment.replace(tzinfo=ISTANBUL)
-
-
 def _show_showing(row: Mapping[str, Any]) -> None:
-    _show_row(f"showing {row.get('id', '')}", {k: row[k] for k in SHOWING_FIELDS if k in row})
+    show_row(f"showing {row.get('id', '')}", {k: row[k] for k in SHOWING_FIELDS if k in row})
 
 
 @app.command("schedule")
 def showing_schedule(
-    ctx: typer.Context, deal_id: DealIdArg, when: WhenArg, duration: Duration = None, database_url: DatabaseUrl = None
+    ctx: typer.Context, deal_id: DealIdArg, when: WhenArg, duration: Duration = None,
 ) -> None:
     """Schedule a showing of a deal's listing for its customer; a matched deal moves to showing (schedule_showing)."""
-    with _reported(), _client(ctx, database_url) as vic:
-        row = vic.schedule_showing(deal_id=deal_id, scheduled_at=_when(when), duration=_interval(duration, "minutes", "--duration"))
+    with reported(), client(ctx) as vic:
+        row = vic.schedule_showing(deal_id=deal_id, scheduled_at=when,
+                                   duration=interval(duration, "minutes", "--duration"))
     _show_showing(row)
 
 
 @app.command("reschedule")
 def showing_reschedule(
     ctx: typer.Context, showing_id: ShowingIdArg, when: WhenArg, duration: Duration = None,
-    database_url: DatabaseUrl = None,
 ) -> None:
     """Move a scheduled showing; it keeps its duration unless --duration is given (reschedule_showing)."""
-    with _reported(), _client(ctx, database_url) as vic:
-        row = vic.reschedule_showing(showing_id=showing_id, scheduled_at=_when(when),
-                                     duration=_interval(duration, "minutes", "--duration"))
+    with reported(), client(ctx) as vic:
+        row = vic.reschedule_showing(showing_id=showing_id, scheduled_at=when,
+                                     duration=interval(duration, "minutes", "--duration"))
     _show_showing(row)
 
 
 @app.command("cancel")
-def showing_cancel(ctx: typer.Context, showing_id: ShowingIdArg, database_url: DatabaseUrl = None) -> None:
+def showing_cancel(ctx: typer.Context, showing_id: ShowingIdArg) -> None:
     """Cancel a scheduled showing; its slot is free again (cancel_showing)."""
-    with _reported(), _client(ctx, database_url) as vic:
+    with reported(), client(ctx) as vic:
         row = vic.cancel_showing(showing_id=showing_id)
     _show_showing(row)
 
 
 @app.command("shown")
-def showing_shown(ctx: typer.Context, showing_id: ShowingIdArg, database_url: DatabaseUrl = None) -> None:
+def showing_shown(ctx: typer.Context, showing_id: ShowingIdArg) -> None:
     """Mark a showing shown once its slot has begun; issues the showing certificate (mark_shown)."""
-    with _reported(), _client(ctx, database_url) as vic:
+    with reported(), client(ctx) as vic:
         row = vic.mark_shown(showing_id=showing_id)
     _show_showing(row)

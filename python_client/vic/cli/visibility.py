@@ -5,13 +5,7 @@ from __future__ import annotations
 from typing import Annotated
 
 import typer
-from vic.cli.common import (
-    DatabaseUrl,
-    _client,
-    _reported,
-    _show_cards,
-    _show_row,
-)
+from vic.cli.common import client, reported, show_cards, show_row
 
 app = typer.Typer(no_args_is_help=True, help="Other agents' listings: visibility grants and cards.")
 
@@ -27,12 +21,11 @@ def visibility_grant(
     ],
     level: Annotated[str, typer.Argument(metavar="LEVEL", help="anonymous, partial or full.", show_default=False)],
     deal_id: Annotated[str | None, typer.Option(help="Refused when given: only a deal itself names the deal that unlocked a grant.")] = None,
-    database_url: DatabaseUrl = None,
 ) -> None:
     """Let an agent see a listing at a level; never lowers one (grant_visibility)."""
-    with _reported(), _client(ctx, database_url) as vic:
+    with reported(), client(ctx) as vic:
         row = vic.grant_visibility(portfolio_id=portfolio_id, agent_id=agent_id, level=level, deal_id=deal_id)
-    _show_row("visibility grant", row)
+    show_row("visibility grant", row)
 
 
 @app.command("cards")
@@ -44,9 +37,8 @@ def visibility_cards(
     ] = None,
     limit: Annotated[int | None, typer.Option(help="At most this many (the database's default: 50).")] = None,
     offset: Annotated[int | None, typer.Option(help="Skip this many first (default 0).")] = None,
-    database_url: DatabaseUrl = None,
 ) -> None:
     """Listing cards at the acting agent's visibility level (portfolio_cards)."""
-    with _reported(), _client(ctx, database_url) as vic:
+    with reported(), client(ctx) as vic:
         rows = vic.portfolio_cards(portfolio_ids=portfolio_ids or None, limit=limit, offset=offset)
-    _show_cards(rows)
+    show_cards(rows)

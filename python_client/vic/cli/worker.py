@@ -1,4 +1,5 @@
-"""Commands that run on their own: the demo view and the worker."""
+"""`vic demo` and `vic worker`: admin commands on the database URL's own user (the worker as --service-role when
+given), registered on the root command."""
 
 from __future__ import annotations
 
@@ -8,22 +9,15 @@ import typer
 
 from vic import demo as demo_view
 from vic import worker as worker_loop
-from vic.cli.common import (
-    Acting,
-    DatabaseUrl,
-    _fail,
-    _interval,
-    _reported,
-    _target,
-    out,
-)
+from vic.cli.common import fail, interval, out, reported, root, target
 
 
-def demo(database_url: DatabaseUrl = None) -> None:
-    """Print what the database holds: tables, agents by office, listings, requests, and the cards an agent of the other office sees."""
-    target = _target(database_url)
-    with _reported():
-        demo_view.show(target)
+def demo(ctx: typer.Context) -> None:
+    """Print what the database holds: tables, agents by office, listings, requests, and the cards an agent of the
+    other office sees (as the database owner)."""
+    url = target(ctx)
+    with reported():
+        demo_view.show(url)
 
 
 def worker(
@@ -45,15 +39,14 @@ def worker(
                                  "an interval; the database's default: 1 day.", show_default=False)
     ] = None,
     once: Annotated[bool, typer.Option("--once", help="Drain once, run the jobs once, exit.")] = False,
-    database_url: DatabaseUrl = None,
 ) -> None:
     """Run the matcher and the periodic jobs until Ctrl-C or SIGTERM: woken by LISTEN vic_match_events, polling
     as a fallback (as the URL's own user, or with --service-role as service_role)."""
-    acting = ctx.obj if isinstance(ctx.obj, Acting) else Acting()
+    acting = root(ctx)
     if acting.contact_id:
-        _fail("the worker runs as the URL's own user or as --service-role, not as a contact (--as)")
+        fail("the worker runs as the URL's own user or as --service-role, not as a contact (--as)")
     options = worker_loop.Options(batch=batch, poll=poll, jobs_every=jobs_every,
-                                  stale_after=_interval(stale_after, "days", "--stale-after"),
-                                  remind_after=_interval(remind_after, "days", "--remind-after"), once=once)
-    with _reported():
-        worker_loop.Worker(_target(database_url), service_role=acting.service_role, options=options, console=out).run()
+                                  stale_after=interval(stale_after, "days", "--stale-after"),
+                                  remind_after=interval(remind_after, "days", "--remind-after"), once=once)
+    with reported():
+        worker_loop.Worker(target(ctx), service_role=acting.service_role, options=options, console=out).run()
