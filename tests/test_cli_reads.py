@@ -38,7 +38,7 @@ def as_json(actor: str, *args: str) -> object:
 
 def test_match_list_and_explain(url: list[str], db: psycopg.Connection) -> None:
     output = read("listing_agent", "match", "list", *url)
-    assert W.listing in output and W.request in output
+    assert W.listing in output and "Matches:" in output
     rows = as_json("listing_agent", "match", "list", "--listing", W.listing, "--request", W.request, *url)
     assert [(r["match_id"], r["portfolio_id"]) for r in rows] == [(W.match, W.listing)]
     assert rows[0]["created_at"].endswith("+03:00"), "times in Istanbul, offset kept"
@@ -52,8 +52,8 @@ def test_match_list_and_explain(url: list[str], db: psycopg.Connection) -> None:
 
 def test_deal_list_and_show(url: list[str]) -> None:
     output = read("listing_agent", "deal", "list", *url)
-    assert W.deal in output and "closing" in output
-    assert W.deal in read("listing_agent", "deal", "list", "--status", "closing", *url)
+    assert "Deals: 2" in output and "closing" in output and W.listing in output
+    assert [r["deal_id"] for r in as_json("listing_agent", "deal", "list", "--status", "closing", *url)] == [W.deal]
     shown = read("listing_agent", "deal", "show", W.deal, *url)
     for expected in ("closing", "Offers", "accepted", "Showings", "Closing confirmations", "Commission rows", "listing"):
         assert expected in shown, expected
@@ -66,7 +66,7 @@ def test_deal_list_and_show(url: list[str]) -> None:
 
 def test_request_list_and_show(url: list[str]) -> None:
     output = read("listing_agent", "request", "list", *url)
-    assert W.request in output and "Kadıköy" in output
+    assert "Requests:" in output and "Kadıköy" in output
     rows = as_json("listing_agent", "request", "list", "--status", "assigned", *url)
     assert W.request in {r["request_id"] for r in rows}
     shown = read("listing_agent", "request", "show", W.request, *url)
@@ -76,11 +76,13 @@ def test_request_list_and_show(url: list[str]) -> None:
 
 
 def test_task_and_commission_lists(url: list[str]) -> None:
-    assert W.task in read("listing_agent", "task", "list", *url)
+    assert "Tasks: 1" in read("listing_agent", "task", "list", *url)
+    assert [t["task_id"] for t in as_json("listing_agent", "task", "list", *url)] == [W.task]
     assert W.task in {t["task_id"] for t in as_json("broker", "task", "list", "--status", "all", *url)}
     assert "no tasks" in read("owner_customer", "task", "list", *url)
     output = read("listing_agent", "commission", "list", *url)
-    assert W.commission in output and "₺" in output
+    assert "Commissions: 1" in output and "₺" in output and "listing" in output
+    assert [c["commission_id"] for c in as_json("listing_agent", "commission", "list", *url)] == [W.commission]
     assert as_json("agent_anonymous", "commission", "list", *url) == []
 
 
@@ -107,12 +109,12 @@ def test_contact_show(url: list[str]) -> None:
 
 @pytest.mark.parametrize("argv, message", [
     (("match", "list", "--limit", "501"), "limit must be between 1 and 500"),
-    (("deal", "list", "--limit", "99999999999999999999"), "--limit"),
+    (("deal", "list", "--limit", "99999999999999999999"), "--limit: 99999999999999999999 is far too large"),
     (("deal", "list", "--status", "bogus"), "status bogus is not one of"),
     (("request", "list", "--offset", "-1"), "offset must be between 0 and 100000"),
     (("task", "list", "--status", "later"), "status later is not one of pending, done, cancelled, all"),
     (("commission", "list", "--status", "x"), "status x is not one of pending, invoiced, paid"),
-    (("deal", "show", "not-a-uuid"), "not-a-uuid"),
+    (("deal", "show", "not-a-uuid"), "DEAL_ID: not an id"),
     (("listing", "show", "2026-" + "1" * 30), "portfolio_id must be at most 20 characters"),
 ])
 def test_bad_values_are_one_line(url: list[str], argv: tuple[str, ...], message: str) -> None:

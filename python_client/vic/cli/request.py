@@ -166,7 +166,7 @@ def request_list(
     show_rows(f"Requests: {len(rows)}", {
         "request": "request_id", "customer": "customer_name", "agent": "agent_name", "wants": _wants,
         "budget": _budget, "status": "status", "matches": "match_count",
-    }, rows, right=("matches",), empty="no requests", wide=("wants",))
+    }, rows, right=("matches",), empty="no requests")
 
 
 @app.command("show")
