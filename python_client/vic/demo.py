@@ -296,22 +296,28 @@ def story(url: str, console: Console) -> None:
                left join public.contacts na on na.id = m.notified_agent_id
                order by m.portfolio_id, cu.display_name, m.request_id"""
         ).fetchall()
+        # explain_match, asked by the agent who was notified (the request's agent, else the listing agent): the
+        # verdict, the score out of its maximum, and why, all as the database states them
+        explained = []
+        for pid, _d, _t, _r, _pr, _cur, _la, rid, _cu, _ra, _score, _trig, _n, agent_id, _agent in matches:
+            with VicClient.connect(url, acting_as=agent_id) if agent_id else VicClient.connect(url) as vic:
+                explained.append(vic.explain_match(portfolio_id=pid, request_id=rid))
         console.print(_table(
             "Matches (portfolio_request_matches), written by the database both ways",
             ["listing", "listing agent", "customer", "request agent", "score", "by", "notified"],
-            [(pid, la, cu, ra, f"{score}/5", "listing" if trig == "portfolio" else trig, na if notified else "—")
-             for pid, _d, _t, _r, _pr, _cur, la, _rid, cu, ra, score, trig, notified, _na, na in matches],
+            [(pid, la, cu, ra, f"{score}/{rows[0]['max_score']}" if rows else str(score),
+              "listing" if trig == "portfolio" else trig, na if notified else "—")
+             for (pid, _d, _t, _r, _pr, _cur, la, _rid, cu, ra, score, trig, notified, _na, na), rows
+             in zip(matches, explained, strict=True)],
         ))
 
-        # explain_match, asked by the agent who was notified (the request's agent, else the listing agent)
         why = Table(title="Why: explain_match, asked by the notified agent (the hard filters, each scored criterion"
                           " with its point, the verdict; never a price)", title_justify="left")
         for header, wrap in (("listing", False), ("customer", False), ("asked by", False), ("hard filters", True),
                              ("scored (✓/✗ and points)", True), ("verdict", False)):
             why.add_column(header, no_wrap=not wrap)
-        for pid, _d, _t, _r, _pr, _cur, _la, rid, cu, _ra, _score, _trig, _n, agent_id, agent in matches:
-            with VicClient.connect(url, acting_as=agent_id) if agent_id else VicClient.connect(url) as vic:
-                rows = vic.explain_match(portfolio_id=pid, request_id=rid)
+        for (pid, _d, _t, _r, _pr, _cur, _la, _rid, cu, _ra, _score, _trig, _n, _id, agent), rows in zip(
+                matches, explained, strict=True):
             why.add_row(pid, cu, agent or "dashboard", *_explained(rows))
         console.print(why)
 
