@@ -187,7 +187,7 @@ class Worker:
                 db = stack.enter_context(PsycopgTransport(self.url, service_role=self.service_role))
                 o = self.options
                 self.say("start", escape(f"LISTEN {CHANNEL} · {_where(self.url)}"), "bold")
-                batch = "the database's default" if o.batch is None else f"{o.batch:,}"
+                batch = "default" if o.batch is None else f"{o.batch:,}"
                 self.say("", f"as {acting} · batch {batch} · poll {o.poll:g} s · jobs every {o.jobs_every:g} s")
                 self._loop(listener, db)
             except _Stop:
