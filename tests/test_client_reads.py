@@ -1,4 +1,5 @@
-"""The read RPCs (functions/reads.sql) through VicClient: what each party reads instead of psql, what everybody
+"""The read RPCs (functions/reads.sql) through VicClient, on both transports (psycopg; supabase-py through the
+PostgREST stand-in, acting by JWT): what each party reads instead of psql, what everybody
 else is refused in the same words whether the row exists or not, the bounds, and the defaults that live in SQL.
 
 The world (tests/world.py) is loaded into a fresh copy of the migrated template: listing 2026-001 of
@@ -16,8 +17,9 @@ import json
 import psycopg
 import pytest
 
+from tests.transports import ClientFactory
 from tests.world import WORLD as W
-from tests.world import act, load
+from tests.world import load
 from vic import errors
 from vic.client import VicClient
 
@@ -31,15 +33,16 @@ def world(db: psycopg.Connection) -> psycopg.Connection:
     return db
 
 
-def as_(url: str, actor: str) -> VicClient:
+def acting(as_: ClientFactory, url: str, actor: str) -> VicClient:
+    """A client (on the test's transport) acting as a world actor, or as the bot."""
     if actor == "service_role":
-        return VicClient.connect(url, service_role=True)
-    return VicClient.connect(url, acting_as=getattr(W, actor))
+        return as_(url, service_role=True)
+    return as_(url, getattr(W, actor))
 
 
 @pytest.mark.usefixtures("world")
-def test_the_listing_side_reads_its_work_with_names(db_url: str) -> None:
-    with as_(db_url, "listing_agent") as vic:
+def test_the_listing_side_reads_its_work_with_names(as_: ClientFactory, db_url: str) -> None:
+    with acting(as_, db_url, "listing_agent") as vic:
         matches = {str(m["match_id"]): m for m in vic.list_matches()}
         assert (matches[W.match]["portfolio_id"], str(matches[W.match]["request_id"])) == (W.listing, W.request)
         assert all(matches[W.match][k] for k in ("customer_name", "listing_title", "request_agent_name"))
@@ -69,8 +72,8 @@ def test_the_listing_side_reads_its_work_with_names(db_url: str) -> None:
 
 
 @pytest.mark.usefixtures("world")
-def test_the_customer_reads_its_own(db_url: str) -> None:
-    with as_(db_url, "owner_customer") as vic:
+def test_the_customer_reads_its_own(as_: ClientFactory, db_url: str) -> None:
+    with acting(as_, db_url, "owner_customer") as vic:
         assert W.deal in {str(d["deal_id"]) for d in vic.list_deals()}
         assert vic.deal_summary(deal_id=W.deal)["deal_id"] is not None
         assert W.request in {str(r["request_id"]) for r in vic.list_requests()}
@@ -84,8 +87,8 @@ def test_the_customer_reads_its_own(db_url: str) -> None:
 
 @pytest.mark.parametrize("actor", ["agent_anonymous", "customer", "stranger"])
 @pytest.mark.usefixtures("world")
-def test_others_see_nothing_and_learn_nothing(db_url: str, actor: str) -> None:
-    with as_(db_url, actor) as vic:
+def test_others_see_nothing_and_learn_nothing(as_: ClientFactory, db_url: str, actor: str) -> None:
+    with acting(as_, db_url, actor) as vic:
         assert vic.list_matches() == [] and vic.list_deals() == [] and vic.list_requests() == []
         assert vic.list_tasks(status="all") == [] and vic.list_commissions() == []
         for method, real, missing in (
@@ -102,31 +105,31 @@ def test_others_see_nothing_and_learn_nothing(db_url: str, actor: str) -> None:
 
 
 @pytest.mark.usefixtures("world")
-def test_anon_may_call_no_read(world: psycopg.Connection) -> None:
-    for sql in ("select * from public.list_deals()", "select * from public.listing_summary('2026-001')",
-                "select * from public.contact_summary()"):
-        with pytest.raises(psycopg.errors.InsufficientPrivilege), act(world, "anon", rollback=True) as conn:
-            conn.execute(sql)
+def test_anon_may_call_no_read(as_: ClientFactory, db_url: str) -> None:
+    with as_(db_url, anon=True) as vic:
+        for call in (vic.list_deals, lambda: vic.listing_summary(portfolio_id=W.listing), vic.contact_summary):
+            with pytest.raises(errors.AccessDenied):
+                call()
 
 
 @pytest.mark.usefixtures("world")
-def test_another_office_reads_a_card_never_the_confidential_row(db_url: str) -> None:
+def test_another_office_reads_a_card_never_the_confidential_row(as_: ClientFactory, db_url: str) -> None:
     for actor, level in (("agent_anonymous", "anonymous"), ("agent_partial", "partial")):
-        with as_(db_url, actor) as vic:
+        with acting(as_, db_url, actor) as vic:
             row = vic.listing_summary(portfolio_id=W.listing)
         assert row["visibility_level"] == level
         assert all(row[k] is None for k in ("owner_name", "owner_phone", "min_price", "commission_rate", "private_notes"))
         assert str(FLOOR) not in json.dumps(row, default=str), "no value carries the floor"
         assert (row["listed_price"] is None) == (level == "anonymous") and row["price_band_min"] is not None
-    with as_(db_url, "broker") as vic:  # the listing agent's broker reads it in full
+    with acting(as_, db_url, "broker") as vic:  # the listing agent's broker reads it in full
         assert vic.listing_summary(portfolio_id=W.listing)["min_price"] == FLOOR
-    with as_(db_url, "admin") as vic, pytest.raises(errors.NotFound):
+    with acting(as_, db_url, "admin") as vic, pytest.raises(errors.NotFound):
         vic.listing_summary(portfolio_id="2026-999")  # staff learn that it is missing
 
 
 @pytest.mark.usefixtures("world")
-def test_reads_are_bounded_and_filters_named(db_url: str) -> None:
-    with as_(db_url, "listing_agent") as vic:
+def test_reads_are_bounded_and_filters_named(as_: ClientFactory, db_url: str) -> None:
+    with acting(as_, db_url, "listing_agent") as vic:
         for call in (lambda: vic.list_matches(limit=501), lambda: vic.list_deals(limit=0),
                      lambda: vic.list_requests(offset=100_001), lambda: vic.list_tasks(limit=10_000),
                      lambda: vic.list_commissions(limit=501)):
@@ -139,7 +142,7 @@ def test_reads_are_bounded_and_filters_named(db_url: str) -> None:
 
 
 @pytest.mark.usefixtures("world")
-def test_defaults_live_in_sql(db_url: str, world: psycopg.Connection) -> None:
+def test_defaults_live_in_sql(as_: ClientFactory, db_url: str, world: psycopg.Connection) -> None:
     """A call without the idle window, the report period or the batch size takes the function's default."""
     defaults = dict(world.execute(
         "select p.proname, pg_get_function_arguments(p.oid) from pg_proc p where p.pronamespace = 'public'::regnamespace"
@@ -151,11 +154,11 @@ def test_defaults_live_in_sql(db_url: str, world: psycopg.Connection) -> None:
     assert "p_status text DEFAULT 'pending'" in defaults["list_tasks"]
     world.execute("update public.deals set last_activity_at = now() - interval '8 days' where id = %s", (W.deal_b,))
     world.commit()
-    with as_(db_url, "listing_agent") as vic:
+    with acting(as_, db_url, "listing_agent") as vic:
         assert W.deal_b in {str(d["id"]) for d in vic.stale_deals()}
-    with as_(db_url, "broker") as vic:
+    with acting(as_, db_url, "broker") as vic:
         assert isinstance(vic.unmet_demand(), list)
         with pytest.raises(errors.InvalidInput, match="since must be before until"):  # until defaults to now
             vic.unmet_demand(since=dt.datetime.now(dt.timezone.utc) + dt.timedelta(days=1))
-    with as_(db_url, "service_role") as bot:
+    with acting(as_, db_url, "service_role") as bot:
         assert isinstance(bot.claim_nudges(), list)
