@@ -356,7 +356,7 @@ def test_cli_agent_and_visibility_commands(db_url: str, db: psycopg.Connection) 
         (["--as", CUSTOMER, "agent", "set-role", CUSTOMER, "admin"], "only admins and owners may set agent roles"),
         (["--service-role", "contact", "upsert", "--phone", "0532 123 45 67"], "phone must be in E.164 form"),
         (["--as", "+905321234567", "contact", "whoami"], "contact id"),
-        (["--as", CUSTOMER, "--service-role", "contact", "whoami"], "--as and --service-role"),
+        (["--as", CUSTOMER, "--service-role", "contact", "whoami"], "--as, --service-role and --superuser exclude each other"),
         (["--as", AGENT, "visibility", "grant", LISTING, OTHER_AGENT, "total"], "level total"),
     ],
     ids=["access-denied", "invalid-phone", "as-not-an-id", "as-and-service-role", "bad-level"],

@@ -205,7 +205,7 @@ def test_cli_commission_commands(db_url: str, db: psycopg.Connection) -> None:
         (["--as", ADMIN, "commission", "set-split", "cross", "--listing", "50", "--platform", "10"],
          "listing_rate + buying_rate + platform_rate must add up to 100, not 60"),
         (["--as", ADMIN, "commission", "set-split", "single", "--listing", "yüzde doksan", "--platform", "10"],
-         "numeric"),
+         "--listing: 'yüzde doksan' is not a percentage"),
         (["--as", AGENT, "commission", "status", MISSING, "paid"], "only admins and owners may set a commission's status"),
         (["--as", ADMIN, "commission", "status", MISSING, "paid"], f"commission {MISSING} not found"),
     ],

@@ -488,14 +488,14 @@ def test_cli_request_match_and_market_commands(psycopg_as, db_url: str, db: psyc
     ("argv", "message"),
     [
         (["--as", CUSTOMER, "request", "create", "buy", "--type", "castle"], "criteria.types"),
-        (["--as", CUSTOMER, "request", "create", "buy", "--max-price", "cheap"], "criteria.max_price"),
+        (["--as", CUSTOMER, "request", "create", "buy", "--max-price", "cheap"], "--max-price: 'cheap' is not an amount"),
         (["--as", CUSTOMER, "request", "create", "buy", "--currency", "JPY"], "criteria.currency"),
         (["--as", CUSTOMER, "request", "create", "lease"], "request_type lease"),
         (["--as", OTHER_AGENT, "listing", "update", "2026-001", "--title", "x"], "not found or not yours"),
         (["--as", AGENT, "listing", "create", "--type", "daire", "--for", "sale", "--district", "Kadıköy",
-          "--rooms", "3+1", "--title", "x", "--price", "on iki milyon"], "bigint"),
-        (["--as", BROKER, "market", "unmet", "--since", "last week"], "--since must be a date"),
-        (["--as", AGENT, "match", "explain", "2026-001", "not-a-uuid"], "uuid"),
+          "--rooms", "3+1", "--title", "x", "--price", "on iki milyon"], "--price: 'on iki milyon' is not an amount"),
+        (["--as", BROKER, "market", "unmet", "--since", "last week"], "--since: 'last week' is not a date"),
+        (["--as", AGENT, "match", "explain", "2026-001", "not-a-uuid"], "REQUEST_ID: not an id (a uuid"),
     ],
     ids=["bad-type", "price-text", "currency", "request-type", "not-yours", "price-words", "bad-date", "bad-uuid"],
 )

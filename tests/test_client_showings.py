@@ -242,7 +242,7 @@ SOON = (datetime.now(UTC) + timedelta(days=30)).strftime("%Y-%m-%dT10:00")  # wi
     ("argv", "message"),
     [
         (["--as", AGENT, "showing", "schedule", CROSS_DEAL, "2020-01-01T10:00"], "scheduled_at cannot be in the past"),
-        (["--as", AGENT, "showing", "schedule", CROSS_DEAL, "yarın"], "timestamp"),
+        (["--as", AGENT, "showing", "schedule", CROSS_DEAL, "yarın"], "WHEN: 'yarın' is not a date and time"),
         (["--as", AGENT, "showing", "schedule", CROSS_DEAL, SOON, "--duration", "5"],
          "duration must be between 15 minutes and 8 hours"),
         (["--as", OTHER_AGENT, "showing", "schedule", CROSS_DEAL, SOON], "not found or not yours"),

@@ -269,6 +269,9 @@ class VicGroup(TyperGroup):
              standalone_mode: bool = True, **extra: Any) -> Any:
         argv = hoist(list(sys.argv[1:] if args is None else args))
         _polish(self)
+        # rich reads COLUMNS when a console is made; a run reads it again (tests run many in one process)
+        columns = os.environ.get("COLUMNS", "")
+        out._width = int(columns) if columns.isdigit() else None
         try:
             rv = super().main(argv, "vic", *a, standalone_mode=False, **extra)
         except click_errors.NoArgsIsHelpError as exc:  # `vic`, `vic listing`: the help, not an error
@@ -339,8 +342,8 @@ class UuidType(_Type):
             raise ValueError("not an id (a uuid like 00000000-0000-4000-8000-000000000001)") from None
 
 
-# 12500000, 12.500.000 (Turkish grouping) or 12_500_000
-_AMOUNT = re.compile(r"[0-9]+|[0-9]{1,3}(?:[._][0-9]{3})+")
+# 12500000, 12.500.000 (Turkish grouping) or 12_500_000; a sign is the database's to refuse, naming the field
+_AMOUNT = re.compile(r"-?(?:[0-9]+|[0-9]{1,3}(?:[._][0-9]{3})+)")
 MAX_BIGINT = 2**63 - 1
 
 
@@ -353,7 +356,7 @@ class AmountType(_Type):
                 raise ValueError(f"{text} is not an amount; write {text.replace(',', '.')}")
             raise ValueError(f"{text!r} is not an amount; write whole units like 12500000 or 12.500.000")
         value = int(re.sub(r"[._]", "", text))
-        if value > MAX_BIGINT:
+        if abs(value) > MAX_BIGINT:
             raise ValueError(f"{text} is far too large an amount")
         return value
 
@@ -507,10 +510,7 @@ def _supabase_configured() -> bool:
 def make_client(url: str | None, *, acting_as: str | None = None, service_role: bool = False,
                 anon: bool = False) -> VicClient:
     """A client through `VicClient.from_config` (the transport the configuration picks)."""
-    from_config = getattr(VicClient, "from_config", None)
-    if from_config is not None:
-        return from_config(database_url=url, acting_as=acting_as, service_role=service_role, anon=anon)
-    return VicClient.connect(url, acting_as=acting_as, service_role=service_role)  # type: ignore[arg-type]
+    return VicClient.from_config(database_url=url, acting_as=acting_as, service_role=service_role, anon=anon)
 
 
 def client(ctx: typer.Context | None = None) -> VicClient:
@@ -524,7 +524,8 @@ def client(ctx: typer.Context | None = None) -> VicClient:
     else:
         url = target(ctx)
     with reported():
-        vic = make_client(url, acting_as=r.contact_id, service_role=r.service_role, anon=r.anon)
+        # through the Supabase API the configured key and token decide who acts (the flags must agree with them)
+        vic = make_client(url, acting_as=r.contact_id, service_role=r.service_role, anon=r.anon and url is not None)
         if r.contact_id:
             try:
                 me = vic.whoami()
@@ -642,24 +643,34 @@ def show_row(title: str, row: Mapping[str, Any]) -> None:
     out.print(t)
 
 
+_NUMBERLIKE = re.compile(r"[\d.,:+\-–— ]+( [₺$€£]| [A-Z]{3})?")
+
+
+def _atom(values: Sequence[str]) -> bool:
+    """Whether a column holds values a person copies or compares whole (ids, amounts, times): they stay on one
+    line, and the text columns wrap around them."""
+    return all((" " not in v and len(v) <= 40) or (_NUMBERLIKE.fullmatch(v) and len(v) <= 30) for v in values)
+
+
 def show_rows(title: str, columns: Mapping[str, str | Callable[[Mapping[str, Any]], Any]],
-              rows: Sequence[Mapping[str, Any]], *, right: Sequence[str] = (), empty: str = "none",
-              wide: Sequence[str] = ()) -> None:
-    """Rows as a table that fits the terminal: `columns` maps each header to its field (or a function of
-    the row); `right` headers align right; `wide` headers may wrap (the others fold only when they must).
-    With --json, the rows as the database returned them."""
+              rows: Sequence[Mapping[str, Any]], *, right: Sequence[str] = (), empty: str = "none") -> None:
+    """Rows as a table that fits the terminal: `columns` maps each header to its field (or a function of the
+    row); `right` headers align right. Ids, amounts and times stay whole; text wraps. With --json, the rows
+    as the database returned them."""
     if as_json():
         print_json(list(rows))
         return
     if not rows:
         out.print(escape(empty))
         return
+    cells = [[cell(field(row) if callable(field) else row.get(field)) for field in columns.values()] for row in rows]
     t = new_table(title)
-    for header in columns:
-        t.add_column(header, justify="right" if header in right else "left",
-                     overflow="fold", ratio=2 if header in wide else None)
-    for row in rows:
-        t.add_row(*(escape(cell(field(row) if callable(field) else row.get(field))) for field in columns.values()))
+    for i, header in enumerate(columns):
+        atom = _atom([c[i] for c in cells])
+        t.add_column(header, justify="right" if header in right else "left", overflow="fold", no_wrap=atom,
+                     min_width=None if atom else min(12, max(len(c[i]) for c in cells)))
+    for values in cells:
+        t.add_row(*(escape(v) for v in values))
     out.print(t)
 
 
@@ -678,18 +689,24 @@ def price(card: Mapping[str, Any]) -> str:
     return f"{low}–{demo_view.money(card.get('price_band_max'), currency)}"
 
 
+def _listing(card: Mapping[str, Any]) -> str:
+    """What the listing is and where: daire 3+1 for sale, Kadıköy (and its status when not active)."""
+    what = " ".join(str(v) for v in (card.get("type"), card.get("rooms")) if v)
+    status = "" if card.get("status") in (None, "active") else f" ({card['status']})"
+    return f"{what} for {card.get('listing_type') or '—'}, {card.get('district') or '—'}{status}"
+
+
 CARD_COLUMNS: dict[str, Any] = {  # header -> card field, or how to show it
-    "id": "id", "level": "visibility_level", "listing": lambda c: " ".join(
-        str(v) for v in (c.get("type"), c.get("rooms"), "for " + str(c.get("listing_type") or "—")) if v),
-    "district": "district", "price": price, "status": "status", "title": "title",
-    "agent": lambda c: " ".join(str(v) for v in (c.get("agent_name"), c.get("agent_phone")) if v) or None,
+    "id": "id", "level": "visibility_level", "listing": _listing, "price": price,
+    "title / agent": lambda c: " · ".join(str(v) for v in (c.get("title"), c.get("agent_name"), c.get("agent_phone"))
+                                          if v),
 }
 
 
 def show_cards(rows: Sequence[Mapping[str, Any]], title: str = "Listing cards", *, rank: bool = False) -> None:
     """Listing cards, one per row: hidden fields print as —; with `rank`, the search rank first."""
     columns = ({"rank": lambda c: f"{c['rank']:.3f}" if c.get("rank") is not None else None} if rank else {})
-    show_rows(title, {**columns, **CARD_COLUMNS}, rows, right=("rank",), empty="no cards", wide=("title",))
+    show_rows(title, {**columns, **CARD_COLUMNS}, rows, right=("rank",), empty="no cards")
 
 
 REQUEST_FIELDS = ("id", "customer_id", "assigned_agent", "request_type", "criteria", "status", "source_session_id",

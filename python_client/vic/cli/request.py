@@ -130,9 +130,10 @@ def request_churn(
     """Requests whose budget moved unusually often: brokers their office's, staff all (budget_churn)."""
     with reported(), client(ctx) as vic:
         rows = vic.budget_churn(since=since_text, min_changes=min_changes)
-    show_rows("Budget churn", {"request": "request_id", "agent": "agent_name", "changes": "changes",
-                               "last change": lambda r: local_time(r.get("last_changed_at")), "budget now": _budget},
-              rows, right=("changes",), empty="no request's budget moved that often")
+    show_rows("Budget churn", {
+        "request": "request_id", "agent": "agent_name",
+        "changes": lambda r: f"{r.get('changes')}, the last {local_time(r.get('last_changed_at'))}",
+        "budget now": _budget}, rows, empty="no request's budget moved that often")
 
 
 @app.command("close")

@@ -39,7 +39,7 @@ def task_followups(
         rows = vic.open_followups(idle=interval(idle, "days", "--idle"),
                                   remind_after=interval(remind_after, "days", "--remind-after"))
     show_rows(f"Tasks opened: {len(rows)}",
-              {"task": "task_id", "type": "task_type", "deal": "deal_id", "agent": "agent_id"}, rows,
+              {"task": "task_id", "type": "task_type", "deal": "deal_id"}, rows,
               empty="no task opened")
 
 
@@ -56,8 +56,7 @@ def task_stale(
         rows = vic.stale_deals(idle=interval(idle, "days", "--idle"))
     show_rows(f"Stale deals: {len(rows)}",
               {"deal": "id", "listing": "portfolio_id", "status": "status",
-               "last activity": lambda r: local_time(r.get("last_activity_at")),
-               "listing agent": "listing_agent_id", "buying agent": "buying_agent_id"}, rows, empty="no stale deal")
+               "last activity": lambda r: local_time(r.get("last_activity_at"))}, rows, empty="no stale deal")
 
 
 @app.command("done")
