@@ -6,7 +6,7 @@ from collections.abc import Mapping, Sequence
 from typing import Annotated, Any
 
 import typer
-from vic.cli.common import client, Limit, local_time, money, Offset, reported, show_row, show_rows
+from vic.cli.common import client, Limit, money, Offset, reported, show_row, show_rows
 
 app = typer.Typer(no_args_is_help=True, help="Commissions: the split of commission_total, and each row's status.")
 
@@ -74,9 +74,9 @@ def commission_list(
     with reported(), client(ctx) as vic:
         rows = vic.list_commissions(status=status, limit=limit, offset=offset)
     show_rows(f"Commissions: {len(rows)}", {
-        "commission": "commission_id", "listing": "portfolio_id", "side": "role",
-        "who": lambda r: r.get("name") or ("VIC (platform)" if r.get("role") == "platform" else None),
-        "share": lambda r: f"{r.get('rate')}%",
+        "commission": "commission_id", "listing": "portfolio_id",
+        "who (side, share)": lambda r: f"{r.get('name') or ('VIC' if r.get('role') == 'platform' else '—')}"
+                                       f" ({r.get('role')}, {r.get('rate')}%)",
         "amount": lambda r: None if r.get("amount") is None else money(r["amount"], r.get("currency")),
-        "status": "status", "since": lambda r: local_time(r.get("created_at")),
-    }, rows, right=("share", "amount"), empty="no commissions")
+        "status": "status",
+    }, rows, right=("amount",), empty="no commissions")

@@ -126,11 +126,11 @@ def deal_list(
     """The deals you see, the most recently active first: listing, customer, agents, status (list_deals)."""
     with reported(), client(ctx) as vic:
         rows = vic.list_deals(status=status, limit=limit, offset=offset)
-    show_rows(f"Deals: {len(rows)}", {
+    show_rows(f"Deals: {len(rows)}, the most recently active first", {
         "deal": "deal_id", "listing": "portfolio_id", "customer": "customer_name",
         "agents (listing / buying)": lambda r: " / ".join(x for x in (r.get("listing_agent_name"),
                                                                      r.get("buying_agent_name")) if x) or None,
-        "status": "status", "last activity": lambda r: local_time(r.get("last_activity_at")),
+        "status": "status",
     }, rows, empty="no deals")
 
 

@@ -8,7 +8,7 @@ import typer
 from rich.markup import escape
 
 from vic.cli.common import (
-    as_json, cell, client, DRAIN_BATCH, Limit, local_time, new_table, Offset, out, PortfolioIdArg, print_json,
+    as_json, cell, client, DRAIN_BATCH, Limit, new_table, Offset, out, PortfolioIdArg, print_json,
     reported, RequestIdArg, say, show_row, show_rows, uuid_option,
 )
 
@@ -59,11 +59,17 @@ def match_list(
     """The matches you are a party to, newest first: listing, customer, agents, score (list_matches)."""
     with reported(), client(ctx) as vic:
         rows = vic.list_matches(portfolio_id=portfolio_id, request_id=request_id, limit=limit, offset=offset)
-    show_rows(f"Matches: {len(rows)}", {
-        "listing": "portfolio_id", "title": "listing_title", "request": "request_id", "customer": "customer_name",
-        "request agent": "request_agent_name", "score": "match_score",
-        "found": lambda r: local_time(r.get("created_at")),
-    }, rows, right=("score",), empty="no matches", wide=("title",))
+    # ids stay whole (to copy into `match explain`); names wrap; the times: --json
+    show_rows(f"Matches: {len(rows)}, newest first", {
+        "listing": "portfolio_id", "title": "listing_title", "request": "request_id",
+        "customer (agent)": lambda r: _with_agent(r.get("customer_name"), r.get("request_agent_name")),
+        "score": "match_score",
+    }, rows, right=("score",), empty="no matches")
+
+
+def _with_agent(name: Any, agent: Any) -> str | None:
+    """Emre Aydın (Zeynep Arslan); a name the caller may not read is —."""
+    return f"{name or '—'} ({agent})" if agent else name
 
 
 @app.command("drain")

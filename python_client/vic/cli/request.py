@@ -164,9 +164,11 @@ def request_list(
     """The requests you see, newest first: customer, agent, what they want, budget, matches (list_requests)."""
     with reported(), client(ctx) as vic:
         rows = vic.list_requests(status=status, limit=limit, offset=offset)
-    show_rows(f"Requests: {len(rows)}", {
-        "request": "request_id", "customer": "customer_name", "agent": "agent_name", "wants": _wants,
-        "budget": _budget, "status": "status", "matches": "match_count",
+    show_rows(f"Requests: {len(rows)}, newest first", {
+        "request": "request_id",
+        "customer (agent)": lambda r: f"{r.get('customer_name') or '—'} ({r['agent_name']})" if r.get("agent_name")
+        else r.get("customer_name"),
+        "wants": lambda r: f"{_wants(r)}, {_budget(r)}", "status": "status", "matches": "match_count",
     }, rows, right=("matches",), empty="no requests")
 
 

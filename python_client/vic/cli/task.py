@@ -88,8 +88,9 @@ def task_list(
     (list_tasks)."""
     with reported(), client(ctx) as vic:
         rows = vic.list_tasks(status=status, limit=limit, offset=offset)
-    show_rows(f"Tasks: {len(rows)}", {
-        "task": "task_id", "what": lambda r: f"{r.get('task_type')}: {r.get('title')}",
-        "due": lambda r: local_time(r.get("due_at")), "agent": "agent_name", "contact": "contact_name",
-        "listing": "portfolio_id", "status": "status",
-    }, rows, empty="no tasks", wide=("what",))
+    show_rows(f"Tasks: {len(rows)}, soonest due first", {
+        "task": "task_id",
+        "what": lambda r: " · ".join(str(x) for x in (f"{r.get('task_type')}: {r.get('title')}", r.get("portfolio_id"),
+                                                       r.get("contact_name")) if x),
+        "due": lambda r: local_time(r.get("due_at")), "agent": "agent_name", "status": "status",
+    }, rows, empty="no tasks")
