@@ -202,8 +202,10 @@ def inbox_release(
 @app.command("dead")
 def inbox_dead(
     ctx: typer.Context,
-    limit: Annotated[int, typer.Option(metavar="N", help="How many (1-500).")] = 50,
-    offset: Annotated[int, typer.Option(metavar="N", help="Skip this many first (0-100000).")] = 0,
+    limit: Annotated[int | None, typer.Option(metavar="N", help="How many (1-500); the database's default: 50.",
+                                              show_default=False)] = None,
+    offset: Annotated[int | None, typer.Option(metavar="N", help="Skip this many first (0-100000).",
+                                               show_default=False)] = None,
 ) -> None:
     """Messages that failed too often and are no longer handed out, newest first (dead_messages)."""
     with reported(), client(ctx) as vic:
