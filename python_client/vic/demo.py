@@ -1,8 +1,9 @@
 """`vic demo`: print what the local database holds, as rich tables, then play a short story through
 `VicClient`, acting as the agents themselves: a Moda Emlak agent lists a flat with a confidential floor
 price, a customer tells the WhatsApp bot what he wants and the bot extracts his request from the session
-for an agent of the other office, and the database matches them both ways; the demo shows the matches with `explain_match`, the agents' pending notifications, and what the
-other office's agent finds with `search_portfolios`. Then the deal: Zeynep opens it from the match, Elif
+for an agent of the other office, and the database matches them both ways; the demo shows the matches and
+why (`explain_match`: its verdict, hard filters and scored criteria, as the database states them), the agents'
+pending notifications, and what the other office's agent finds with `search_portfolios`. Then the deal: Zeynep opens it from the match, Elif
 shows the flat (the showing certificate is issued), they trade offers until one is accepted, Elif starts
 the closing and both confirm (dual confirm): the deal closes once, with the commission split and the
 contract. Re-runnable: the story's listing, request and deal are created once and found again by later
@@ -90,7 +91,8 @@ def band(card: dict[str, Any]) -> str:
     """A card's price: the exact one when shown, else its band with the currency once (7.500.000–10.000.000 ₺)."""
     if card.get("listed_price") is not None:
         return money(card["listed_price"], card["currency"])
-    return f"{money(card['price_band_min'], card['currency']).rsplit(' ', 1)[0]}–{money(card['price_band_max'], card['currency'])}"
+    low = money(card["price_band_min"], card["currency"]).rsplit(" ", 1)[0]
+    return f"{low}–{money(card['price_band_max'], card['currency'])}"
 
 
 def _what(*parts: Any) -> str:
@@ -148,7 +150,8 @@ def show_database(url: str, console: Console | None = None) -> None:
         console.print(_table(
             "Listings (portföy)",
             ["id", "what", "price", "status", "agent", "title"],
-            [(i, _what(d, t, r, "for " + lt), money(pr, cur), s, ag, ti) for i, d, t, lt, r, pr, cur, s, ag, ti in listings],
+            [(i, _what(d, t, r, "for " + lt), money(pr, cur), s, ag, ti)
+             for i, d, t, lt, r, pr, cur, s, ag, ti in listings],
         ))
 
         console.print(_table(

@@ -167,7 +167,8 @@ def deal_show(ctx: typer.Context, deal_id: DealIdArg) -> None:
             "side": "role", "agent": "agent_name", "confirmed": "confirmed",
             "at": lambda i: local_time(_moment_of(i.get("confirmed_at"))), "reminded": "reminder_sent"}),
         ("Commission rows", "commissions", {
-            "side": "role", "who": lambda i: i.get("name") or ("VIC (platform)" if i.get("role") == "platform" else None),
+            "side": "role",
+            "who": lambda i: i.get("name") or ("VIC (platform)" if i.get("role") == "platform" else None),
             "share": lambda i: f"{i.get('rate')}%", "amount": amount, "status": "status"}),
     )
     for title, key, columns in sections:

@@ -7,8 +7,8 @@ from typing import Annotated, Any
 
 import typer
 from vic.cli.common import (
-    amount_option, as_json, client, local_time, matching_client, money, PortfolioIdArg, price, reported, show_cards, show_row,
-    show_rows,
+    amount_option, as_json, client, local_time, matching_client, money, PortfolioIdArg, price, reported, show_cards,
+    show_row, show_rows,
 )
 
 app = typer.Typer(no_args_is_help=True, help="Listings (portföy): create, update, (de)activate, media, search.")
@@ -213,7 +213,8 @@ def listing_show(ctx: typer.Context, portfolio_id: PortfolioIdArg) -> None:
             "owner (confidential)": " ".join(str(row[k]) for k in ("owner_name", "owner_phone") if row.get(k)) or None,
             "floor price (confidential)": None if row.get("min_price") is None
             else money(row["min_price"], row.get("currency")),
-            "commission rate (confidential)": None if row.get("commission_rate") is None else f"{row['commission_rate']}%",
+            "commission rate (confidential)": None if row.get("commission_rate") is None
+            else f"{row['commission_rate']}%",
             "private notes (confidential)": row.get("private_notes"),
         })
     # with --json, the row as the database returned it
