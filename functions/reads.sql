@@ -38,16 +38,45 @@ create or replace function public.list_matches(
   language plpgsql stable
   set search_path = ''
 as $$
+declare
+  v_managed uuid[];
+  v_ids uuid[];
 begin
   perform guard.check_page(p_limit, p_offset);
   perform guard.check_listing_id(p_portfolio_id);
-  return query
-    with m as materialized (
-      select m.* from public.portfolio_request_matches m
+  if guard.is_api_user() and not guard.is_staff() then
+    -- Narrowing only: row-level security still decides every row. A match an agent reads has its request
+    -- assigned to one of the caller's agents or its listing listed by one of them (guard.readable_matches), so
+    -- only those are probed (found from the agents' requests and listings by index), not every match of the
+    -- platform newest first.
+    v_managed := array(select guard.managed_agent_ids());
+    v_ids := array(
+      select x.id from (
+        select m.id, m.created_at
+        from public.requests r join public.portfolio_request_matches m on m.request_id = r.id
+        where r.assigned_agent = any (v_managed)
+          and (p_portfolio_id is null or m.portfolio_id = p_portfolio_id)
+          and (p_request_id is null or m.request_id = p_request_id)
+        union
+        select m.id, m.created_at
+        from public.portfolios l join public.portfolio_request_matches m on m.portfolio_id = l.id
+        where l.agent_id = any (v_managed)
+          and (p_portfolio_id is null or m.portfolio_id = p_portfolio_id)
+          and (p_request_id is null or m.request_id = p_request_id)
+      ) x
+      order by x.created_at desc, x.id desc
+      limit p_limit offset p_offset);
+  else
+    v_ids := array(
+      select m.id from public.portfolio_request_matches m
       where (p_portfolio_id is null or m.portfolio_id = p_portfolio_id)
         and (p_request_id is null or m.request_id = p_request_id)
       order by m.created_at desc, m.id desc
-      limit p_limit offset p_offset
+      limit p_limit offset p_offset);
+  end if;
+  return query
+    with m as materialized (
+      select m.* from public.portfolio_request_matches m where m.id = any (v_ids)
     ), cards as materialized (
       select c.id, c.title, c.district, c.agent_name
       from guard.listing_cards(array(select distinct m.portfolio_id from m), null, null, null, null, null, null,

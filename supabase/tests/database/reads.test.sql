@@ -6,7 +6,7 @@
 begin;
 create extension if not exists pgtap with schema extensions;
 set local search_path = extensions, public;
-select plan(62);
+select plan(64);
 \ir fixtures/deals.psql
 
 -- x1: an agent of a third office, party to nothing.
@@ -57,6 +57,18 @@ select is_empty($$select * from public.list_matches(p_request_id => '00000000-00
   'asking for the other office''s request by id shows nothing');
 select pg_temp.act_as('00000000-0000-0000-0000-0000000000b2');
 select is((select count(*)::integer from public.list_matches()), 1, 'the co-broker''s broker: its office''s match');
+-- an unassigned request (c3's) that matches 2026-001: the listing side reads it while nobody is assigned
+select pg_temp.act_as_db();
+insert into public.requests (id, customer_id, request_type, criteria) values
+  ('00000000-0000-0000-0000-0000000000e3', '00000000-0000-0000-0000-0000000000c3', 'buy',
+   '{"districts": ["Kadıköy"], "max_price": 13000000}');
+select pg_temp.drain();
+select pg_temp.act_as('00000000-0000-0000-0000-0000000000a1');
+select ok(exists (select 1 from public.list_matches(p_request_id => '00000000-0000-0000-0000-0000000000e3')),
+  'the listing agent reads the match of an unassigned request on its listing');
+select pg_temp.act_as('00000000-0000-0000-0000-0000000000a2');
+select is_empty($$select * from public.list_matches(p_request_id => '00000000-0000-0000-0000-0000000000e3')$$,
+  'another office''s agent does not');
 select pg_temp.act_as('00000000-0000-0000-0000-0000000000f9');
 select is_empty($$select * from public.list_matches()$$, 'an agent of another office sees no match');
 select pg_temp.act_as('00000000-0000-0000-0000-0000000000c1');
@@ -174,8 +186,8 @@ select is_empty($$select * from public.list_commissions()$$, 'a customer: none')
 select pg_temp.act_as('00000000-0000-0000-0000-0000000000a1');
 select results_eq($$select visibility_level, listed_price, owner_name, min_price, commission_rate, match_count
                     from public.listing_summary('2026-001')$$,
-  $$values ('full'::text, 12500000::bigint, 'Nur Ateş'::text, 12000000::bigint, 2.00::numeric, 1)$$,
-  'its agent: the listing in full with its confidential row; the one match it may read (not the co-broker''s)');
+  $$values ('full'::text, 12500000::bigint, 'Nur Ateş'::text, 12000000::bigint, 2.00::numeric, 2)$$,
+  'its agent: the listing in full with its confidential row; the matches it may read (its own request''s and the unassigned one, not the co-broker''s)');
 select pg_temp.act_as('00000000-0000-0000-0000-0000000000b1');
 select is((select min_price from public.listing_summary('2026-001')), 12000000::bigint, 'its broker too');
 select pg_temp.act_as('00000000-0000-0000-0000-0000000000a2');
