@@ -93,6 +93,19 @@ def bulk_mode(conn: psycopg.Connection, tables: Iterable[str] = LOADED_TABLES, l
             conn.execute("reset session_replication_role")
 
 
+@contextlib.contextmanager
+def _progress(total: int) -> Iterator[Callable[[], None]]:
+    """A progress bar over the loading tasks on a terminal (stderr), nothing in a log; yields `advance()`."""
+    from rich.console import Console
+    from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
+
+    console = Console(stderr=True)
+    with Progress(TextColumn("  load"), BarColumn(), MofNCompleteColumn(), TimeElapsedColumn(), console=console,
+                  transient=True, disable=not console.is_terminal) as bar:
+        task = bar.add_task("load", total=total)
+        yield lambda: bar.advance(task)
+
+
 def parallel(url: str, tasks: Sequence[Callable[[psycopg.Connection], object]], workers: int = 2) -> None:
     """Run loading tasks on `workers` sessions of their own, each in replica mode (inside bulk_triggers).
     The server does the work (generated columns, triggers, index entries); two sessions use both cores."""
@@ -110,9 +123,10 @@ def parallel(url: str, tasks: Sequence[Callable[[psycopg.Connection], object]], 
         return local.conn
 
     try:
-        with concurrent.futures.ThreadPoolExecutor(workers) as pool:
-            for f in [pool.submit(lambda t=t: t(session())) for t in tasks]:
+        with concurrent.futures.ThreadPoolExecutor(workers) as pool, _progress(len(tasks)) as advance:
+            for f in concurrent.futures.as_completed([pool.submit(lambda t=t: t(session())) for t in tasks]):
                 f.result()
+                advance()
     finally:
         for c in conns:
             c.close()

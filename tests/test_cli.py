@@ -143,3 +143,14 @@ def test_up_twice_is_harmless_then_down(tmp_path_factory: pytest.TempPathFactory
     finally:
         vic("db", "down", VIC_DATA_DIR=data)
     assert vic("db", "down", VIC_DATA_DIR=data).stdout.strip() == "not running"
+
+
+def test_psql_runs_on_the_database(db_url: str) -> None:
+    """`vic db psql` replaces itself with psql on the database (so: a process of its own here)."""
+    import subprocess
+    import sys
+
+    done = subprocess.run([sys.executable, "-c", "from vic.cli import app; app()", "db", "psql", "--database-url",
+                           db_url, "-tA", "-c", "select count(*) from public.contacts"],
+                          capture_output=True, text=True, timeout=60)
+    assert done.returncode == 0 and done.stdout.strip() == "0", done.stderr

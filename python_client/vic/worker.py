@@ -24,7 +24,7 @@ from __future__ import annotations
 import contextlib
 import signal
 import time
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from types import FrameType
@@ -35,6 +35,7 @@ import psycopg
 from psycopg.conninfo import conninfo_to_dict
 from rich.console import Console
 from rich.markup import escape
+from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeRemainingColumn
 
 from vic.errors import AccessDenied, from_psycopg, redact_url
 from vic.migrate import connect
@@ -127,19 +128,38 @@ class Worker:
     def drain(self, db: PsycopgTransport) -> int:
         """process_match_events until it returns 0 (or a stop): one line per batch; the events processed."""
         done = 0
-        while self.stop_signal is None:
-            started = time.perf_counter()
-            with self._call():
-                rows = db.call("process_match_events", _given(p_max=self.options.batch))
-            processed = int(next(iter(rows[0].values()))) if rows else 0
-            if processed == 0:
-                break
-            elapsed = time.perf_counter() - started
-            done += processed
-            self.totals.events += processed
-            self.totals.batches += 1
-            self.say("matched", f"{processed:>6,} events in {_ms(elapsed)}{self.lag(db)}", "green")
+        with self._backlog(db) as advance:
+            while self.stop_signal is None:
+                started = time.perf_counter()
+                with self._call():
+                    rows = db.call("process_match_events", _given(p_max=self.options.batch))
+                processed = int(next(iter(rows[0].values()))) if rows else 0
+                if processed == 0:
+                    break
+                elapsed = time.perf_counter() - started
+                done += processed
+                self.totals.events += processed
+                self.totals.batches += 1
+                self.say("matched", f"{processed:>6,} events in {_ms(elapsed)}{self.lag(db)}", "green")
+                advance(processed)
         return done
+
+    @contextlib.contextmanager
+    def _backlog(self, db: PsycopgTransport) -> Iterator[Callable[[int], None]]:
+        """On a terminal, a progress bar over the events pending when a drain starts (the lag working down),
+        below the batch lines; nothing in a log or a pipe. Yields `advance(events)`."""
+        pending = 0
+        if self.console.is_terminal and self._lag_shown:
+            with contextlib.suppress(AccessDenied), self._call():
+                rows = db.call("match_event_lag", {})
+                pending = int((rows[0] if rows else {}).get("pending") or 0)
+        if pending < (self.options.batch or 1):  # one batch or none: nothing to watch
+            yield lambda n: None
+            return
+        with Progress(TextColumn("[dim]lag[/]"), BarColumn(), MofNCompleteColumn(), TimeRemainingColumn(),
+                      console=self.console, transient=True) as bar:
+            task = bar.add_task("lag", total=pending)
+            yield lambda n: bar.advance(task, n)
 
     def lag(self, db: PsycopgTransport) -> str:
         """' · pending N, oldest X' from match_event_lag(), or '' when the caller may not read it."""

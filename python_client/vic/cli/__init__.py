@@ -117,7 +117,7 @@ def _unwrap_help(group: typer.Typer) -> None:
         text = info.help or (info.callback.__doc__ if info.callback else None)
         if text:
             info.help = "\n\n".join(" ".join(p.split()) for p in inspect.cleandoc(text).split("\n\n"))
-        if info.epilog is None and group is not app:
+        if info.epilog is None:
             info.epilog = GLOBAL_HELP
     for sub in group.registered_groups:
         _unwrap_help(sub.typer_instance)

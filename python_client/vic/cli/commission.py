@@ -6,7 +6,7 @@ from collections.abc import Mapping, Sequence
 from typing import Annotated, Any
 
 import typer
-from vic.cli.common import client, Limit, money, Offset, reported, show_row, show_rows
+from vic.cli.common import client, emit, Limit, money, Offset, reported, show_row, show_rows
 
 app = typer.Typer(no_args_is_help=True, help="Commissions: the split of commission_total, and each row's status.")
 
@@ -43,7 +43,7 @@ def commission_set_split(
     with reported(), client(ctx) as vic:
         row = vic.set_commission_split(deal_kind=deal_kind, listing_rate=listing_rate,
                                        buying_rate=buying_rate, platform_rate=platform_rate)
-    _show_split([row])
+    emit(row, lambda: _show_split([row]))
 
 
 @app.command("status")

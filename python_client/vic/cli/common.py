@@ -302,7 +302,9 @@ def _usage_line(exc: Any) -> int:
     """A usage error as one line naming the flag: `error: --price: '12,5' is not an amount (vic listing create --help)`."""
     message = exc.format_message() if not isinstance(exc, click_errors.BadParameter) else exc.message
     param = getattr(exc, "param", None)
-    if param is not None and isinstance(exc, click_errors.BadParameter):
+    if isinstance(exc, click_errors.MissingParameter) and param is not None:
+        message = f"{_flag_of(param)} is missing"
+    elif param is not None and isinstance(exc, click_errors.BadParameter):
         message = f"{_flag_of(param)}: {message}"
     message = re.sub(r"^Invalid value for '([^']+)': ", r"\1: ", message)
     where = f" (see {exc.ctx.command_path} --help)" if getattr(exc, "ctx", None) else ""
@@ -664,11 +666,16 @@ def show_rows(title: str, columns: Mapping[str, str | Callable[[Mapping[str, Any
         out.print(escape(empty))
         return
     cells = [[cell(field(row) if callable(field) else row.get(field)) for field in columns.values()] for row in rows]
+    atoms = [_atom([c[i] for c in cells]) for i in range(len(columns))]
+    longest = [max(len(h), *(len(c[i]) for c in cells)) for i, h in enumerate(columns)]
+    room = min(out.width, 120) - 3 * len(columns) - 1  # borders: "│ " before each cell, " │" after the last
+    # text columns keep at least 12 characters, the atoms their whole length, while the terminal has room
+    roomy = sum(n if atom else min(12, n) for n, atom in zip(longest, atoms)) <= room
+    whole = sum(n for n, atom in zip(longest, atoms) if atom) + sum(1 for a in atoms if not a) <= room
     t = new_table(title)
     for i, header in enumerate(columns):
-        atom = _atom([c[i] for c in cells])
-        t.add_column(header, justify="right" if header in right else "left", overflow="fold", no_wrap=atom,
-                     min_width=None if atom else min(12, max(len(c[i]) for c in cells)))
+        t.add_column(header, justify="right" if header in right else "left", overflow="fold",
+                     no_wrap=atoms[i] and whole, min_width=min(12, longest[i]) if roomy and not atoms[i] else None)
     for values in cells:
         t.add_row(*(escape(v) for v in values))
     out.print(t)

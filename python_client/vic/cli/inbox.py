@@ -39,7 +39,7 @@ def inbox_ingest(
         str | None, typer.Option("--type", help="text (the database's default), image, video, audio, document, "
                                  "location, contacts, sticker, reaction, button, interactive or template.")
     ] = None,
-    text: Annotated[str | None, typer.Option(help="The message text (at most 10000 characters).")] = None,
+    text: Annotated[str | None, typer.Option(metavar="WORDS", help="The message text (at most 10000 characters).")] = None,
     payload: Annotated[
         str | None, typer.Option(metavar="JSON", help="Interactive reply payload, a JSON object: "
                                  '\'{"button_reply": {"id": "evet"}}\'.')
@@ -184,7 +184,7 @@ def inbox_release(
     message_id: MessageIdArg,
     worker: Worker = "",
     error: Annotated[
-        str | None, typer.Option(metavar="TEXT", help="What went wrong (1-2000 characters): the try counts as failed. "
+        str | None, typer.Option(metavar="REASON", help="What went wrong (1-2000 characters): the try counts as failed. "
                                  "Without it the message goes back untried.", show_default=False)
     ] = None,
 ) -> None:
