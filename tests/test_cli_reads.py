@@ -26,10 +26,12 @@ def url(db: psycopg.Connection, db_url: str) -> list[str]:
 
 
 def read(actor: str, *args: str) -> str:
-    """`vic --as <actor> args…`, which must succeed; every line fits 100 columns."""
-    output = ok("--as", getattr(W, actor), *args)
-    assert max(len(line) for line in output.splitlines()) <= 100, output
-    return output
+    """`vic --as <actor> args…`, which must succeed; every line fits 100 columns, and 80."""
+    for columns in ("80", "100"):
+        result = vic("--as", getattr(W, actor), *args, COLUMNS=columns)
+        assert result.exit_code == 0, result.output
+        assert max(len(line) for line in result.output.splitlines()) <= int(columns), result.output
+    return result.output
 
 
 def as_json(actor: str, *args: str) -> object:

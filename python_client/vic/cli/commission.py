@@ -74,9 +74,9 @@ def commission_list(
     with reported(), client(ctx) as vic:
         rows = vic.list_commissions(status=status, limit=limit, offset=offset)
     show_rows(f"Commissions: {len(rows)}", {
-        "commission": "commission_id", "listing": "portfolio_id",
-        "who (side, share)": lambda r: f"{r.get('name') or ('VIC' if r.get('role') == 'platform' else '—')}"
-                                       f" ({r.get('role')}, {r.get('rate')}%)",
+        "commission": "commission_id",
+        "listing · who (side, share) · status": lambda r: f"{r.get('portfolio_id') or '—'} · "
+        f"{r.get('name') or ('VIC' if r.get('role') == 'platform' else '—')} ({r.get('role')}, {r.get('rate')}%) · "
+        f"{r.get('status')}",
         "amount": lambda r: None if r.get("amount") is None else money(r["amount"], r.get("currency")),
-        "status": "status",
     }, rows, right=("amount",), empty="no commissions")

@@ -127,9 +127,9 @@ def deal_list(
     with reported(), client(ctx) as vic:
         rows = vic.list_deals(status=status, limit=limit, offset=offset)
     show_rows(f"Deals: {len(rows)}, the most recently active first", {
-        "deal": "deal_id", "listing": "portfolio_id", "customer": "customer_name",
-        "agents (listing / buying)": lambda r: " / ".join(x for x in (r.get("listing_agent_name"),
-                                                                     r.get("buying_agent_name")) if x) or None,
+        "deal": "deal_id", "listing": "portfolio_id",
+        "customer · agents (listing / buying)": lambda r: f"{r.get('customer_name') or '—'} · " + (" / ".join(
+            x for x in (r.get("listing_agent_name"), r.get("buying_agent_name")) if x) or "—"),
         "status": "status",
     }, rows, empty="no deals")
 

@@ -59,10 +59,11 @@ def match_list(
     """The matches you are a party to, newest first: listing, customer, agents, score (list_matches)."""
     with reported(), client(ctx) as vic:
         rows = vic.list_matches(portfolio_id=portfolio_id, request_id=request_id, limit=limit, offset=offset)
-    # ids stay whole (to copy into `match explain`); names wrap; the times: --json
+    # the ids stay whole (to copy into `match explain`) and the rest wraps beside them: 80 columns; all: --json
     show_rows(f"Matches: {len(rows)}, newest first", {
-        "listing": "portfolio_id", "title": "listing_title", "request": "request_id",
-        "customer (agent)": lambda r: _with_agent(r.get("customer_name"), r.get("request_agent_name")),
+        "listing": "portfolio_id", "request": "request_id",
+        "customer (agent) · listing": lambda r: " · ".join(x for x in (
+            _with_agent(r.get("customer_name"), r.get("request_agent_name")), r.get("listing_title")) if x) or None,
         "score": "match_score",
     }, rows, right=("score",), empty="no matches")
 

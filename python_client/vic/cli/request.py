@@ -168,8 +168,9 @@ def request_list(
         "request": "request_id",
         "customer (agent)": lambda r: f"{r.get('customer_name') or '—'} ({r['agent_name']})" if r.get("agent_name")
         else r.get("customer_name"),
-        "wants": lambda r: f"{_wants(r)}, {_budget(r)}", "status": "status", "matches": "match_count",
-    }, rows, right=("matches",), empty="no requests")
+        "wants · status": lambda r: f"{_wants(r)}, {_budget(r)} · {r.get('status')}, "
+                                    f"{r.get('match_count')} match{'' if r.get('match_count') == 1 else 'es'}",
+    }, rows, empty="no requests")
 
 
 @app.command("show")

@@ -90,7 +90,8 @@ def task_list(
         rows = vic.list_tasks(status=status, limit=limit, offset=offset)
     show_rows(f"Tasks: {len(rows)}, soonest due first", {
         "task": "task_id",
-        "what": lambda r: " · ".join(str(x) for x in (f"{r.get('task_type')}: {r.get('title')}", r.get("portfolio_id"),
-                                                       r.get("contact_name")) if x),
-        "due": lambda r: local_time(r.get("due_at")), "agent": "agent_name", "status": "status",
+        "what · for · agent (status)": lambda r: " · ".join(str(x) for x in (
+            f"{r.get('task_type')}: {r.get('title')}", r.get("portfolio_id"), r.get("contact_name"),
+            r.get("agent_name")) if x) + f" ({r.get('status')})",
+        "due": lambda r: local_time(r.get("due_at")),
     }, rows, empty="no tasks")
