@@ -1,5 +1,6 @@
 # make test: the whole suite (pytest + pgTAP) on PostgreSQL 18 (embedded) and 15 (Debian).
 # make demo: a local database, migrated and seeded, and what is in it.
+# make supabase-cli: the Supabase CLI the tests push with (npm, cached in ~/.cache/vic; installed only when missing).
 # make bench: matching and search at 10k-1M rows on a throw-away server, table in bench/results/ (BENCH_QUICK=1: < 2 min).
 
 PYTHON ?= python3
@@ -9,6 +10,10 @@ BIN := $(VENV)/bin
 PYTEST_ARGS ?= -n 2
 # postgresql-15 ships contrib (unaccent, pg_trgm, btree_gist): Debian 12 has no postgresql-contrib-15.
 APT_PACKAGES := postgresql-15 postgresql-15-pgtap libtap-parser-sourcehandler-pgtap-perl
+# The real Supabase CLI (its npm package pulls the platform binary from the npm registry, nothing else).
+SUPABASE_CLI_VERSION := 2.117.0
+SUPABASE_CLI_DIR ?= $(HOME)/.cache/vic/supabase-cli-$(SUPABASE_CLI_VERSION)
+SUPABASE_CLI := $(SUPABASE_CLI_DIR)/node_modules/.bin/supabase
 SUDO := $(shell [ "$$(id -u)" = 0 ] || command -v sudo)
 
 # $(call apt_ensure,packages): install with apt only what is missing; `apt-get update` only then.
@@ -24,7 +29,7 @@ define apt_ensure
 	fi
 endef
 
-.PHONY: venv deps test demo python3-venv
+.PHONY: venv deps test demo python3-venv supabase-cli
 
 python3-venv:
 	$(call apt_ensure,python3-venv)
@@ -41,13 +46,22 @@ $(VENV)/.installed: pyproject.toml
 deps:
 	$(call apt_ensure,$(APT_PACKAGES))
 
+supabase-cli: $(SUPABASE_CLI)
+
+$(SUPABASE_CLI):
+	@command -v npm >/dev/null || { echo "apt: installing nodejs npm"; $(SUDO) apt-get update -qq && \
+	  $(SUDO) env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends nodejs npm; }
+	mkdir -p $(SUPABASE_CLI_DIR)
+	cd $(SUPABASE_CLI_DIR) && npm install --silent --no-audit --no-fund -E supabase@$(SUPABASE_CLI_VERSION)
+	$(SUPABASE_CLI) --version
+
 # Both versions run even when the first fails; any non-zero pytest exit fails the target,
 # including 5 (no test collected).
-test: venv deps
+test: venv deps supabase-cli
 	@rc=0; \
 	for pg in 18 15; do \
 	  echo "=== pytest --pg $$pg"; \
-	  $(BIN)/python -m pytest --pg $$pg $(PYTEST_ARGS) || rc=1; \
+	  VIC_SUPABASE_CLI=$(SUPABASE_CLI) $(BIN)/python -m pytest --pg $$pg $(PYTEST_ARGS) || rc=1; \
 	done; \
 	exit $$rc
 

@@ -1,4 +1,4 @@
-"""Ingestion with dedupe (issue 13; ../shared/BENCH.md "Concurrency figures"): WhatsApp messages stored per second
+"""Ingestion with dedupe (../shared/BENCH.md "Concurrency figures"): WhatsApp messages stored per second
 through `ingest_message` with 1, 4 and 8 workers, p50/p95/max per delivery, and the errors and duplicates (both
 must be 0).
 
@@ -221,7 +221,7 @@ def main(argv: list[str] | None = None) -> int:
     server = None
     url = args.url
     if url is None:
-        from tests.pg_server import PgServer
+        from vic.pg_server import PgServer
         from vic.migrate import migrate
 
         server = PgServer.start(args.pg)

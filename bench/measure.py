@@ -159,34 +159,6 @@ def measure_each(conn: psycopg.Connection, name: str, size: str, actor_ops: Sequ
     return fig
 
 
-def measure_interleaved(conns: Sequence[psycopg.Connection], name: str, size: str, actors: Sequence[Actor], op: Op,
-                        n: int, counter: Counter | None = None, warmup: int = 20,
-                        budget_s: float = 60) -> list[Figure]:
-    """The same operation as each of `actors` in turn, `n` rounds (after `warmup` unrecorded ones), each actor on
-    its own connection of `conns` (as a pooled API server's sessions keep their prepared plans): one Figure per
-    actor. Alternating keeps a burst of noise on a shared machine from landing on one side of a ratio."""
-    for _ in range(warmup):
-        for conn, a in zip(conns, actors):
-            with contextlib.suppress(OpFailed):
-                run_one(conn, a, op, None)
-    figs = [Figure(name, size, a.label, [], []) for a in actors]
-    t_end = time.monotonic() + budget_s
-    for _ in range(n):
-        if time.monotonic() > t_end:
-            for f in figs:
-                f.cut = True
-            break
-        for conn, a, fig in zip(conns, actors, figs):
-            try:
-                ms, out = run_one(conn, a, op, counter)
-            except OpFailed as e:
-                fig.errors.append(str(e))
-                continue
-            fig.latencies_ms.append(ms)
-            fig.outputs.append(out)
-    return figs
-
-
 # ------------------------------------------------------------------------------------- pgbench
 @dataclasses.dataclass
 class PgbenchResult:
@@ -200,6 +172,54 @@ class PgbenchResult:
         flag = "-S" if self.mode == "select-only" else "-N"
         return Figure(f"pgbench {flag} ({self.mode}, {self.clients} clients, {self.seconds} s)", "", "postgres",
                       list(self.latencies_ms), [], f"{self.tps:,.0f} TPS")
+
+
+def _pgbench_log(tmp: str) -> list[int]:
+    """Per-transaction latencies (µs) from the log files pgbench -l wrote into tmp."""
+    lat: list[int] = []
+    for f in Path(tmp).glob("log.*"):
+        with open(f) as fh:
+            lat.extend(int(line.split()[2]) for line in fh)
+    return lat
+
+
+@dataclasses.dataclass
+class Side:
+    """One side of a ratio run through pgbench: a label, the role and JWT claims PostgREST would set."""
+
+    label: str
+    role: str  # authenticated | service_role
+    claims: str
+
+
+def pgbench_alternating(bindir: Path, url_parts: dict, dbname: str, name: str, size: str, sides: Sequence[Side],
+                        sql: str, arg: str, seconds: int, blocks: int) -> list[Figure]:
+    """The same read as each side, through `pgbench -M prepared` with one client: a compiled client that keeps
+    its prepared plans, as PostgREST does, so the figure is the database's time and not a Python client's. Each
+    transaction is what PostgREST sends for a GET: begin, the role and claims (`set_config`, local), the select
+    (`%s` in sql becomes its one parameter), the end. The sides run one at a time, never side by side, in
+    `blocks` alternating blocks of `seconds` each after one unrecorded warm-up block per side: a slow second of
+    the shared machine then falls on both, and neither side's rhythm changes the other's (alternating operation
+    by operation on two Python sessions made service_role's read more than 2× faster than alone). One Figure
+    per side."""
+    exe = str(bindir / "pgbench")
+    conn = ["-h", url_parts["host"], "-p", str(url_parts["port"]), "-U", url_parts["user"]]
+    env = {"PGSSLMODE": "disable", "PATH": "/usr/bin:/bin"}
+    figs = {side.label: Figure(name, size, side.label, [], []) for side in sides}
+    for block in range(blocks + 1):
+        for side in sides:
+            script = (f"begin;\nselect set_config('role', '{side.role}', true), "
+                      f"set_config('request.jwt.claims', :claims, true);\n{sql.replace('%s', ':arg')};\nrollback;\n")
+            with tempfile.TemporaryDirectory(prefix="vic-pgbench-") as tmp:
+                (Path(tmp) / "read.sql").write_text(script)
+                r = subprocess.run([exe, *conn, "-n", "-M", "prepared", "-c", "1", "-T", str(seconds),
+                                    "-D", f"arg={arg}", "-D", f"claims={side.claims}", "-f", "read.sql",
+                                    "-l", "--log-prefix=log", dbname], capture_output=True, text=True, env=env, cwd=tmp)
+                if r.returncode:
+                    raise RuntimeError(f"pgbench ({name}, {side.label}) failed:\n{r.stdout}{r.stderr}")
+                if block:
+                    figs[side.label].latencies_ms.extend(x / 1000.0 for x in _pgbench_log(tmp))
+    return list(figs.values())
 
 
 def pgbench(bindir: Path, url_parts: dict, dbname: str, scale: int, seconds: int, clients: int = 4,
@@ -221,10 +241,7 @@ def pgbench(bindir: Path, url_parts: dict, dbname: str, scale: int, seconds: int
             if r.returncode:
                 raise RuntimeError(f"pgbench {flag} failed:\n{r.stdout}{r.stderr}")
             m = re.search(r"tps = ([0-9.]+)", r.stdout)
-            lat: list[int] = []
-            for f in Path(tmp).glob("log.*"):
-                with open(f) as fh:
-                    lat.extend(int(line.split()[2]) for line in fh)
+            lat = _pgbench_log(tmp)
         results.append(PgbenchResult(mode, clients, seconds, float(m.group(1)) if m else float("nan"),
                                      np.array(lat, dtype=np.float64) / 1000.0))
     return results
@@ -322,9 +339,9 @@ def heavy_reads(plans: Sequence[str], min_rows: int = 1000, k: int = 6) -> list[
     return [(ms, text, nodes) for _, ms, text, nodes in found[:k]]
 
 
-# ------------------------------------------------------------------------------------- the worker (issue 12)
+# ------------------------------------------------------------------------------------- the worker
 def has_worker(conn: psycopg.Connection) -> bool:
-    """Does the schema record match events drained by public.process_match_events (issue 12)?"""
+    """Does the schema record match events drained by public.process_match_events?"""
     return conn.execute("select to_regprocedure('public.process_match_events(integer)') is not null").fetchone()[0]
 
 

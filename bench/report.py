@@ -13,7 +13,7 @@ from bench.measure import Figure
 
 TARGET_GROWTH = 2.0  # p95 at the largest size / p95 at the smallest
 TARGET_MS = 25.0  # selective search p95 (../shared/BENCH.md)
-TARGET_WRITE_MS = 10.0  # realistic p95 per new listing / request (issue 12: the write records an event)
+TARGET_WRITE_MS = 10.0  # realistic p95 per new listing / request (the write records an event)
 TARGET_BROAD_MS = 50.0  # broad search ('daire') p95
 TARGET_MATCH_US = 30.0  # the worker's cost per recorded match, batched
 TARGET_VISIBLE_MS = 1000.0  # commit → matches + notifications visible, one worker, steady load
@@ -384,9 +384,11 @@ def markdown(out: dict, plot_name: str) -> str:
             "every row the read returns, and as `service_role` (no policy): *newest 20* = `where notified_agent_id = "
             "<agent> order by created_at desc limit 20` (the agent's feed), *by listing* = `where portfolio_id = <its "
             "listing>` (one whose matched requests are unassigned or its own), *by request* = `where request_id = "
-            "<its assigned request>`. The run checks that both return the same rows. The two sides alternate, operation "
-            "by operation (agent, service_role, agent, …), each on its own connection (as a pooled API server's "
-            "sessions keep their prepared plans), so a burst of noise on the shared machine falls on both.")
+            "<its assigned request>`. The run checks that both return the same rows. Each read runs as PostgREST sends it "
+            "(begin; the role and claims with `set_config`; the select as a prepared statement; end) through "
+            "`pgbench -M prepared` with one client, a compiled client that keeps its plans, so the figures are the "
+            "database's time; the sides run one at a time in alternating blocks of a few seconds (after a warm-up "
+            "block each), so a slow second of the shared machine falls on both and neither warms the other's caches.")
         add("")
         add("| read | data set | as | n | errors | p50 | p95 | max | rows | ×PK |")
         add("|---|---|---|---:|---:|---:|---:|---:|---:|---:|")
@@ -416,15 +418,15 @@ def markdown(out: dict, plot_name: str) -> str:
         asked, alone = ident.get("caller's identity"), ident.get("envelope alone")
         if asked and alone and asked.latencies_ms and alone.latencies_ms:
             cost = asked.p50 - alone.p50
-            add(f"What every agent's read pays before its first row: the policy asks who the caller is — "
-                f"`guard.is_staff()` and `guard.managed_agent_ids()`, once per statement, as init plans — which, "
-                f"measured alone in the same envelope as the agent (`select (select guard.is_staff()), "
+            add(f"What every agent's read pays before its first row: the policy asks which agents the caller acts "
+                f"for — `guard.managed_agent_ids()`, once per statement, as an init plan (`guard.is_staff()` only when "
+                f"a row is not one of them) — which, measured alone in the same envelope as the agent (`select "
                 f"array(select guard.managed_agent_ids())` against `select 1`, {_n(asked)} each), costs "
-                f"**{cost * 1000:.0f} µs** (p50). service_role asks nothing. So even with every row's probe free, an "
-                f"agent's read cannot be cheaper than service_role's plus that:")
+                f"**{cost * 1000:.0f} µs** (p50). service_role asks nothing. Each row then costs a comparison with "
+                f"that array, so an agent's read cannot be cheaper than service_role's plus that:")
             add("")
             add("| read | service_role p50 | + the caller's identity | ratio floor (p50) | measured p50 ratio | "
-                "the probes of its rows (agent − service_role − identity) |")
+                "the rest (agent − service_role − identity) |")
             add("|---|---:|---:|---:|---:|---:|")
             for (name, size, role), f in by.items():
                 s_ = by.get((name, size, "service_role"))
@@ -473,7 +475,7 @@ def markdown(out: dict, plot_name: str) -> str:
             add("")
             out["capacity"]["projected_rows"] = est
 
-    # --------------------------------------------------------------- conversation (issue 13)
+    # --------------------------------------------------------------- conversation
     if out.get("ingest"):
         from bench import ingest
         add("## Ingestion: WhatsApp webhooks stored once (ingest_message)")

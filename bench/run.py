@@ -3,7 +3,7 @@
     .venv/bin/python -m bench.run          # full: ≈ 10–15 min on 2 cores
     BENCH_QUICK=1 .venv/bin/python -m bench.run   # small sizes, short baselines: < 2 min
 
-Starts its own throw-away PostgreSQL (tests/pg_server.py), migrates, and measures:
+Starts its own throw-away PostgreSQL (`vic.pg_server`), migrates, and measures:
 1. baselines: pgbench -S and -N (4 clients), an indexed primary-key lookup through the workload's path;
 2. scaling: a new listing / a new request whose hard filters exactly PASSING rows of the other side
    pass, while both tables grow 10k → 100k → 1M;
@@ -36,10 +36,10 @@ import numpy as np  # noqa: E402
 import psycopg  # noqa: E402
 
 from bench import closing, data, inbox, ingest, load, report  # noqa: E402
-from bench.measure import (Actor, Figure, Op, capture_plans, drain, has_worker, heavy_reads,  # noqa: E402
-                           latency_under_load, measure, measure_each, measure_interleaved, pgbench, rows_examined, scans_in,
-                           worker_batches)
-from tests.pg_server import PgServer  # noqa: E402
+from bench.measure import (SERVICE_CLAIMS, Actor, Figure, Op, Side, capture_plans, claims, drain,  # noqa: E402
+                           has_worker, heavy_reads, latency_under_load, measure, measure_each, pgbench,
+                           pgbench_alternating, rows_examined, scans_in, worker_batches)
+from vic.pg_server import PgServer  # noqa: E402
 from vic.migrate import migrate  # noqa: E402
 
 RESULTS = ROOT / "bench" / "results"
@@ -68,14 +68,17 @@ CONFIG = {
     "pgbench_seconds": _env_int("BENCH_PGBENCH_SECONDS", 3 if QUICK else 20),
     "pgbench_scale": _env_int("BENCH_PGBENCH_SCALE", 1 if QUICK else 10),
     "ops": max(200, _env_int("BENCH_OPS", 200)),
+    # the RLS ratio's plain reads: pgbench blocks of this many seconds, this many per side (after a warm-up block)
+    "read_block_s": _env_int("BENCH_READ_BLOCK_S", 1 if QUICK else 2),
+    "read_blocks": _env_int("BENCH_READ_BLOCKS", 2 if QUICK else 5),
     "closings": max(200, _env_int("BENCH_CLOSINGS", 200 if QUICK else 500)),  # deals closed per worker count
-    "ingest": _env_int("BENCH_INGEST", 300 if QUICK else 1000),  # messages per phase and worker count (issue 13)
+    "ingest": _env_int("BENCH_INGEST", 300 if QUICK else 1000),  # messages per phase and worker count
     "warmup": _env_int("BENCH_WARMUP", 20 if QUICK else 30),
     # a figure stops when its time budget is spent, an operation when it hits the statement timeout
     # (reported as such): one pathological query must not stall the run for hours
     "budget_s": _env_int("BENCH_FIGURE_BUDGET_S", 10 if QUICK else 60),
     "op_timeout_s": _env_int("BENCH_OP_TIMEOUT_S", 5 if QUICK else 10),
-    # issue 12: the worker's batch (writes per process_match_events transaction) and the steady write load
+    # match events: the worker's batch (writes per process_match_events transaction) and the steady write load
     "worker_batch": _env_int("BENCH_WORKER_BATCH", 25),
     "load_rate": _env_int("BENCH_LOAD_RATE", 20),  # writes per second while one worker drains
 }
@@ -113,7 +116,7 @@ class Api:
     def __init__(self, conn: psycopg.Connection):
         missing = [f for f in ("create_listing", "create_request", "search_portfolios") if not has_function(conn, f)]
         if missing:
-            raise SystemExit(f"bench: the schema has no {', '.join(missing)} (issue 5's RPCs): nothing to measure")
+            raise SystemExit(f"bench: the schema has no {', '.join(missing)} (the listing and request RPCs): nothing to measure")
         WORKER["on"] = has_worker(conn)
 
     def listing(self, p: dict) -> tuple[Actor, Op]:
@@ -143,7 +146,7 @@ class Api:
         return lambda c: len(c.execute(sql, q).fetchall())
 
 
-# With match events (issue 12) a write records an event and the worker matches later: the counters drain the
+# With match events a write records an event and the worker matches later: the counters drain the
 # events first (untimed, as the superuser, in the operation's transaction) so the fan-out is still counted.
 WORKER = {"on": False}
 
@@ -371,7 +374,7 @@ def realistic(server: PgServer, out: dict) -> None:
                 "select count(*) from public.portfolio_request_matches where request_id = any(%s::uuid[])",
                 CONFIG["worker_batch"], CONFIG["budget_s"], floors=out["worker_floor"]))
             log_worker(out["worker"][-1])
-        plain_reads(conn, url, out, size)
+        plain_reads(server, conn, url.rsplit('/', 1)[1].split('?')[0], out, size)
         if WORKER["on"]:  # last on this data set: its writes commit
             writes = [w for pair in zip(lops, rops) for w in pair]
             log(f"  latency under load: {len(writes)} writes at {CONFIG['load_rate']}/s, one worker")
@@ -403,9 +406,9 @@ READS = {
 }
 
 
-def plain_reads(conn: psycopg.Connection, url: str, out: dict, size: str) -> None:
+def plain_reads(server: PgServer, conn: psycopg.Connection, dbname: str, out: dict, size: str) -> None:
     """The RLS ratio on plain table reads: each read as an agent who may read every row it returns (so that
-    service_role returns the same rows; checked) and as service_role."""
+    service_role returns the same rows; checked) and as service_role, through pgbench (measure.pgbench_alternating)."""
     # the listing with the most matches whose every matched request is unassigned or its agent's own
     listing, l_agent = conn.execute(
         """select p.id, p.agent_id from public.portfolios p
@@ -420,27 +423,25 @@ def plain_reads(conn: psycopg.Connection, url: str, out: dict, size: str) -> Non
     n_agent = conn.execute(
         """select notified_agent_id from public.portfolio_request_matches where notified_agent_id is not null
            group by 1 order by count(*) desc, 1 limit 1""").fetchone()[0]
-    # a read takes well under a millisecond: 1,000 rounds (not the 200 minimum) keep one noisy second of the
-    # shared machine from deciding a p95 ratio
-    ops, warmup = max(CONFIG["ops"], 1000), CONFIG["warmup"]
+    parts = {"host": server.host, "port": server.port, "user": server.user}
+    seconds, blocks = CONFIG["read_block_s"], CONFIG["read_blocks"]
+    service = Side("service_role", "service_role", SERVICE_CLAIMS)
     for label, agent, arg in (("newest 20", n_agent, n_agent), ("by listing", l_agent, listing),
                               ("by request", r_agent, request)):
         sql = READS[label]
-
-        def op(c, sql=sql, arg=arg):
-            return c.execute(sql, (arg,)).fetchall()
-
         seen = {}
         actors = (Actor("authenticated", str(agent)), Actor("service_role"))
         for actor in actors:
             actor.enter(conn)
-            seen[actor.label] = sorted(str(r[0]) for r in op(conn))
+            seen[actor.label] = sorted(str(r[0]) for r in conn.execute(sql, (arg,)).fetchall())
             conn.execute("rollback")
-        # the two sides alternate, operation by operation, so that the ratio compares like with like
-        with psycopg.connect(url, autocommit=True) as other:
-            out["reads"].extend(measure_interleaved((conn, other), f"matches {label}", size, actors,
-                                                    lambda c, op=op: len(op(c)), ops, returned, warmup,
-                                                    budget_s=CONFIG["budget_s"]))
+        figs = pgbench_alternating(server.bindir, parts, dbname, f"matches {label}", size,
+                                   (Side("agent", "authenticated", claims(str(agent))), service), sql, str(arg),
+                                   seconds, blocks)
+        same = seen["agent"] == seen["service_role"]
+        for f in figs:
+            f.outputs, f.notes = [len(seen[f.role])], "same rows" if same else "DIFFERENT rows"
+        out["reads"].extend(figs)
         # where the time goes, once each side (warm): planning and execution as EXPLAIN ANALYZE reports them
         for actor in actors:
             actor.enter(conn)
@@ -448,17 +449,15 @@ def plain_reads(conn: psycopg.Connection, url: str, out: dict, size: str) -> Non
             conn.execute("rollback")
             out["read_plans"].append({"read": label, "as": actor.label, "planning_ms": plan["Planning Time"],
                                       "execution_ms": plan["Execution Time"]})
-        same = seen["agent"] == seen["service_role"]
-        out["reads"][-2].notes = out["reads"][-1].notes = "same rows" if same else "DIFFERENT rows"
-        log(f"  plain read {label}: agent p95 {out['reads'][-2].p95:.3f}, service_role p95 "
-            f"{out['reads'][-1].p95:.3f} ms, {len(seen['agent'])} / {len(seen['service_role'])} rows, same: {same}")
-    # what an agent's read pays before any row: the policy asks who the caller is (staff? which agents?) once per
+        log(f"  plain read {label}: agent p95 {figs[0].p95:.3f}, service_role p95 {figs[1].p95:.3f} ms, "
+            f"{len(seen['agent'])} / {len(seen['service_role'])} rows, same: {same}")
+    # what an agent's read pays before any row: the policy asks which agents the caller acts for, once per
     # statement; the same envelope with a statement that asks only that, and with one that asks nothing
-    agent = Actor("authenticated", str(n_agent))
-    for name, sql in (("caller's identity", "select (select guard.is_staff()), array(select guard.managed_agent_ids())"),
-                      ("envelope alone", "select 1")):
-        out["identity"].append(measure(conn, name, size, agent, [lambda c, sql=sql: len(c.execute(sql).fetchall())] * ops,
-                                       returned, warmup, budget_s=CONFIG["budget_s"]))
+    agent = Side("agent", "authenticated", claims(str(n_agent)))
+    for name, sql in (("caller's identity", "select array(select guard.managed_agent_ids()) where %s::text is not null"),
+                      ("envelope alone", "select 1 where %s::text is not null")):
+        fig, = pgbench_alternating(server.bindir, parts, dbname, name, size, (agent,), sql, "x", seconds, blocks)
+        out["identity"].append(fig)
     log(f"  caller's identity: p50 {out['identity'][-2].p50 - out['identity'][-1].p50:.3f} ms over the envelope")
 
 
@@ -645,7 +644,7 @@ def closings(server: PgServer, out: dict) -> None:
 
 
 def conversation(server: PgServer, out: dict) -> None:
-    """Issue 13: ingestion with dedupe (bench/ingest.py) and the inbound queue's claim + ack (bench/inbox.py),
+    """The conversation's queues: ingestion with dedupe (bench/ingest.py) and the inbound queue's claim + ack (bench/inbox.py),
     with 1, 4 and 8 workers, on a fresh database each."""
     n = CONFIG["ingest"]
     log(f"ingestion: {n} messages per phase and worker count (1, 4, 8)")

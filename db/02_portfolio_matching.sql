@@ -50,7 +50,7 @@ as $$
 $$;
 comment on function guard.price_band(bigint) is 'Price band of a price (12500000 -> 10000000..15000000), shown on anonymous cards.';
 
--- The floor the matcher uses (issue 11): rounded down to a step of 2% of the listed price.
+-- The floor the matcher uses (attack class c1): rounded down to a step of 2% of the listed price.
 create function guard.floor_band(p_floor bigint, p_listed_price bigint) returns bigint
   language sql immutable parallel safe
   set search_path = ''
@@ -410,7 +410,7 @@ comment on column public.portfolio_request_matches.request_id is 'The request.';
 comment on column public.portfolio_request_matches.match_score is 'Score 0-5: district, type, rooms, reachable within budget, within budget without negotiation.';
 comment on column public.portfolio_request_matches.trigger_type is 'Which side created the match: portfolio or request.';
 comment on column public.portfolio_request_matches.notified is 'True once the agent who should act has been notified.';
-comment on column public.portfolio_request_matches.notified_agent_id is 'The agent who should act (request''s agent, else the listing agent).';
+comment on column public.portfolio_request_matches.notified_agent_id is 'The agent who acts on the match and may read it: the request''s agent, else the listing agent (kept current by the database).';
 comment on column public.portfolio_request_matches.created_at is 'When the row was created.';
 comment on column public.portfolio_request_matches.updated_at is 'When the row last changed (kept by a trigger).';
 

@@ -94,21 +94,18 @@ comment on function guard.is_related_contact(uuid) is 'True when the contact is 
 
 -- The matches the caller may read: the request's current side (its assigned agent and that agent's brokers),
 -- and the listing side only while the request is unassigned. Never a listing agent against another office's
--- assigned request: moving its own listed price it would learn that request's budget. Staff read every
--- match through the policy itself. The one statement of this rule (the matches policy and explain_match
--- probe it by id): a view, so that a probe of one row stays a few index lookups, where a set computed per
--- statement costs the caller's whole book of requests and listings. Owned by the schema owner, so it reads
--- requests and portfolios as a definer; security_barrier, so a caller's own predicates never see a row
--- before the view's filter has; unfiltered, it lists no more than the matches policy lets the caller read.
+-- assigned request: moving its own listed price it would learn that request's budget. That side is the
+-- match's notified_agent_id, which the database keeps equal to coalesce(request's agent, listing agent) on
+-- every path (the matcher writes it; a reassigned request or a listing given to another agent rewrites it in
+-- the same statement: functions/matching.sql), so who may read a match is a test of the row itself: one
+-- lookup of the caller's agents per statement, nothing per row. Staff read every match through the policy.
+-- This view states the rule for explain_match; the matches policy states the same test (tests/
+-- test_guard_probes.py proves both list the same rows for every actor).
 create or replace view guard.readable_matches with (security_barrier) as
   select m.id, m.portfolio_id, m.request_id
   from public.portfolio_request_matches m
-  join public.requests r on r.id = m.request_id
-  where r.assigned_agent = any (array(select guard.managed_agent_ids()))  -- an init plan: once per statement
-     or (r.assigned_agent is null
-         and exists (select 1 from public.portfolios p
-                     where p.id = m.portfolio_id and p.agent_id = any (array(select guard.managed_agent_ids()))));
-comment on view guard.readable_matches is 'Matches auth.uid() is a party to (staff aside): the request''s agent or its broker, the listing''s managers while the request is unassigned.';
+  where m.notified_agent_id = any (array(select guard.managed_agent_ids()));  -- an init plan: once per statement
+comment on view guard.readable_matches is 'Matches auth.uid() is a party to (staff aside): notified_agent_id, kept = the request''s agent, else the listing agent, is one of the caller''s managed agents.';
 revoke all on guard.readable_matches from public, anon;
 grant select on guard.readable_matches to authenticated, service_role;
 

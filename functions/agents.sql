@@ -36,6 +36,8 @@ comment on function private.tg_agent_profiles__authority() is 'Trigger: only adm
 
 create or replace trigger _200_authority before insert or update on public.agent_profiles
   for each row execute function private.tg_agent_profiles__authority();
+comment on trigger _200_authority on public.agent_profiles
+  is 'Only admins and owners change an agent''s role, office or active flag, and only owners grant or take the owner role: nobody promotes themselves.';
 
 -- Section - RPCs
 

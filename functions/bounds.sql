@@ -1,4 +1,4 @@
--- Bounded input (issue 11, class 9): the checks every public RPC runs on its parameters before any work, each a
+-- Bounded input (attack class c9): the checks every public RPC runs on its parameters before any work, each a
 -- VC001 naming the parameter as the client knows it (no p_ prefix) and the limit (docs/errors.md, Bounds).
 -- Amounts use guard.check_amount (functions/negotiations.sql); criteria guard.check_criteria; pages
 -- guard.check_page.

@@ -128,9 +128,13 @@ comment on function private.tg_deals__closing() is 'Trigger: entering closing cr
 
 create or replace trigger _200_rules before insert or update on public.deal_confirmations
   for each row execute function private.tg_deal_confirmations__rules();
+comment on trigger _200_rules on public.deal_confirmations
+  is 'Closing confirmations exist only for a closing deal''s real sides, start unconfirmed, only move forward, and are confirmed only by their own agent.';
 create or replace trigger _300_close after update of confirmed on public.deal_confirmations
   for each row when (new.confirmed and not old.confirmed)
   execute function private.tg_deal_confirmations__close();
+comment on trigger _300_close on public.deal_confirmations
+  is 'When the last side confirms (also when both confirm at the same instant) the deal closes, exactly once.';
 
 -- Section - RPCs
 

@@ -116,8 +116,12 @@ comment on function private.tg_portfolios__commission_cap() is 'Trigger: a listi
 create or replace trigger _220_commission_cap before insert or update of commission_rate, portfolio_id
   on public.portfolio_confidential
   for each row execute function private.tg_portfolio_confidential__commission_cap();
+comment on trigger _220_commission_cap on public.portfolio_confidential
+  is 'The commission rate must stay within the legal cap for the listing''s type (sale or rent).';
 create or replace trigger _220_commission_cap before update of listing_type on public.portfolios
   for each row execute function private.tg_portfolios__commission_cap();
+comment on trigger _220_commission_cap on public.portfolios
+  is 'Changing a listing between sale and rent keeps its confidential commission rate within the legal cap of the new type.';
 
 -- Section - platform_commissions: written once, then only their status moves
 
@@ -172,8 +176,12 @@ comment on function private.tg_platform_commissions__status() is 'Trigger: the c
 create or replace trigger _200_immutable before update of deal_id, contact_id, role, rate, amount
   on public.platform_commissions
   for each row execute function private.tg_platform_commissions__immutable();
+comment on trigger _200_immutable on public.platform_commissions
+  is 'A commission row''s deal, payee, role, rate and amount never change once written; only its status moves.';
 create or replace trigger _210_status before insert or update of status on public.platform_commissions
   for each row execute function private.tg_platform_commissions__status();
+comment on trigger _210_status on public.platform_commissions
+  is 'Commission rows start pending and move pending -> invoiced -> paid only.';
 
 -- Section - Writing a closed deal's commissions
 

@@ -34,5 +34,9 @@ comment on function private.tg_portfolios__floor() is 'Trigger: listed_price nev
 
 create or replace trigger _200_floor before insert or update of min_price, portfolio_id on public.portfolio_confidential
   for each row execute function private.tg_portfolio_confidential__floor();
+comment on trigger _200_floor on public.portfolio_confidential
+  is 'The owner''s floor price may not exceed the listing''s listed price.';
 create or replace trigger _200_floor before update of listed_price on public.portfolios
   for each row execute function private.tg_portfolios__floor();
+comment on trigger _200_floor on public.portfolios
+  is 'The listed price may not go below the owner''s confidential floor price (portfolio_confidential.min_price).';

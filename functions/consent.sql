@@ -115,14 +115,24 @@ comment on function private.tg_consent_history__append_only() is 'Trigger: conse
 
 create or replace trigger _350_consent_rules before insert or update on public.contacts
   for each row execute function private.tg_contacts__consent_rules();
+comment on trigger _350_consent_rules on public.contacts
+  is 'KVKK and ETK: a contact is active only with consent to transfer data (withdrawing it opts an active contact out), and an opted-out contact loses marketing consent and cannot be given it again.';
 create or replace trigger _820_consent_history_insert after insert on public.contacts
   referencing new table as new_rows for each statement execute function private.tg_contacts__consent_history();
+comment on trigger _820_consent_history_insert on public.contacts
+  is 'Consents given at registration are recorded in the consent history (who, role, when, from which message): evidence for KVKK and ETK on every path.';
 create or replace trigger _820_consent_history_update after update on public.contacts
   referencing old table as old_rows new table as new_rows for each statement execute function private.tg_contacts__consent_history();
+comment on trigger _820_consent_history_update on public.contacts
+  is 'Every consent granted or withdrawn is recorded in the consent history (who, role, when, from which message): evidence for KVKK and ETK on every path, the dashboard included.';
 create or replace trigger _100_append_only before update or delete on private.consent_history
   for each row execute function private.tg_consent_history__append_only();
+comment on trigger _100_append_only on private.consent_history
+  is 'Consent history is evidence: its rows are never updated or deleted, not even by the dashboard (only the contact''s own deletion removes them).';
 create or replace trigger _100_no_truncate before truncate on private.consent_history
   for each statement execute function private.tg_consent_history__append_only();
+comment on trigger _100_no_truncate on private.consent_history
+  is 'Consent history is evidence: the table is never truncated.';
 
 -- Section - RPCs
 

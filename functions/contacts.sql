@@ -82,10 +82,16 @@ comment on function private.tg_contacts__consent_at() is 'Trigger: consent_*_at 
 
 create or replace trigger _200_authority before update on public.contacts
   for each row execute function private.tg_contacts__authority();
+comment on trigger _200_authority on public.contacts
+  is 'Only staff, the bot and the dashboard change a contact''s type, onboarding status, phone or bsuid; a contact edits only its name and consents. Checked before the unique index, so nobody learns whether a number is registered.';
 create or replace trigger _300_onboarding before update of onboarding_status on public.contacts
   for each row execute function private.tg_contacts__onboarding();
+comment on trigger _300_onboarding on public.contacts
+  is 'Onboarding moves only new -> consent_pending -> profiling -> active, any state -> opted_out or blocked, and opted_out -> consent_pending on a new opt-in; any other change is refused (VC002), whoever makes it.';
 create or replace trigger _400_consent_at before insert or update on public.contacts
   for each row execute function private.tg_contacts__consent_at();
+comment on trigger _400_consent_at on public.contacts
+  is 'The consent_*_at times are set by the database to the moment each consent changed; a value written by a client is ignored, so the times are evidence.';
 
 -- Section - RPCs
 

@@ -195,15 +195,25 @@ comment on function private.tg_deals__share() is 'Trigger: a cross-agent deal gr
 
 create or replace trigger _200_listing_agent before insert or update of portfolio_id, listing_agent_id on public.deals
   for each row execute function private.tg_listing_side__from_listing();
+comment on trigger _200_listing_agent on public.deals
+  is 'A deal''s listing agent is always the listing''s own agent, whatever the client sends, so nobody opens a deal in another agent''s name.';
 create or replace trigger _200_listing_agent before insert or update of portfolio_id, agent_id on public.showings
   for each row execute function private.tg_listing_side__from_listing();
+comment on trigger _200_listing_agent on public.showings
+  is 'A showing''s agent is always the listing''s own agent, whatever the client sends.';
 create or replace trigger _210_status before insert or update on public.deals
   for each row execute function private.tg_deals__status();
+comment on trigger _210_status on public.deals
+  is 'A deal moves matched -> showing -> negotiating -> agreed -> closing -> closed, or to cancelled from any open state; the database sets the agreed price, closing price default, closed_at and commission total, and the deal''s parties never change.';
 create or replace trigger _300_share after insert on public.deals
   for each row execute function private.tg_deals__share();
+comment on trigger _300_share on public.deals
+  is 'A cross-agent deal gives its buying agent partial visibility of the listing (never lowering an existing grant), so both sides can work the deal.';
 create or replace trigger _310_closing after update of status on public.deals
   for each row when (new.status in ('closing', 'closed') and old.status is distinct from new.status)
   execute function private.tg_deals__closing();
+comment on trigger _310_closing on public.deals
+  is 'Entering closing creates one confirmation per agent side; entering closed sells the listing, closes the request, cancels the listing''s other deals, writes the commission split, gives the buying agent full visibility and issues the contract.';
 
 -- Section - RPCs
 

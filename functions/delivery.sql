@@ -58,6 +58,8 @@ comment on function private.tg_pending_notifications__delivery() is 'Trigger: de
 
 create or replace trigger _200_delivery before insert or update on public.pending_notifications
   for each row execute function private.tg_pending_notifications__delivery();
+comment on trigger _200_delivery on public.pending_notifications
+  is 'Delivery columns (delivered_at, wa_message_id, the claim, match_id) are written by the database only (42501 for clients), and a delivered notification never changes (VC002): delivery is evidence.';
 
 -- A reminder task for an unconfirmed closing side (open_followups) also goes to its agent on WhatsApp: one
 -- reminder notification per task, in the statement that opened the tasks.
@@ -85,6 +87,8 @@ comment on function private.tg_tasks__notify_reminder() is 'Statement trigger: e
 
 create or replace trigger _900_notify_reminder after insert on public.tasks
   referencing new table as new_rows for each statement execute function private.tg_tasks__notify_reminder();
+comment on trigger _900_notify_reminder on public.tasks
+  is 'Each new closing reminder task queues one reminder notification for its agent.';
 
 -- Section - RPCs
 

@@ -106,6 +106,8 @@ comment on function private.tg_portfolios__district() is 'Trigger: stores a list
 
 create or replace trigger _140_district before insert or update of city, district on public.portfolios
   for each row execute function private.tg_portfolios__district();
+comment on trigger _140_district on public.portfolios
+  is 'Stores the listing''s city and district in the reference spelling (kadikoy -> Kadıköy) and refuses a district that is not in that city (VC001), so search and matching compare like with like.';
 
 grant execute on function guard.canonical_district(text, text, text), guard.canonical_province(text, text),
   guard.canonical_criteria(jsonb) to authenticated, service_role;

@@ -1,4 +1,4 @@
--- Training export (issue 13, item 8; docs/sessions.md): the conversations of contacts who opted in to training,
+-- Training export (docs/sessions.md): the conversations of contacts who opted in to training,
 -- for staff. A conversation is one session's messages (messages outside any session: one per contact), oldest
 -- first, as the contact ("customer") and the bot wrote them.
 --

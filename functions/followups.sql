@@ -49,6 +49,8 @@ comment on function private.tg_tasks__status() is 'Trigger: task status pending 
 
 create or replace trigger _210_status before insert or update on public.tasks
   for each row execute function private.tg_tasks__status();
+comment on trigger _210_status on public.tasks
+  is 'A task moves pending -> done or cancelled, final, with completed_at set by the database; follow-ups and reminders are opened only by the database, a task names only a deal its agent acts on, and type, agent and deal never change.';
 
 -- Section - RPCs
 

@@ -75,8 +75,12 @@ comment on function private.tg_portfolio_confidential__history() is 'Trigger: au
 
 create or replace trigger _800_history after insert or update on public.portfolios
   for each row execute function private.tg_portfolios__history();
+comment on trigger _800_history on public.portfolios
+  is 'Writes the listing''s audit trail (portfolio_history): create, each changed field with old and new value, deactivate, reactivate, sold, and who did it.';
 create or replace trigger _800_history after insert or update or delete on public.portfolio_confidential
   for each row execute function private.tg_portfolio_confidential__history();
+comment on trigger _800_history on public.portfolio_confidential
+  is 'Changes to owner, floor price and commission are audited in portfolio_history as confidential rows, which only the listing''s managers read.';
 
 -- Section - Evidence never changes
 
@@ -102,6 +106,8 @@ comment on function private.tg_portfolio_history__append_only() is 'Trigger: por
 
 create or replace trigger _100_append_only before update or delete on public.portfolio_history
   for each row execute function private.tg_portfolio_history__append_only();
+comment on trigger _100_append_only on public.portfolio_history
+  is 'The listing audit trail is append-only: rows are never updated or deleted, not even from the dashboard (only the listing''s own deletion cascades).';
 
 -- Documents (certificates and contracts) are made by the database only (the showing and closing triggers);
 -- afterwards only file_url is set, once, when the file is rendered.
@@ -124,3 +130,5 @@ comment on function private.tg_documents__issued() is 'Trigger: an issued docume
 
 create or replace trigger _100_issued before update on public.documents
   for each row execute function private.tg_documents__issued();
+comment on trigger _100_issued on public.documents
+  is 'Certificates and contracts are evidence: once issued they never change, except that the rendered file address is set once.';

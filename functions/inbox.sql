@@ -1,4 +1,4 @@
--- Inbox: the claim queue of inbound WhatsApp messages (issue 13, item 3). Workers (the bot as service_role, or
+-- Inbox: the claim queue of inbound WhatsApp messages. Workers (the bot as service_role, or
 -- staff) claim batches under a lease, acknowledge each message once handled (message_log.processed_at, the
 -- claim column, is set then), or hand it back; an unacknowledged message whose lease has passed is handed out
 -- again; a message that failed too often goes to the dead letters, which staff read and requeue.

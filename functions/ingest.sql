@@ -1,4 +1,4 @@
--- Ingestion (issue 13): WhatsApp messages in and out through public.ingest_message, idempotent per
+-- Ingestion: WhatsApp messages in and out through public.ingest_message, idempotent per
 -- wa_message_id; an inbound message's content kept only with the sender's consent_transfer; and a contact's
 -- identity changes (change_contact_phone, change_contact_bsuid) with their history.
 
@@ -30,6 +30,8 @@ comment on function private.tg_message_log__withhold_content() is 'Trigger: an i
 create or replace trigger _100_withhold_content
   before insert or update of content, interactive_payload, content_withheld, direction, from_contact on public.message_log
   for each row execute function private.tg_message_log__withhold_content();
+comment on trigger _100_withhold_content on public.message_log
+  is 'KVKK art. 9: an inbound message from a sender without transfer consent is stored without its text and payload (content_withheld); only the database sets that flag.';
 
 -- A contact's phone or bsuid changed (a new number, a username): the old one is kept, by whom and when.
 create or replace function private.tg_contacts__identity_history() returns trigger
@@ -48,6 +50,8 @@ comment on function private.tg_contacts__identity_history() is 'Trigger: records
 
 create or replace trigger _500_identity_history after update of phone, bsuid on public.contacts
   for each row execute function private.tg_contacts__identity_history();
+comment on trigger _500_identity_history on public.contacts
+  is 'Every change of a contact''s phone or WhatsApp bsuid is recorded with who and when, so past identities stay known (staff and the bot read them through contact_identity_history).';
 
 -- Section - Sessions
 

@@ -63,8 +63,12 @@ comment on function private.tg_portfolios__status() is 'Trigger: listing status 
 
 create or replace trigger _050_listing_id before insert on public.portfolios
   for each row execute function private.tg_portfolios__listing_id();
+comment on trigger _050_listing_id on public.portfolios
+  is 'Gives each new listing its id YYYY-NNN (2026-001, 2026-002, ...) per year without gaps or duplicates, even under concurrent inserts; an explicit id (trusted sessions only) moves the counter on.';
 create or replace trigger _210_status before insert or update of status on public.portfolios
   for each row execute function private.tg_portfolios__status();
+comment on trigger _210_status on public.portfolios
+  is 'A listing moves between active and inactive; it becomes sold only through a closed deal, and sold is final.';
 
 -- Section - RPCs
 

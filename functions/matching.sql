@@ -66,21 +66,8 @@ as $$
 $$;
 comment on function private.refresh_match_keys(text[], uuid[]) is 'Rewrites the match keys of the given listings and requests.';
 
--- Rebuild every match key, e.g. after a bulk load with triggers disabled.
-create or replace function private.rebuild_match_keys() returns void
-  language sql
-  set search_path = ''
-as $$
-  truncate private.request_match_keys, private.listing_match_keys;
-  select private.refresh_match_keys(array(select id from public.portfolios where status = 'active'),
-                                    array(select id from public.requests where status <> 'closed'));
-$$;
-comment on function private.rebuild_match_keys() is 'Rebuilds all match keys (after a bulk load that bypassed the triggers).';
-
 -- The pairs that pass every hard filter, with their score, for the given listings or requests: the keys
 -- find the pairs (one GiST probe per key), the view scores them and re-checks every hard filter.
--- (dropped first: its result gained the two agents)
-drop function if exists private.match_candidates(text[], uuid[]);
 create or replace function private.match_candidates(p_portfolio_ids text[], p_request_ids uuid[])
   returns table (portfolio_id text, request_id uuid, score smallint, listing_agent uuid, request_agent uuid)
   language plpgsql stable
@@ -336,10 +323,24 @@ begin
     insert into private.match_events (kind, portfolio_ids, new_rows) values ('portfolio', v_ids, tg_op = 'INSERT');
     perform pg_notify('vic_match_events', '');
   end if;
+  if tg_op = 'UPDATE' then
+    if exists (select 1 from new_rows n join old_rows o on o.id = n.id where n.agent_id <> o.agent_id) then
+      -- a listing given to another agent: it acts on (and may read) the matches of unassigned requests (after
+      -- the batch in flight, as for a reassigned request)
+      perform pg_advisory_xact_lock(hashtext('vic.matcher'));
+      update public.portfolio_request_matches m
+      set notified_agent_id = n.agent_id
+      from new_rows n
+      join old_rows o on o.id = n.id and n.agent_id <> o.agent_id
+      cross join public.requests r
+      where m.portfolio_id = n.id and r.id = m.request_id and r.assigned_agent is null
+        and m.notified_agent_id is distinct from n.agent_id;
+    end if;
+  end if;
   return null;
 end
 $$;
-comment on function private.tg_portfolios__match() is 'Statement trigger: refreshes the match keys of new or changed listings and records one match event.';
+comment on function private.tg_portfolios__match() is 'Statement trigger: refreshes the match keys of new or changed listings and records one match event; a listing given to another agent moves its unassigned requests'' matches to that agent.';
 
 create or replace function private.tg_requests__match() returns trigger
   language plpgsql security definer
@@ -359,19 +360,33 @@ begin
     insert into private.match_events (kind, request_ids, new_rows) values ('request', v_ids, tg_op = 'INSERT');
     perform pg_notify('vic_match_events', '');
   end if;
+  -- (old_rows exists on UPDATE only: a nested test, since PL/pgSQL plans a condition as one expression)
   if tg_op = 'UPDATE' then
-    -- a request given to another agent: that agent sees its matched listings at partial level (the matches
-    -- committed so far; the matcher grants the rest as it finds them, to the agent assigned then)
-    perform private.share_matches(array_agg(m.portfolio_id), array_agg(n.assigned_agent))
-    from new_rows n
-    join old_rows o on o.id = n.id
-    join public.portfolio_request_matches m on m.request_id = n.id
-    where n.assigned_agent is distinct from o.assigned_agent;
+    if exists (select 1 from new_rows n join old_rows o on o.id = n.id where n.assigned_agent is distinct from o.assigned_agent) then
+      -- who acts on (and may read) a reassigned request's matches: its new agent, else the listing agent. The
+      -- matcher's lock first: a batch in flight may have read the old agent for a match this update cannot see
+      -- yet; waiting for it makes its matches visible here, and a later batch then reads the new agent.
+      perform pg_advisory_xact_lock(hashtext('vic.matcher'));
+      update public.portfolio_request_matches m
+      set notified_agent_id = coalesce(n.assigned_agent, p.agent_id)
+      from new_rows n
+      join old_rows o on o.id = n.id and n.assigned_agent is distinct from o.assigned_agent
+      cross join public.portfolios p
+      where m.request_id = n.id and p.id = m.portfolio_id
+        and m.notified_agent_id is distinct from coalesce(n.assigned_agent, p.agent_id);
+      -- a request given to another agent: that agent sees its matched listings at partial level (the matches
+      -- committed so far; the matcher grants the rest as it finds them, to the agent assigned then)
+      perform private.share_matches(array_agg(m.portfolio_id), array_agg(n.assigned_agent))
+      from new_rows n
+      join old_rows o on o.id = n.id
+      join public.portfolio_request_matches m on m.request_id = n.id
+      where n.assigned_agent is distinct from o.assigned_agent;
+    end if;
   end if;
   return null;
 end
 $$;
-comment on function private.tg_requests__match() is 'Statement trigger: refreshes the match keys of new or changed requests and records one match event (the matcher records a new request''s demand signal); shares matched listings with a newly assigned agent.';
+comment on function private.tg_requests__match() is 'Statement trigger: refreshes the match keys of new or changed requests and records one match event (the matcher records a new request''s demand signal); a reassigned request''s matches move to its new agent (notified_agent_id), who sees their listings at partial level.';
 
 -- The matcher reads the floor from portfolios.match_floor (a copy of the confidential min_price), through
 -- price_reach, which bands it (guard.floor_band).
@@ -391,14 +406,24 @@ comment on function private.tg_portfolio_confidential__match_floor() is 'Trigger
 
 create or replace trigger _900_match_insert after insert on public.portfolios
   referencing new table as new_rows for each statement execute function private.tg_portfolios__match();
+comment on trigger _900_match_insert on public.portfolios
+  is 'New listings get their match keys and one match event per statement; the matcher (worker or pg_cron) turns the event into matches and notifications shortly after commit, keeping the insert cheap.';
 create or replace trigger _900_match_update after update on public.portfolios
   referencing old table as old_rows new table as new_rows for each statement execute function private.tg_portfolios__match();
+comment on trigger _900_match_update on public.portfolios
+  is 'Changed listings get fresh match keys and one match event per statement, so the matcher adds, rescores or removes their matches after commit.';
 create or replace trigger _900_match_insert after insert on public.requests
   referencing new table as new_rows for each statement execute function private.tg_requests__match();
+comment on trigger _900_match_insert on public.requests
+  is 'New requests get their match keys and one match event per statement; the matcher turns it into matches and the demand signal shortly after commit.';
 create or replace trigger _900_match_update after update on public.requests
   referencing old table as old_rows new table as new_rows for each statement execute function private.tg_requests__match();
+comment on trigger _900_match_update on public.requests
+  is 'Changed requests get fresh match keys and one match event per statement; a newly assigned agent is shown the listings already matched.';
 create or replace trigger _850_match_floor after insert or update of min_price or delete on public.portfolio_confidential
   for each row execute function private.tg_portfolio_confidential__match_floor();
+comment on trigger _850_match_floor on public.portfolio_confidential
+  is 'A floor price change is copied to the listing''s matching band (coarse, rounded down), which rematches the listing without revealing the floor.';
 
 -- Section - RPCs
 

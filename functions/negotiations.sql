@@ -74,8 +74,12 @@ comment on function private.tg_deal_negotiations__deal() is 'Trigger: the first 
 
 create or replace trigger _200_rules before insert or update on public.deal_negotiations
   for each row execute function private.tg_deal_negotiations__rules();
+comment on trigger _200_rules on public.deal_negotiations
+  is 'Offers go only between the deal''s parties while it is showing or negotiating, one pending at a time, answered only by the addressee (pending -> countered, accepted or rejected); nobody accepts their own offer.';
 create or replace trigger _300_deal after insert or update of status on public.deal_negotiations
   for each row execute function private.tg_deal_negotiations__deal();
+comment on trigger _300_deal on public.deal_negotiations
+  is 'The first offer moves the deal to negotiating, an accepted one to agreed with its price; every offer counts as deal activity.';
 
 -- Section - RPCs
 

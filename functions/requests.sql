@@ -68,7 +68,7 @@ end
 $$;
 comment on function private.tg_requests__criteria() is 'Trigger: validates requests.criteria on every write and stores its districts in their reference spelling (functions/districts.sql).';
 
--- The parties of a request (issue 11: nobody files a request to watch a listing's floor). The customer is a
+-- The parties of a request (nobody files a request to watch a listing's floor: attack class c1). The customer is a
 -- customer contact: never an agent or staff, so an agent cannot file for itself. The agent is an active
 -- agent or broker. Who sets or changes assigned_agent, for API users: staff any; a broker an agent of its
 -- office, on an unassigned request or one of its office; an agent only itself, on a new request of a
@@ -170,12 +170,20 @@ comment on function private.tg_requests__status() is 'Trigger: the request statu
 
 create or replace trigger _150_criteria before insert or update of criteria on public.requests
   for each row execute function private.tg_requests__criteria();
+comment on trigger _150_criteria on public.requests
+  is 'Validates a request''s criteria on every write (exactly the keys districts, types, rooms, min_price, max_price, currency, bounded, VC001 naming the key) and stores districts in their reference spelling.';
 create or replace trigger _160_parties before insert or update of customer_id, assigned_agent on public.requests
   for each row execute function private.tg_requests__parties();
+comment on trigger _160_parties on public.requests
+  is 'The customer must be a customer contact and the assigned agent an active agent or broker; only brokers (their office), staff and the bot assign, and an agent files only for a customer it already serves (42501 / VC001).';
 create or replace trigger _170_budget before update of criteria on public.requests
   for each row execute function private.tg_requests__budget();
+comment on trigger _170_budget on public.requests
+  is 'Records every budget change of a request and refuses a fourth within 24 hours to API users and the bot (VC004), so nobody narrows a budget step by step to learn a listing''s floor; the dashboard is not limited.';
 create or replace trigger _210_status before insert or update of status, assigned_agent on public.requests
   for each row execute function private.tg_requests__status();
+comment on trigger _210_status on public.requests
+  is 'A request moves new -> assigned -> closed; giving a new request an agent assigns it.';
 
 -- Section - RPCs
 

@@ -219,7 +219,7 @@ create or replace function public.search_portfolios(
     price_band_min bigint, price_band_max bigint, visibility_level text, listed_price bigint, title text,
     description text, media jsonb, agent_name text, agent_phone text, rank real, total bigint, total_capped boolean
   )
-  -- security definer only for its market signal: authenticated may not insert signals (issue 11); the
+  -- security definer only for its market signal: authenticated may not insert signals (attack class c6); the
   -- cards come from guard.listing_cards, which checks the caller's levels itself
   language plpgsql security definer
   set search_path = ''

@@ -1,4 +1,4 @@
--- Sessions and qualification (issue 13, item 6; docs/sessions.md): the bot fills a session's qualifying slots,
+-- Sessions and qualification (docs/sessions.md): the bot fills a session's qualifying slots,
 -- validated by the rules of request criteria; the database keeps qualifying_completeness; extract_request makes
 -- the request through create_request and marks the session extracted. The status machine (active -> extracted |
 -- closed), the frozen slots of a finished session and the completeness are triggers, so a direct write (the
@@ -194,12 +194,20 @@ comment on function private.tg_requests__source_session() is 'Trigger: a request
 
 create or replace trigger _140_district before insert or update of district on public.sessions
   for each row execute function private.tg_sessions__district();
+comment on trigger _140_district on public.sessions
+  is 'Stores a session''s district in its reference spelling and refuses a name that is no district (VC001).';
 create or replace trigger _210_status before insert or update on public.sessions
   for each row execute function private.tg_sessions__status();
+comment on trigger _210_status on public.sessions
+  is 'A session starts active and moves to extracted (only with a request made from it) or closed; a finished session''s slots no longer change (VC002).';
 create or replace trigger _300_completeness before insert or update on public.sessions
   for each row execute function private.tg_sessions__completeness();
+comment on trigger _300_completeness on public.sessions
+  is 'Computes qualifying_completeness from the filled slots (intent 0.25, district 0.25, max price 0.20, property type 0.15, rooms 0.15, not needed for land and shops).';
 create or replace trigger _155_source_session before insert or update of source_session_id, customer_id on public.requests
   for each row execute function private.tg_requests__source_session();
+comment on trigger _155_source_session on public.requests
+  is 'A request''s source session must be a bot session of the same customer (VC001).';
 
 -- Section - RPCs
 

@@ -199,18 +199,30 @@ comment on function private.tg_deals__free_slots() is 'Trigger: a cancelled or c
 
 create or replace trigger _150_slot before insert or update on public.showings
   for each row execute function private.tg_showings__slot();
+comment on trigger _150_slot on public.showings
+  is 'A showing lasts 15 minutes to 8 hours (one hour by default, kept on reschedule), is never in the past or more than a year ahead, and through the API always belongs to a deal.';
 create or replace trigger _205_request before insert or update of deal_id, request_id on public.showings
   for each row execute function private.tg_showings__request_from_deal();
+comment on trigger _205_request on public.showings
+  is 'A showing of a deal carries the deal''s request, so the two cannot disagree.';
 create or replace trigger _210_status before insert or update on public.showings
   for each row execute function private.tg_showings__status();
+comment on trigger _210_status on public.showings
+  is 'A showing moves scheduled -> shown (only once its slot has begun) or cancelled, both final; only a scheduled showing is rescheduled.';
 create or replace trigger _500_deal after insert or update on public.showings
   for each row execute function private.tg_showings__deal();
+comment on trigger _500_deal on public.showings
+  is 'A showing is of its deal''s listing, customer and buying agent; a closing, closed or cancelled deal gets no new slot; the first showing moves a matched deal to showing and every showing counts as deal activity.';
 create or replace trigger _520_free_slots after update of status on public.deals
   for each row when (new.status in ('cancelled', 'closed') and old.status is distinct from new.status)
   execute function private.tg_deals__free_slots();
+comment on trigger _520_free_slots on public.deals
+  is 'A cancelled or closed deal cancels its showings that are still scheduled and not yet begun, freeing the slots.';
 create or replace trigger _600_certificate after update of status on public.showings
   for each row when (new.status = 'shown' and old.status is distinct from 'shown')
   execute function private.tg_showings__certificate();
+comment on trigger _600_certificate on public.showings
+  is 'A showing marked shown gets its showing certificate (yer gösterme belgesi, in documents) once, with parties, listing and slot and nothing confidential: the agent''s proof for its commission.';
 
 -- Section - RPCs
 

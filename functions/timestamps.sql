@@ -28,6 +28,8 @@ begin
     execute format(
       'create or replace trigger _100_timestamps before update on %s '
       'for each row execute function private.tg__set_updated_at()', v_table);
+    execute format('comment on trigger _100_timestamps on %s is %L', v_table,
+                   'updated_at is set by the database to the time of every update, whatever the client sends.');
   end loop;
 end
 $$;

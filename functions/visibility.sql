@@ -55,6 +55,8 @@ comment on function private.tg_agent_visibility__never_lower() is 'Trigger: a vi
 
 create or replace trigger _200_never_lower before update of visibility_level on public.agent_visibility
   for each row execute function private.tg_agent_visibility__never_lower();
+comment on trigger _200_never_lower on public.agent_visibility
+  is 'A visibility grant is never lowered: an agent who was shown a listing at partial or full level keeps it (visibility never drops by itself); remove the grant instead.';
 
 -- A grant's audit fields are the database's: created_at is the insert's time; granted_by is the caller for a
 -- grant through the API (NULL for the bot and the database's own grants); deal_id is written only by the deal
@@ -94,6 +96,8 @@ comment on function private.tg_agent_visibility__audit() is 'Trigger: created_at
 
 create or replace trigger _210_audit before insert or update on public.agent_visibility
   for each row execute function private.tg_agent_visibility__audit();
+comment on trigger _210_audit on public.agent_visibility
+  is 'Who granted visibility (the caller), for which deal and when are set by the database and change only when the level is raised, so the grant''s audit fields cannot be forged.';
 
 -- Section - RPCs
 

@@ -73,10 +73,16 @@ comment on function private.tg_contacts__tracker() is 'Statement trigger: a trac
 
 create or replace trigger _700_tracker after insert on public.message_log
   referencing new table as new_rows for each statement execute function private.tg_message_log__tracker();
+comment on trigger _700_tracker on public.message_log
+  is 'New messages move each contact''s last inbound and outbound times forward, which opens or keeps its 24-hour WhatsApp window.';
 create or replace trigger _810_tracker_insert after insert on public.contacts
   referencing new table as new_rows for each statement execute function private.tg_contacts__tracker();
+comment on trigger _810_tracker_insert on public.contacts
+  is 'Every new contact gets its messaging-window row (interaction_tracker), kept by the database, never by clients.';
 create or replace trigger _810_tracker_update after update on public.contacts
   referencing old table as old_rows new table as new_rows for each statement execute function private.tg_contacts__tracker();
+comment on trigger _810_tracker_update on public.contacts
+  is 'When a contact gains or loses a phone number, its messaging-window row follows (phone_expires_at).';
 
 -- Section - RPCs
 

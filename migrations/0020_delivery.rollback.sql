@@ -7,6 +7,7 @@ drop function if exists private.tg_tasks__notify_reminder();
 drop trigger if exists _200_delivery on public.pending_notifications;
 drop function if exists private.tg_pending_notifications__delivery();
 drop index if exists public.interaction_tracker_last_inbound_idx;
+drop index if exists public.pending_notifications_claim_idx;
 delete from public.pending_notifications where kind = 'reminder';
 alter table public.pending_notifications
   drop column claimed_until,

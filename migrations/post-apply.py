@@ -1,7 +1,10 @@
 """yoyo runs this after every apply: re-apply functions/*.sql then policies/*.sql, by file name.
 
 Both folders are re-runnable (`create or replace`, drop-and-create policies), so running them
-after each migrate keeps the database in step with the files as they are now.
+after each migrate keeps the database in step with the files as they are now. They create, never
+retire: a function's signature or result change, and any function, policy or view that goes, is a
+drop in a new numbered migration (docs/migrations.md). Released migrations never change
+(released.sha256).
 """
 
 from pathlib import Path

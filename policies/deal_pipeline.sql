@@ -33,9 +33,10 @@ create policy "Customers and the deal's agents read deals" on public.deals
          or listing_agent_id in (select guard.managed_agent_ids())
          or buying_agent_id in (select guard.managed_agent_ids())
          or (select guard.is_staff()));
+comment on policy "Customers and the deal's agents read deals" on public.deals
+  is 'A deal is read by its customer, its listing and buying agents (and their brokers) and staff; the commission total is kept out by a column grant because it reveals the confidential rate.';
 
 -- no insert policy: open_deal (security definer) is the only door
-drop policy if exists "The deal's agents open deals" on public.deals;
 
 drop policy if exists "The deal's agents update deals" on public.deals;
 create policy "The deal's agents update deals" on public.deals
@@ -49,10 +50,14 @@ create policy "The deal's agents update deals" on public.deals
               or (buying_agent_id in (select guard.managed_agent_ids())
                   and guard.visibility_of(portfolio_id, buying_agent_id) in ('partial', 'full'))
               or (select guard.is_staff()));
+comment on policy "The deal's agents update deals" on public.deals
+  is 'The deal''s agents and staff move a deal (status, cancel reason, closing price); a buying agent only on a listing it sees at partial level or above. Deals are opened only through open_deal.';
 
 drop policy if exists "Staff delete deals" on public.deals;
 create policy "Staff delete deals" on public.deals
   for delete to authenticated using ((select guard.is_staff()));
+comment on policy "Staff delete deals" on public.deals
+  is 'Only staff delete deals; agents cancel them instead.';
 
 -- Section - showings
 drop policy if exists "Customers and the showing's agents read showings" on public.showings;
@@ -62,6 +67,8 @@ create policy "Customers and the showing's agents read showings" on public.showi
          or agent_id in (select guard.managed_agent_ids())
          or buying_agent_id in (select guard.managed_agent_ids())
          or (select guard.is_staff()));
+comment on policy "Customers and the showing's agents read showings" on public.showings
+  is 'A showing is read by its customer, its listing and buying agents (and their brokers) and staff.';
 
 drop policy if exists "The showing's agents schedule showings" on public.showings;
 create policy "The showing's agents schedule showings" on public.showings
@@ -72,6 +79,8 @@ create policy "The showing's agents schedule showings" on public.showings
                     or (buying_agent_id in (select guard.managed_agent_ids())
                         and guard.visibility_of(portfolio_id, buying_agent_id) in ('partial', 'full'))))
               or (select guard.is_staff()));
+comment on policy "The showing's agents schedule showings" on public.showings
+  is 'A deal''s agents schedule showings only for a customer they see or the deal''s own customer, and a buying agent only on a listing it sees at partial level or above; triggers check the slot and keep the showing on its deal.';
 
 drop policy if exists "The showing's agents update showings" on public.showings;
 create policy "The showing's agents update showings" on public.showings
@@ -85,10 +94,14 @@ create policy "The showing's agents update showings" on public.showings
                     or (buying_agent_id in (select guard.managed_agent_ids())
                         and guard.visibility_of(portfolio_id, buying_agent_id) in ('partial', 'full'))))
               or (select guard.is_staff()));
+comment on policy "The showing's agents update showings" on public.showings
+  is 'A showing''s agents and staff reschedule, cancel or mark it shown, under the same conditions as scheduling; who, what and which deal never change.';
 
 drop policy if exists "Staff delete showings" on public.showings;
 create policy "Staff delete showings" on public.showings
   for delete to authenticated using ((select guard.is_staff()));
+comment on policy "Staff delete showings" on public.showings
+  is 'Only staff delete showings; agents cancel them instead.';
 
 -- Section - deal_confirmations
 drop policy if exists "The deal's agents read confirmations" on public.deal_confirmations;
@@ -98,9 +111,10 @@ create policy "The deal's agents read confirmations" on public.deal_confirmation
                      where d.listing_agent_id in (select guard.managed_agent_ids())
                         or d.buying_agent_id in (select guard.managed_agent_ids()))
          or (select guard.is_staff()));
+comment on policy "The deal's agents read confirmations" on public.deal_confirmations
+  is 'A deal''s closing confirmations are read by its listing and buying agents (and their brokers) and staff.';
 
 -- Nobody inserts confirmations: entering closing creates them (functions/closing.sql, as the definer).
-drop policy if exists "The deal's agents create confirmations" on public.deal_confirmations;
 revoke insert on table public.deal_confirmations from authenticated, service_role;
 
 drop policy if exists "Agents confirm their own side" on public.deal_confirmations;
@@ -108,10 +122,14 @@ create policy "Agents confirm their own side" on public.deal_confirmations
   for update to authenticated
   using (agent_id = (select auth.uid()) or (select guard.is_staff()))
   with check (agent_id = (select auth.uid()) or (select guard.is_staff()));
+comment on policy "Agents confirm their own side" on public.deal_confirmations
+  is 'Each agent confirms only its own side of a closing (staff may edit other columns, but a trigger lets only the side''s own agent set confirmed); the deal closes when every side has confirmed.';
 
 drop policy if exists "Staff delete confirmations" on public.deal_confirmations;
 create policy "Staff delete confirmations" on public.deal_confirmations
   for delete to authenticated using ((select guard.is_staff()));
+comment on policy "Staff delete confirmations" on public.deal_confirmations
+  is 'Only staff delete closing confirmations; the database creates them when a deal enters closing.';
 
 -- Section - deal_negotiations
 drop policy if exists "The parties read offers" on public.deal_negotiations;
@@ -122,22 +140,30 @@ create policy "The parties read offers" on public.deal_negotiations
                         where d.listing_agent_id in (select guard.managed_agent_ids())
                            or d.buying_agent_id in (select guard.managed_agent_ids()))
          or (select guard.is_staff()));
+comment on policy "The parties read offers" on public.deal_negotiations
+  is 'An offer is read by who made it, who it is addressed to, the deal''s agents (and their brokers) and staff.';
 
 drop policy if exists "Parties make offers in their own name" on public.deal_negotiations;
 create policy "Parties make offers in their own name" on public.deal_negotiations
   for insert to authenticated
   with check ((from_contact_id = (select auth.uid()) and deal_id in (select d.id from public.deals d))
               or (select guard.is_staff()));
+comment on policy "Parties make offers in their own name" on public.deal_negotiations
+  is 'An offer is made only in the caller''s own name on a deal the caller reads (or by staff); a trigger keeps one pending offer at a time between the deal''s parties.';
 
 drop policy if exists "The parties answer offers" on public.deal_negotiations;
 create policy "The parties answer offers" on public.deal_negotiations
   for update to authenticated
   using (from_contact_id = (select auth.uid()) or to_contact_id = (select auth.uid()) or (select guard.is_staff()))
   with check (from_contact_id = (select auth.uid()) or to_contact_id = (select auth.uid()) or (select guard.is_staff()));
+comment on policy "The parties answer offers" on public.deal_negotiations
+  is 'Only the parties of an offer and staff touch it; a trigger lets only the addressee accept, reject or counter it.';
 
 drop policy if exists "Staff delete offers" on public.deal_negotiations;
 create policy "Staff delete offers" on public.deal_negotiations
   for delete to authenticated using ((select guard.is_staff()));
+comment on policy "Staff delete offers" on public.deal_negotiations
+  is 'Only staff delete offers: the offer history is the record of the negotiation.';
 
 -- Section - platform_commissions: written by the closing (and staff)
 drop policy if exists "Payees and the deal's agents read commissions" on public.platform_commissions;
@@ -148,13 +174,21 @@ create policy "Payees and the deal's agents read commissions" on public.platform
   using (contact_id = (select auth.uid()) or contact_id in (select guard.managed_agent_ids())
          or deal_id in (select d.id from public.deals d where d.listing_agent_id in (select guard.managed_agent_ids()))
          or (select guard.is_staff()));
+comment on policy "Payees and the deal's agents read commissions" on public.platform_commissions
+  is 'A payee reads its own commission row and the listing side reads all of a deal''s rows; the buying side sees only its own, because the rows together reveal the listing''s confidential rate.';
 
 drop policy if exists "Staff write commissions" on public.platform_commissions;
 create policy "Staff write commissions" on public.platform_commissions
   for insert to authenticated with check ((select guard.is_staff()));
+comment on policy "Staff write commissions" on public.platform_commissions
+  is 'Only staff add commission rows by hand; the closing of a deal writes the split itself.';
 drop policy if exists "Staff update commissions" on public.platform_commissions;
 create policy "Staff update commissions" on public.platform_commissions
   for update to authenticated using ((select guard.is_staff())) with check ((select guard.is_staff()));
+comment on policy "Staff update commissions" on public.platform_commissions
+  is 'Only staff invoice and mark commissions paid; a trigger keeps the amounts and payees unchanged.';
 drop policy if exists "Staff delete commissions" on public.platform_commissions;
 create policy "Staff delete commissions" on public.platform_commissions
   for delete to authenticated using ((select guard.is_staff()));
+comment on policy "Staff delete commissions" on public.platform_commissions
+  is 'Only staff delete commission rows.';

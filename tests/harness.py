@@ -25,7 +25,7 @@ import pytest
 from pytest_postgresql import factories
 from pytest_postgresql.janitor import DatabaseJanitor
 
-from tests.pg_server import PgServer, PgServerError
+from vic.pg_server import PgServer, PgServerError
 
 ROOT = Path(__file__).resolve().parents[1]
 PGTAP_DIR = ROOT / "supabase" / "tests" / "database"
@@ -288,8 +288,12 @@ TAP_TEST = re.compile(r"^(not )?ok \d+")
 
 def _run_pgtap_file(request: pytest.FixtureRequest, pg_server: PgServer,
                     vic_pgtap_copy: psycopg.Connection) -> None:
-    path: Path = request.node.path
-    dbname = vic_pgtap_copy.info.dbname
+    run_pg_prove(pg_server, vic_pgtap_copy.info.dbname, request.node.path)
+
+
+def run_pg_prove(pg_server: PgServer, dbname: str, path: Path) -> None:
+    """Run one pgTAP file with pg_prove in database `dbname` (which has pgTAP); raise PgTapFailure with
+    the failing assertions unless every test passed. Also used on the `supabase db push` database."""
     env = {**os.environ, "PGOPTIONS": f"-c search_path={PGTAP_SEARCH_PATH}", "PGCONNECT_TIMEOUT": "10"}
     cmd = ["pg_prove", "--psql-bin", str(pg_server.psql), "-h", pg_server.host, "-p", str(pg_server.port),
            "-U", pg_server.user, "-d", dbname, "--verbose", str(path.relative_to(ROOT))]

@@ -43,7 +43,7 @@ import jwt
 import psycopg
 from psycopg import sql
 
-from tests.pg_server import PgServer
+from vic.pg_server import PgServer
 
 JWT_SECRET = "vic-test-jwt-secret-not-a-real-one-32+chars"  # a test secret, as `supabase start` prints one
 ANON_ROLE = "anon"  # PostgREST's db-anon-role on Supabase
@@ -93,7 +93,8 @@ class PostgrestEndpoint:
         self.anon_key = sign({"iss": "supabase-demo", "role": "anon", "exp": 1983812996}, secret)
         self.service_role_key = sign({"iss": "supabase-demo", "role": "service_role", "exp": 1983812996}, secret)
         self._pools: dict[str, list[psycopg.Connection]] = {}
-        self._routines: dict[str, dict[str, list[Routine]]] = {}
+        self._routines: dict[tuple[str, int], dict[str, list[Routine]]] = {}
+        self._database_of: dict[int, int] = {}  # id(connection) -> oid of its database
         self._lock = threading.Lock()
         self._http = ThreadingHTTPServer(("127.0.0.1", 0), _handler(self))
         self._http.daemon_threads = True
@@ -117,8 +118,10 @@ class PostgrestEndpoint:
         """Close the connections to a database (before it is dropped)."""
         with self._lock:
             conns = self._pools.pop(dbname, [])
-            self._routines.pop(dbname, None)
+            for key in [k for k in self._routines if k[0] == dbname]:
+                del self._routines[key]
         for conn in conns:
+            self._database_of.pop(id(conn), None)
             conn.close()
 
     def stop(self) -> None:
@@ -130,11 +133,23 @@ class PostgrestEndpoint:
     # ------------------------------------------------------------------------------------------ database
     @contextlib.contextmanager
     def _connection(self, dbname: str):
+        """A pooled connection to `dbname`. One whose server process is gone (the database was dropped and
+        made again under the same name by the next test) is replaced before use."""
         with self._lock:
             pool = self._pools.setdefault(dbname, [])
             conn = pool.pop() if pool else None
-        if conn is None or conn.closed or conn.broken:
+        if conn is not None:
+            try:
+                conn.execute("select")
+            except psycopg.OperationalError:
+                self._database_of.pop(id(conn), None)
+                conn.close()
+                conn = None
+        if conn is None or conn.closed:
             conn = psycopg.connect(self.server.url(dbname), autocommit=True)
+            # the schema cache is per database: a database made again under the same name is another one
+            (self._database_of[id(conn)],) = conn.execute(
+                "select oid from pg_database where datname = current_database()").fetchone()
         try:
             yield conn
         finally:
@@ -143,8 +158,9 @@ class PostgrestEndpoint:
                     self._pools.setdefault(dbname, []).append(conn)
 
     def _routines_of(self, conn: psycopg.Connection, dbname: str) -> dict[str, list[Routine]]:
+        key = (dbname, self._database_of[id(conn)])
         with self._lock:
-            cached = self._routines.get(dbname)
+            cached = self._routines.get(key)
         if cached is not None:
             return cached
         found: dict[str, list[Routine]] = {}
@@ -172,7 +188,7 @@ class PostgrestEndpoint:
                 required=frozenset(names[: len(names) - ndefaults]), setof=setof, scalar=not composite,
                 read_only=volatility in ("s", "i")))
         with self._lock:
-            self._routines[dbname] = found
+            self._routines[key] = found
         return found
 
     @staticmethod
@@ -304,7 +320,7 @@ def _handler(endpoint: PostgrestEndpoint) -> type[BaseHTTPRequestHandler]:
             body = self.rfile.read(int(self.headers.get("Content-Length") or 0))
             route = ROUTE.match(urlsplit(self.path).path)
             if route is None:
-                return self._send(404, _error("PGRST125", f"Invalid path specified in request URL"))
+                return self._send(404, _error("PGRST125", "Invalid path specified in request URL"))
             auth = endpoint.authenticate(self.headers)
             if isinstance(auth, tuple):
                 return self._send(*auth, {"WWW-Authenticate": "Bearer"})

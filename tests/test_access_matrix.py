@@ -1,4 +1,4 @@
-"""The access matrix (issue 4, deliverable 7): every table x actor x action of tests/access_matrix.csv.
+"""The access matrix: every table x actor x action of tests/access_matrix.csv.
 
 One pytest case per cell (`portfolios-agent_partial-select`), run against one database per module:
 a copy of the migrated template holding the world of tests/world.py, loaded once; each cell runs in

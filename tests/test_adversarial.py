@@ -1,4 +1,4 @@
-"""Adversarial tests (issue 4, "Done when"): another agent tries to learn what it must not, by every path
+"""Adversarial tests: another agent tries to learn what it must not, by every path
 the API exposes, and fails.
 
 The secrets (docs/access.md, DOMAIN.md "agent_visibility" and "portfolio_confidential"):

@@ -1,4 +1,4 @@
-"""Bounded input (issue 11, class 9): every text column of a public table has a length check, every
+"""Bounded input (attack class c9): every text column of a public table has a length check, every
 public RPC's text/array/number parameter is bounded (docs/errors.md, Bounds), and the district list
 is the pinned package's."""
 from __future__ import annotations

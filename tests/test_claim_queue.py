@@ -1,4 +1,4 @@
-"""The claim queue of inbound messages (issue 13, item 3; functions/inbox.sql), with real connections.
+"""The claim queue of inbound messages (functions/inbox.sql), with real connections.
 
 - 8 workers claim 10,000 messages in batches while one of them is killed mid-batch (pg_terminate_backend): every
   message is acknowledged exactly once, none is lost (the dead worker's unacknowledged messages come back when

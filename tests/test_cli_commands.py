@@ -31,11 +31,12 @@ LEAD_SESSION = "00000000-0000-4000-8000-000000000502"
 NO_ONE = "00000000-0000-4000-8000-00000000dead"
 TESTS = Path(__file__).parent
 
-# Commands this story leaves to the test that owns them: they act on the local server or replace the
-# process (psql), or undo the whole schema. The check below reads that those tests call them.
+# Commands this story leaves to the test that owns them: they act on the local server, replace the
+# process (psql), undo the whole schema, or write the source tree. The check below reads that those tests call them.
 ELSEWHERE = {
     ("db", "up"): "test_cli.py", ("db", "down"): "test_cli.py", ("db", "rollback"): "test_cli.py",
     ("db", "reset"): "test_cli.py", ("db", "psql"): "test_cli.py",
+    ("supabase", "build"): "test_supabase_project.py",  # writes supabase/migrations/ of the tree
 }
 
 
@@ -118,7 +119,7 @@ def test_every_command_is_driven(seeded: str, db: psycopg.Connection) -> None:
                 "--floor", "11.000.000", "--commission-rate", "2")["id"]
     other = s.run("--as", AGENT, *listing, "--title", "Fenerbahçe'de 3+1", "--price", "14_000_000")["id"]
     assert s.run("--as", AGENT, "listing", "update", pid, "--price", "12.400.000")["listed_price"] == 12_400_000
-    media = [s.run("--as", AGENT, "listing", "media-add", pid, "photo", f"portfolios/{pid}/{n}.jpg")[0]["id"]
+    media = [s.run("--as", AGENT, "listing", "media-add", pid, "photo", f"portfolios/{pid}/{n}.jpg")["id"]
              for n in ("a", "b")]
     reordered = s.run("--as", AGENT, "listing", "media-reorder", pid, media[1], media[0])
     assert [m["id"] for m in reordered] == [media[1], media[0]]
@@ -282,7 +283,7 @@ BAD = [
     (["listing", "create", "--type", "daire"], "--for is missing"),
     (["--as", EMRE, "agent", "set-role", EMRE, "admin"], f"not allowed: contact {EMRE} (--as): only admins"),
     (["--as", AGENT, "listing", "create", "--type", "daire", "--for", "sale", "--title", "x", "--district",
-      "Kadıköy", "--rooms", "3+1", "--price", "0"], "--price: listed_price must be"),
+      "Kadıköy", "--rooms", "3+1", "--price", "0"], "--price must be a positive whole amount"),
 ]
 
 

@@ -98,7 +98,7 @@ def test_dead_letters_are_listed_and_requeued_by_staff(inbox) -> None:
 @pytest.mark.parametrize(("argv", "words"), [
     (("inbox", "claim", "--batch", "0"), ("batch", "1000")),
     (("inbox", "claim", "--lease", "2 hours"), ("lease", "1 hour")),
-    (("inbox", "claim", "--max-attempts", "101"), ("max_attempts", "100")),
+    (("inbox", "claim", "--max-attempts", "101"), ("--max-attempts", "100")),
     (("inbox", "claim", "--worker", " "), ("worker", "200")),
     (("inbox", "release", "00000000-0000-4000-8000-0000000d0099", "--error", "x" * 2001), ("error", "2000")),
     (("inbox", "dead", "--limit", "501"), ("limit", "500")),

@@ -106,7 +106,7 @@ def test_cli_consent_and_history(db_url: str, db: psycopg.Connection) -> None:
     assert MESSAGE.split("-")[0] in out and MESSAGE.split("-")[-1] in out  # the message id, folded in its column
     line = one_error_line(vic("--service-role", "contact", "consent", "training", "--grant", "--contact-id", EMRE,
                               "--message-id", MESSAGE, "--database-url", db_url))
-    assert "message_id must be an inbound message of the contact" in line
+    assert "--message-id must be an inbound message of the contact" in line
     line = one_error_line(vic("--as", SELIN, "contact", "consents", EMRE, "--database-url", db_url))
     assert "not found or not yours" in line
 
@@ -116,7 +116,7 @@ def test_cli_nudge_claim(db_url: str) -> None:
     line = one_error_line(vic("--service-role", "nudge", "claim", "--batch", "0", "--database-url", db_url))
     assert "batch must be between 1 and 1000" in line
     line = one_error_line(vic("--service-role", "nudge", "claim", "--max-age", "31", "--database-url", db_url))
-    assert "max_age must be between" in line
+    assert "--max-age must be between" in line
     line = one_error_line(vic("--as", SELIN, "nudge", "claim", "--database-url", db_url))
     assert "only staff and the bot claim nudges" in line
     out = ok("--service-role", "nudge", "claim", "--batch", "10", "--database-url", db_url)

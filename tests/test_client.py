@@ -1,4 +1,5 @@
-"""VicClient and PsycopgTransport against a real migrated database, and the RPC commands of the CLI.
+"""VicClient on both transports (the `as_` fixture, tests/transports.py) against a real migrated database, and the
+RPC commands of the CLI.
 
 Each test gets a fresh copy of the migrated template (`db_url`); `people` inserts, as the superuser,
 a small cast with fixed ids: staff, a broker and an agent of one office, an agent of another, a
@@ -357,7 +358,7 @@ def test_cli_agent_and_visibility_commands(db_url: str, db: psycopg.Connection) 
         (["--service-role", "contact", "upsert", "--phone", "0532 123 45 67"], "phone must be in E.164 form"),
         (["--as", "+905321234567", "contact", "whoami"], "contact id"),
         (["--as", CUSTOMER, "--service-role", "contact", "whoami"], "--as, --service-role and --superuser exclude each other"),
-        (["--as", AGENT, "visibility", "grant", LISTING, OTHER_AGENT, "total"], "level total"),
+        (["--as", AGENT, "visibility", "grant", LISTING, OTHER_AGENT, "total"], "LEVEL total is not one of"),
     ],
     ids=["access-denied", "invalid-phone", "as-not-an-id", "as-and-service-role", "bad-level"],
 )

@@ -1,4 +1,4 @@
-"""The commission RPCs (issue 6) through VicClient and PsycopgTransport, and their CLI commands `vic commission …`.
+"""The commission RPCs through VicClient and PsycopgTransport, and their CLI commands `vic commission …`.
 
 Each test gets a fresh copy of the migrated template (`db_url`); `cast` inserts, as the superuser, an admin, a
 broker and an agent of Moda Emlak, an agent of Beşiktaş, a customer, a sale listing at 2% commission and a deal

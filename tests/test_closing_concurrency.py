@@ -1,4 +1,4 @@
-"""Dual confirm closes a deal exactly once (issue 6, docs/deals.md "Closing").
+"""Dual confirm closes a deal exactly once (docs/deals.md "Closing").
 
 Both agents of a cross-agent deal confirm at the same instant from two real connections (threads released
 together by a barrier), deal after deal, 200 times. Every time: exactly one of the two calls answers

@@ -1,4 +1,4 @@
-"""Commission properties (issue 6), with hypothesis, against docs/commissions.md.
+"""Commission properties, with hypothesis, against docs/commissions.md.
 
 Over closing prices (1 .. 10^12), commission rates (0.01 .. 4.00 for a sale, up to 100 for a rental) and split
 settings (random non-negative numeric(5,2) rates adding up to 100, single and cross):

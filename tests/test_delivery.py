@@ -1,4 +1,4 @@
-"""Delivery (issue 13, item 7; docs/delivery.md): claim_notifications hands pending notifications out under a
+"""Delivery (docs/delivery.md): claim_notifications hands pending notifications out under a
 lease, only inside the contact's 24-hour window, proactive ones only with marketing consent, never to opted-out
 or blocked contacts, each to one worker; notification_sent logs the send in message_log with its WhatsApp id and
 sets delivered_at once; share_listing lets the request's agent send its customer a listing card at that agent's

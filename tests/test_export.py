@@ -1,10 +1,10 @@
-"""The training export (issue 13, item 8; functions/export.sql): staff get the conversations of contacts holding
+"""The training export (functions/export.sql): staff get the conversations of contacts holding
 consent_training and consent_transfer, per session (messages outside a session: per contact), never content
 stored without transfer consent (NULL content: withheld by ingestion), bounded (1-1000 conversations, 200
 messages each), paged by the last message's time; customers, agents and the bot are refused;
 `vic export training` prints a table of at most 100 columns or JSON Lines, times in Istanbul.
 
-Messages are inserted as the superuser (ingest_message comes from another part of issue 13)."""
+Messages are inserted as the superuser (this suite tests the export, not ingest_message)."""
 from __future__ import annotations
 
 import json

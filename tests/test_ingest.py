@@ -1,4 +1,4 @@
-"""Ingestion and identity changes (issue 13, items 1 and 2): `ingest_message` stores each WhatsApp message once
+"""Ingestion and identity changes: `ingest_message` stores each WhatsApp message once
 per wa_message_id, also when eight connections redeliver the same webhooks at once; it registers the contact and
 attaches the message to the contact's active session; inbound content without the sender's consent_transfer is
 not stored; every input is bounded; only the bot and staff ingest. `change_contact_phone` / `_bsuid` move a
@@ -531,7 +531,7 @@ def test_cli_ingest_in_istanbul_time_redelivery_and_errors(world: psycopg.Connec
     assert "--payload" in one_error_line(vic("--service-role", "inbox", "ingest", "--wa-id", "w", "--direction", "inbound",
                                              "--from", "905321110042", "--payload", "[1]", *url))
     assert "from" in one_error_line(vic("--service-role", "inbox", "ingest", "--wa-id", "w", "--direction", "inbound", *url))
-    assert "sent_at" in one_error_line(vic("--service-role", "inbox", "ingest", "--wa-id", "w", "--direction", "inbound",
+    assert "--at must be between" in one_error_line(vic("--service-role", "inbox", "ingest", "--wa-id", "w", "--direction", "inbound",
                                            "--from", "905321110042", "--at", "2020-01-01T10:00", *url))
     assert "only the bot" in one_error_line(vic("--as", W.customer, "inbox", "ingest", "--wa-id", "w", "--direction",
                                                 "inbound", "--from", "905321110042", *url))

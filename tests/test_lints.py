@@ -1,4 +1,4 @@
-"""Catalog lints (issue 4, deliverable 8): security and hygiene rules checked on the migrated catalog.
+"""Catalog lints: security and hygiene rules checked on the migrated catalog.
 
 Each lint is a function `lint(conn) -> list[str]` returning one line per offender. Two kinds of test:
 
@@ -499,6 +499,67 @@ def table_without_primary_key(conn):
         order by 1""")
 
 
+# ------------------------------------------------------------------------------ findable rules
+# A dashboard admin meets a policy or a trigger by its name in the table's page; its comment is the rule in a
+# sentence (what it enforces and why). `comment on policy|trigger … on …` sits beside each create in policies/
+# and functions/.
+@lint
+def policy_without_comment(conn):
+    """Every row-level security policy on a table of ours has a comment saying the rule it holds."""
+    return _rows(conn, """
+        select format('policy %I on %s: no comment (write comment on policy … on … beside its create)',
+                      p.polname, c.oid::regclass)
+        from pg_policy p join pg_class c on c.oid = p.polrelid join pg_namespace n on n.oid = c.relnamespace
+        where n.nspname = any(%(ours)s) and coalesce(btrim(obj_description(p.oid, 'pg_policy')), '') = ''
+        order by 1""")
+
+
+@lint
+def trigger_without_comment(conn):
+    """Every trigger on a table of ours (not the internal ones of foreign keys) has a comment saying the rule it
+    holds."""
+    return _rows(conn, """
+        select format('trigger %I on %s: no comment (write comment on trigger … on … beside its create)',
+                      t.tgname, c.oid::regclass)
+        from pg_trigger t join pg_class c on c.oid = t.tgrelid join pg_namespace n on n.oid = c.relnamespace
+        where n.nspname = any(%(ours)s) and not t.tgisinternal
+          and coalesce(btrim(obj_description(t.oid, 'pg_trigger')), '') = ''
+        order by 1""")
+
+
+@lint
+def unreferenced_internal_function(conn):
+    """Every function of private and guard is used: by a trigger, a policy, another function's body, a view, a
+    column default or generated column, a check constraint or an index (by name, word for word). A helper
+    nothing calls is a leftover: drop it in a migration and remove it from functions/."""
+    return _rows(conn, f"""
+        with texts as (  -- every text of ours that may call a function, computed once
+          select q.oid as fn, q.prosrc as body from pg_proc q join pg_namespace n on n.oid = q.pronamespace
+          where n.nspname = any(%(ours)s)
+          union all
+          select null, concat(pg_get_expr(po.polqual, po.polrelid), ' ', pg_get_expr(po.polwithcheck, po.polrelid))
+          from pg_policy po
+          union all
+          select null, pg_get_viewdef(v.oid) from pg_class v join pg_namespace n on n.oid = v.relnamespace
+          where v.relkind in ('v', 'm') and n.nspname = any(%(ours)s)
+          union all
+          select null, pg_get_expr(d.adbin, d.adrelid) from pg_attrdef d
+          union all
+          select null, pg_get_constraintdef(k.oid) from pg_constraint k where k.contype = 'c'
+          union all
+          select null, concat(pg_get_expr(i.indexprs, i.indrelid), ' ', pg_get_expr(i.indpred, i.indrelid))
+          from pg_index i where i.indexprs is not null or i.indpred is not null
+        )
+        select format('%s: nothing calls it', p.oid::regprocedure)
+        from pg_proc p join pg_namespace n on n.oid = p.pronamespace
+        where n.nspname = any(%(ours)s) and n.nspname <> 'public'
+          and {_not_extension_member('pg_proc', 'p.oid')}
+          and not exists (select 1 from pg_trigger t where t.tgfoid = p.oid)
+          and not exists (select 1 from texts x where x.fn is distinct from p.oid
+                          and strpos(x.body, p.proname) > 0 and x.body ~ ('\\m' || p.proname || '\\M'))
+        order by 1""")
+
+
 # ----------------------------------------------------------------------------------------- tests
 @pytest.mark.parametrize("name", sorted(LINTS))
 def test_lint(db: psycopg.Connection, name: str) -> None:
@@ -680,6 +741,30 @@ OFFENDERS: list[tuple[str, str, str, str]] = [
      "create table public.lint_probe_nopk (x int)", "lint_probe_nopk"),
     ("table_without_primary_key", "private table",
      "create table private.lint_probe_nopk (x int unique)", "private.lint_probe_nopk"),
+    ("unreferenced_internal_function", "a private helper nothing calls",
+     """create function private.lint_probe_unused() returns int language sql set search_path = '' as 'select 1'""",
+     "private.lint_probe_unused()"),
+    ("unreferenced_internal_function", "a guard helper whose only caller goes",
+     """create function guard.lint_probe_leaf() returns int language sql set search_path = '' as 'select 1';
+        create function private.lint_probe_caller() returns int language sql set search_path = ''
+        as 'select guard.lint_probe_leaf()';
+        drop function private.lint_probe_caller()""", "guard.lint_probe_leaf()"),
+    ("policy_without_comment", "new policy",
+     PROBE + """create policy "Probe silent" on public.lint_probe for select to authenticated using (false)""",
+     "Probe silent"),
+    ("policy_without_comment", "comment removed from a policy",
+     """comment on policy "Staff delete deals" on public.deals is null""", "Staff delete deals"),
+    ("policy_without_comment", "blank comment",
+     """comment on policy "Staff delete deals" on public.deals is '  '""", "Staff delete deals"),
+    ("trigger_without_comment", "new trigger",
+     PROBE + """create trigger _999_probe before update on public.lint_probe
+                for each row execute function private.tg__set_updated_at()""", "_999_probe on lint_probe"),
+    ("trigger_without_comment", "comment removed from a trigger",
+     "comment on trigger _170_budget on public.requests is null", "_170_budget on requests"),
+    ("trigger_without_comment", "trigger on a private table",
+     """create table private.lint_probe (id int primary key, updated_at timestamptz);
+        create trigger _999_probe before update on private.lint_probe
+        for each row execute function private.tg__set_updated_at()""", "_999_probe on private.lint_probe"),
 ]
 
 

@@ -1,4 +1,4 @@
-"""Listing ids YYYY-NNN under concurrency (issue 5, docs/matching.md "Listing ids").
+"""Listing ids YYYY-NNN under concurrency (docs/matching.md "Listing ids").
 
 Eight real connections insert listings at the same moment (threads released together by a barrier,
 round after round), half through `create_listing` acting as an agent, half by a plain insert as the

@@ -1,4 +1,4 @@
-"""Match events (issue 12, docs/matching.md "Match events"): a writing statement records one event and one
+"""Match events (docs/matching.md "Match events"): a writing statement records one event and one
 NOTIFY; the matcher (public.process_match_events) claims committed events, is refused to API users, takes
 back nothing a dead worker held, and keeps processed events a day."""
 from __future__ import annotations

@@ -1,6 +1,6 @@
 """The matcher under fire: match events written by eight connections, drained by two workers, one killed mid-batch.
 
-Issue 12, item 3. Eight real connections (threads, each its own psycopg connection, as the superuser: a trusted
+Eight real connections (threads, each its own psycopg connection, as the superuser: a trusted
 session, so the API's rules of who may file what do not stand in the way of a test about matching) create,
 change, deactivate and close listings and requests of a small Istanbul cast (two offices) at random for
 DURATION seconds, single-row and multi-row statements, one or several statements per transaction. Two workers

@@ -1,4 +1,4 @@
-"""Matching properties (issue 5 "Done when"), with hypothesis, against docs/matching.md.
+"""Matching properties, with hypothesis, against docs/matching.md.
 
 For random pairs of a listing (district among a few, in Turkish and ASCII spellings and capitals; type,
 rooms, listing type, price, an optional floor, currency, active or not) and a request (districts, types,

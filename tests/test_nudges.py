@@ -1,4 +1,4 @@
-"""Template nudges (issue 13, item 4; functions/window.sql): `claim_nudges` with real connections.
+"""Template nudges (functions/window.sql): `claim_nudges` with real connections.
 
 8 workers claim at once, each in its own connection as the bot (service_role), in small batches until nothing is
 due: every closed window of a consented customer is nudged exactly once and nothing else is. Then a new inbound

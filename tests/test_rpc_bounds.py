@@ -1,4 +1,4 @@
-"""Every public RPC parameter is bounded (issue 11, class 9; docs/errors.md, Bounds).
+"""Every public RPC parameter is bounded (attack class c9; docs/errors.md, Bounds).
 
 `BOUNDS` has one row per parameter of a public RPC whose type is text, an array, jsonb, a number, an interval or
 a timestamp: the bound, or (`over` None) the reason it needs none. `test_every_parameter_has_a_row` fails when a

@@ -22,7 +22,7 @@ from vic.client import VicClient
 # VicClient members that are not RPCs.
 LIFECYCLE = {"connect", "close"}
 # Top-level CLI commands that call no RPC.
-NON_RPC_COMMANDS = {"db", "demo", "worker"}
+NON_RPC_COMMANDS = {"db", "demo", "supabase", "worker"}
 DUMMY_ID = "00000000-0000-4000-8000-00000000abcd"
 
 

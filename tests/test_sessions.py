@@ -1,4 +1,4 @@
-"""Sessions through VicClient and the CLI (issue 13, item 6; docs/sessions.md): the bot fills slots (validated,
+"""Sessions through VicClient and the CLI (docs/sessions.md): the bot fills slots (validated,
 canonical district, completeness by the database), extracts the request once, even when two connections
 extract the same session at the same moment, and closes; customers and agents are refused; `vic session
 slots|extract|close|show`, with --json, times in Istanbul."""

@@ -14,7 +14,7 @@ from urllib.parse import urlsplit
 
 import pytest
 
-from tests.pg_server import PgServer
+from vic.pg_server import PgServer
 from tests.postgrest_endpoint import PostgrestEndpoint
 from vic.client import VicClient
 

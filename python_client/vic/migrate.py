@@ -120,39 +120,100 @@ def _apply_compat(conn: psycopg.Connection) -> None:
         run_sql_file(conn, paths.COMPAT_SQL)
 
 
+def _by_number(migrations: MigrationList) -> list:
+    """The migrations in file-name order, which is their order: none uses yoyo's `depends` directive
+    (tests/test_migrations.py), so yoyo's topological sort, which parses every file, is not needed."""
+    return sorted(migrations, key=lambda m: m.id)
+
+
+def _unknown_applied(backend: PostgresqlPsycopgBackend, migrations: MigrationList) -> list[str]:
+    """Migrations the database records that this tree does not have (it was migrated by a newer one)."""
+    on_disk = {m.hash for m in migrations}
+    table = backend.format_sql("{0.migration_table_quoted}")
+    rows = backend.execute(f"select migration_id, migration_hash from {table}").fetchall()
+    return sorted(mid for mid, mhash in rows if mhash not in on_disk)
+
+
+def _refuse_unknown(backend: PostgresqlPsycopgBackend, migrations: MigrationList, verb: str) -> None:
+    unknown = _unknown_applied(backend, migrations)
+    if unknown:
+        raise VicError(f"cannot {verb}: the database has migrations this tree does not know "
+                       f"({', '.join(unknown)}); it was migrated by a newer version of vic; nothing was changed",
+                       hint="use the version that applied them (to migrate, or to roll them back first)")
+
+
+@contextlib.contextmanager
+def _one_transaction(backend: PostgresqlPsycopgBackend, verb: str) -> Iterator[None]:
+    """Every step inside runs in one transaction: on any error nothing is left half done."""
+    backend.begin()
+    try:
+        yield
+    except BaseException as exc:
+        backend.rollback()
+        if isinstance(exc, VicError):
+            exc.message = f"{exc.message} (nothing was {verb}: all steps run in one transaction)"
+        raise
+    backend.commit()
+
+
 def migrate(url: str) -> list[str]:
-    """Apply compat, every pending migration, then functions/ and policies/; return ids applied."""
+    """Apply compat, every pending migration, then functions/ and policies/; return ids applied.
+
+    The pending migrations and the re-applied functions/ and policies/ run in ONE transaction (yoyo
+    would commit each migration on its own connection): a step that fails leaves the database as it
+    was, never between two migrations. (So no migration may be `transactional: false`.)
+    """
     with _migration_session(url) as (conn, migrations):
         if paths.COMPAT_SQL.exists():
             _apply_compat(conn)
         conn.execute(sql.SQL("create schema if not exists {}").format(sql.Identifier(YOYO_SCHEMA)))
         applied: list[str] = []
         with _yoyo_backend(url) as backend:
-            for migration in backend.to_apply(migrations):
-                with sql_errors(migration.id):
-                    backend.apply_one(migration)
-                applied.append(migration.id)
-            # Unlike yoyo's own apply, re-run the hook even when nothing was pending, so that an
-            # edited function reaches the database with a plain `vic db migrate`.
-            if backend.get_applied_migration_hashes():
-                with sql_errors():
-                    backend.run_post_apply(migrations)
+            applied_hashes = set(backend.get_applied_migration_hashes())  # also updates yoyo's own tables
+            pending = [m for m in _by_number(migrations) if m.hash not in applied_hashes]
+            _refuse_unknown(backend, migrations, "migrate")
+            with _one_transaction(backend, "applied"):
+                for migration in pending:
+                    with sql_errors(migration.id):
+                        migration.process_steps(backend, "apply")
+                        backend.log_migration(migration, "apply")
+                        backend.mark_one(migration, log=False)
+                    applied.append(migration.id)
+                # Unlike yoyo's own apply, re-run the hook even when nothing was pending, so that an
+                # edited function reaches the database with a plain `vic db migrate`.
+                if applied or applied_hashes:
+                    for hook in migrations.post_apply:
+                        with sql_errors(hook.id):
+                            hook.process_steps(backend, "apply")
         return applied
 
 
 def rollback(url: str, all: bool = False) -> list[str]:
-    """Roll back the latest applied migration (or every one); return the ids rolled back."""
+    """Roll back the latest applied migration (or every one); return the ids rolled back.
+
+    Refused before any step runs when a chosen migration has no rollback file or the database holds
+    migrations this tree does not know; the chosen rollbacks then run in one transaction.
+    """
     with _migration_session(url) as (conn, migrations):
         if not _has_yoyo_tables(conn):
             return []
         done: list[str] = []
         with _yoyo_backend(url) as backend:
-            # to_rollback lists the applied migrations newest first.
-            chosen = list(backend.to_rollback(migrations))
-            for migration in chosen if all else chosen[:1]:
-                with sql_errors(migration.id):
-                    backend.rollback_one(migration)
-                done.append(migration.id)
+            applied_hashes = set(backend.get_applied_migration_hashes())
+            chosen = [m for m in reversed(_by_number(migrations)) if m.hash in applied_hashes]
+            chosen = chosen if all else chosen[:1]
+            _refuse_unknown(backend, migrations, "roll back")
+            missing = [m.id for m in chosen if not Path(m.path).with_suffix(".rollback.sql").exists()]
+            if missing:
+                raise VicError(f"cannot roll back {', '.join(missing)}: no .rollback.sql beside it; "
+                               "nothing was changed")
+            with _one_transaction(backend, "rolled back"):
+                for migration in chosen:
+                    with sql_errors(migration.id):
+                        migration.process_steps(backend, "rollback")
+                        backend.log_migration(migration, "rollback")
+                        backend.unmark_one(migration, log=False)
+                    done.append(migration.id)
         return done
 
 

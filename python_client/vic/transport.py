@@ -18,9 +18,8 @@ Both transports give the same rows (the same Python values and types) and raise 
 
 Args are keyed by the SQL parameter names (`p_…`): PostgREST matches named arguments by those names.
 Parameters are never logged, and never formatted into SQL text or URLs: they carry phone numbers
-and owners' names. A dict (any Mapping) is sent as `jsonb` (a request's `criteria`), a float as
-`numeric` (a commission rate; PostgreSQL casts numeric to real or double precision implicitly, not
-back), lists as arrays.
+and owners' names. A dict (any Mapping) is sent as `jsonb` (a request's `criteria`), a number as its
+text for PostgreSQL to read as the parameter's type (what PostgREST does with JSON), lists as arrays.
 """
 
 from __future__ import annotations
@@ -43,6 +42,7 @@ from psycopg import sql
 from psycopg.adapt import Transformer
 from psycopg.pq import Format
 from psycopg.rows import dict_row
+from psycopg.types.datetime import TimestamptzBinaryLoader, TimestamptzLoader
 from psycopg.types.json import Jsonb
 
 from vic import result_types
@@ -115,6 +115,9 @@ class PsycopgTransport:
                 self._conn.close()
             self._conn = connect(self.url)  # autocommit: each call opens its own transaction below
             self._conn.row_factory = dict_row  # type: ignore[assignment]
+            # timestamptz in UTC whatever the session's TimeZone, as SupabaseTransport reads them
+            self._conn.adapters.register_loader("timestamptz", UtcTimestamptzLoader)
+            self._conn.adapters.register_loader("timestamptz", UtcTimestamptzBinaryLoader)
         return self._conn
 
     # --------------------------------------------------------------------------- calls
@@ -128,12 +131,21 @@ class PsycopgTransport:
 
     @staticmethod
     def adapt(value: Any) -> Any:
-        """A Mapping becomes `jsonb` (psycopg adapts no dict by itself), a float `numeric` (psycopg would send
-        double precision, which a numeric parameter does not accept); anything else is left to psycopg."""
+        """A Mapping becomes `jsonb` (psycopg adapts no dict by itself); a number is sent as its text, untyped
+        like a str, so that PostgreSQL reads it as the parameter's type (an int as integer or bigint, a float
+        or Decimal as numeric), as PostgREST does with a JSON number: 10**12 for an integer parameter is
+        then "out of range for type integer" on both transports, not a missing function. Anything else is
+        left to psycopg."""
         if isinstance(value, Mapping):
             return Jsonb(dict(value))
+        if isinstance(value, bool):
+            return value
+        if isinstance(value, int):
+            return str(value)
         if isinstance(value, float):
-            return Decimal(repr(value))
+            return str(Decimal(repr(value)))
+        if isinstance(value, Decimal):
+            return str(value)
         return value
 
     def call(self, function: str, args: Mapping[str, Any]) -> list[dict[str, Any]]:
@@ -167,6 +179,21 @@ class PsycopgTransport:
         self.close()
 
 
+class UtcTimestamptzLoader(TimestamptzLoader):
+    """timestamptz as an aware datetime in UTC (tzinfo datetime.timezone.utc) on both transports: the same
+    instant psycopg reads in the session's TimeZone, in the one zone the Supabase API's JSON can be read in."""
+
+    def load(self, data: Any) -> dt.datetime:
+        value = super().load(data)
+        return value.astimezone(dt.timezone.utc) if value.tzinfo is not None else value
+
+
+class UtcTimestamptzBinaryLoader(TimestamptzBinaryLoader):
+    def load(self, data: Any) -> dt.datetime:
+        value = super().load(data)
+        return value.astimezone(dt.timezone.utc) if value.tzinfo is not None else value
+
+
 # ------------------------------------------------------------------------------------------------ Supabase
 class SupabaseTransport:
     """The Supabase API (PostgREST behind the project URL) through supabase-py.
@@ -177,7 +204,8 @@ class SupabaseTransport:
     itself is, so the call runs as the key's role. PostgREST verifies the token, sets the role and
     `request.jwt.claims` for the transaction, and calls `public.<function>` with the named args.
 
-    HTTP/1.1 on purpose: with HTTP/2, the hpack library logs the request headers (the token) at DEBUG.
+    HTTP/1.1 on purpose: with HTTP/2, the hpack library logs request headers it does not deem sensitive
+    (the `apikey`, a service_role key included) at DEBUG.
     The connection opens on the first call and is reused; `close` releases it.
     """
 
@@ -228,7 +256,7 @@ class SupabaseTransport:
             raise ConnectionFailed(f"cannot reach {redact_url(self.url)}: {type(exc).__name__}: {exc}") from None
         assert self._last is not None
         body = self._last.content
-        return rows_from_json(function, json.loads(body, parse_float=Decimal) if body.strip() else None)
+        return rows_from_json(function, parse_json(body) if body.strip() else None)
 
     def close(self) -> None:
         if self._http is not None:
@@ -271,6 +299,12 @@ def to_json(value: Any) -> Any:
     return value
 
 
+def parse_json(text: str | bytes) -> Any:
+    """JSON with every number as a Decimal of its exact text (2.50 stays 2.50, -0 stays -0): `from_json`
+    reads each by its declared type."""
+    return json.loads(text, parse_float=Decimal, parse_int=Decimal)
+
+
 def rows_from_json(function: str, data: Any) -> list[dict[str, Any]]:
     """PostgREST's answer as the rows `PsycopgTransport` returns for `select * from public.<function>(…)`:
     a setof function answers an array, a single composite an object, a scalar function its value (the
@@ -290,7 +324,7 @@ def rows_from_json(function: str, data: Any) -> list[dict[str, Any]]:
         raise VicError(f"{function}: column {missing} is not in vic/result_types.py (regenerate it, see docs/transports.md)") from None
 
 
-_LOADERS = Transformer()  # psycopg's own text loaders, without a connection (timestamptz comes in UTC)
+_LOADERS = Transformer()  # psycopg's own text loaders, without a connection (timestamptz in UTC)
 
 
 @functools.cache
@@ -315,9 +349,10 @@ def from_json(type_name: str, value: Any) -> Any:
 
 
 def _json_floats(value: Any) -> Any:
-    """A json/jsonb value with its non-integer numbers as floats, as psycopg's json loader makes them."""
+    """A json/jsonb value with its numbers as psycopg's json loader (json.loads) makes them: an integer
+    literal an int, any other a float."""
     if isinstance(value, Decimal):
-        return float(value)
+        return int(value) if value.as_tuple().exponent == 0 and value.is_finite() else float(value)
     if isinstance(value, list):
         return [_json_floats(v) for v in value]
     if isinstance(value, dict):

@@ -1,4 +1,4 @@
-"""Class 1 of issue 11: the floor price must not leak through matching.
+"""Attack class c1: the floor price must not leak through matching.
 
 A match exists when the listing's floor is within a request's budget, so whoever controls a request
 and can watch its matches could binary-search the floor. The attacks, as the attacker runs them:

@@ -1,4 +1,4 @@
-"""Class 2 of issue 11: no request an agent can file unlocks more than its real customer's matches.
+"""Attack class c2: no request an agent can file unlocks more than its real customer's matches.
 
 A catch-all request (no criteria) assigned to an agent grants that agent partial visibility of every
 listing it matches. The attacker, an agent of the other office, tries to file one for itself (refused,

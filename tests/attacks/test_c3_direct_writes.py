@@ -1,4 +1,4 @@
-"""Class 3 of issue 11: direct writes skip the RPCs' rules. Each attack is the attacker's own statements, as
+"""Attack class c3: direct writes skip the RPCs' rules. Each attack is the attacker's own statements, as
 PostgREST or the dashboard's "act as" would send them, and asserts that nothing changed; each has a
 positive control (the legitimate path still works).
 

@@ -1,4 +1,4 @@
-"""Class 4 of issue 11: evidence cannot be forged or edited. Certificates and contracts are made by the
+"""Attack class c4: evidence cannot be forged or edited. Certificates and contracts are made by the
 database only (no API role inserts or deletes documents; only file_url is set, once); consent timestamps are
 the database's; history rows are append-only for every writer; a grant's audit fields are the database's."""
 from __future__ import annotations

@@ -1,4 +1,4 @@
-"""Class 5 of issue 11: a figure the listing's commission rate follows from is hidden from whoever may not
+"""Attack class c5: a figure the listing's commission rate follows from is hidden from whoever may not
 read the rate. closing_price / commission_total is the rate, so no API role reads deals.commission_total (a
 column privilege: the bot and the dashboard do); the split rows add up to it, so only the listing side reads
 them all. The buying agent reads its own row (what it is paid): with the public split that is the total, a

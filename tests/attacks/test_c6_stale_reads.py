@@ -1,4 +1,4 @@
-"""Class 6 of issue 11: reads that outlive their reason.
+"""Attack class c6: reads that outlive their reason.
 
 An agent once notified about (or once assigned) a request keeps nothing after the request goes to
 another office; brokers read no raw market signals (customer ids, criteria of every office), only the

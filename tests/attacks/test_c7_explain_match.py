@@ -1,4 +1,4 @@
-"""Class 7 of issue 11 (explain_match): a refused call looks the same whether the row exists or not.
+"""Attack class c7 (explain_match): a refused call looks the same whether the row exists or not.
 
 The attacker, the listing agent, asks explain_match about its own listing against a request of
 another office (which matches), a request that does not exist, and a listing that does not exist; every

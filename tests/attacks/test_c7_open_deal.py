@@ -1,4 +1,4 @@
-"""Class 7 of issue 11 (open_deal): permission is checked first, so a refused call looks the same whether the
+"""Attack class c7 (open_deal): permission is checked first, so a refused call looks the same whether the
 listing, match or request exists or not, and says nothing about whose request it is; a match id merely given
 opens no deal: its listing must be the caller's and its request the caller's or of the listing's office."""
 from __future__ import annotations

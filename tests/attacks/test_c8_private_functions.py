@@ -1,4 +1,4 @@
-"""Attack class 8 (issue 11): helpers in schema `private` called directly.
+"""Attack class c8: helpers in schema `private` called directly.
 
 The review, acting as `authenticated` (PostgREST's role; the dashboard's "act as" gives the same SQL
 session), called `private.touch_deal` on any deal (moving its `last_activity_at` switched the other side's

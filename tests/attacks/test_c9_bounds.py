@@ -1,4 +1,4 @@
-"""Attacks, class 9 (issue 11): unbounded input. Each attack runs as the attacker would (its role and JWT,
+"""Attacks, class c9: unbounded input. Each attack runs as the attacker would (its role and JWT,
 through the RPCs and through direct table writes) and asserts it is refused at once with VC001 (or the
 table's check, 23514) and leaves nothing behind; districts are stored in their reference spelling."""
 from __future__ import annotations

@@ -39,6 +39,7 @@ from vic.cli import (
     worker,
 )
 from vic.cli.common import GLOBAL_HELP, Root, VicGroup, fail, out
+from vic.supabase_build import supabase_app
 
 try:
     VERSION = metadata.version("vic")
@@ -55,6 +56,7 @@ for _name, _group in (
 ):
     app.add_typer(_group.app, name=_name, rich_help_panel="Admin (the database owner)" if _name == "db" else
                   "Commands")
+app.add_typer(supabase_app, name="supabase", rich_help_panel="Admin (the database owner)")
 app.command(rich_help_panel="Admin (the database owner)")(worker.demo)
 app.command(rich_help_panel="Admin (the database owner)")(worker.worker)
 

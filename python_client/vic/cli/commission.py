@@ -6,6 +6,7 @@ from collections.abc import Mapping, Sequence
 from typing import Annotated, Any
 
 import typer
+
 from vic.cli.common import client, emit, Limit, money, Offset, reported, show_row, show_rows
 
 app = typer.Typer(no_args_is_help=True, help="Commissions: the split of commission_total, and each row's status.")

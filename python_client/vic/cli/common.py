@@ -123,9 +123,6 @@ FIELD_PARAMS: dict[str, tuple[str, ...]] = {
     "request_id": ("request_id", "request"),
     "since": ("since_text",),
     "until": ("until_text",),
-    "listing_rate": ("listing_rate",),
-    "buying_rate": ("buying_rate",),
-    "platform_rate": ("platform_rate",),
 }
 
 
@@ -170,9 +167,8 @@ def describe(exc: VicError) -> str:
         return f"not allowed: {who}: {message}{anon_hint}"
     # a field named at the start of the message, or a p_… parameter anywhere, becomes its flag
     head = _FIELD.match(message)
-    if head and (flag := flag_for(head[0])):
-        message = f"{flag}:{message[head.end():]}" if message[head.end():head.end() + 1] == ":" else \
-            f"{flag}: {head[0].removeprefix('p_')}{message[head.end():]}"
+    if head and not message[head.end():].startswith(" +") and (flag := flag_for(head[0])):
+        message = flag + message[head.end():]
     return re.sub(r"\bp_[a-z_]+\b", lambda m: flag_for(m[0]) or m[0], message)
 
 
@@ -282,7 +278,7 @@ class VicGroup(TyperGroup):
         except click_errors.ClickException as exc:
             err.print(f"[bold red]error:[/] {escape(exc.format_message())}")
             code = 1
-        except click_errors.Abort:
+        except typer.Abort:
             err.print("[bold red]error:[/] cancelled; nothing changed")
             code = 1
         except BrokenPipeError:  # `vic … | head`: the reader has gone, so has the need to print
@@ -675,7 +671,8 @@ def show_rows(title: str, columns: Mapping[str, str | Callable[[Mapping[str, Any
     t = new_table(title)
     for i, header in enumerate(columns):
         t.add_column(header, justify="right" if header in right else "left", overflow="fold",
-                     no_wrap=atoms[i] and whole, min_width=min(12, longest[i]) if roomy and not atoms[i] else None)
+                     no_wrap=atoms[i] and whole and roomy,
+                     min_width=min(12, longest[i]) if roomy and not atoms[i] else None)
     for values in cells:
         t.add_row(*(escape(v) for v in values))
     out.print(t)

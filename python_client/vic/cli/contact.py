@@ -6,6 +6,7 @@ from collections.abc import Mapping
 from typing import Annotated, Any
 
 import typer
+
 from vic.cli.common import (
     as_json, client, ContactIdArg, local_time, OptionalContactArg, out, print_json, reported, say, show_row,
     show_rows, uuid_option,

@@ -13,7 +13,7 @@ from rich.markup import escape
 from vic import local, migrate, paths
 from vic.errors import redact_url
 from vic.cli.common import (
-    as_json, err, fail, new_table, out, print_json, progress, reported, say, target, Yes,
+    as_json, err, fail, local_time, new_table, out, print_json, progress, reported, say, target, Yes,
 )
 
 app = typer.Typer(no_args_is_help=True, help="The database (admin): local server, migrations, seed.")
@@ -115,10 +115,10 @@ def status(ctx: typer.Context) -> None:
     t = new_table(f"migrations of {redact_url(url)}")
     t.add_column("migration", overflow="fold")
     t.add_column("state")
-    t.add_column("applied at (UTC)")
+    t.add_column("applied at")
     for mid, applied, when in rows:
         state = "[green]applied[/]" if applied else "[yellow]pending[/]"
-        t.add_row(escape(mid), state, when.strftime("%Y-%m-%d %H:%M:%S") if when else "")
+        t.add_row(escape(mid), state, local_time(when) if when else "")
     out.print(t)
 
 

@@ -7,8 +7,9 @@ from datetime import datetime
 from typing import Annotated, Any
 
 import typer
+
 from vic.cli.common import (
-    amount_option, as_json, client, DealIdArg, Limit, local_time, money, Offset, price, print_json, reported, show_row,
+    amount_option, as_json, client, DealIdArg, Limit, local_time, money, Offset, print_json, reported, show_row,
     show_rows,
 )
 

@@ -6,6 +6,7 @@ from datetime import datetime
 from typing import Annotated
 
 import typer
+
 from vic.cli.common import as_json, client, local_time, print_json, reported, show_rows
 
 app = typer.Typer(no_args_is_help=True, help="Exports: conversations for model training (staff).")

@@ -9,6 +9,7 @@ from typing import Annotated, Any
 
 import typer
 from rich.markup import escape
+
 from vic.cli.common import (
     as_json, cell, client, fail, interval, local_time, new_table, out, print_json, reported, say, show_row,
     uuid_argument,

@@ -6,9 +6,10 @@ from collections.abc import Mapping, Sequence
 from typing import Annotated, Any
 
 import typer
+
 from vic.cli.common import (
-    amount_option, as_json, client, local_time, matching_client, money, PortfolioIdArg, price, reported, show_cards,
-    show_row, show_rows,
+    amount_option, as_json, client, emit, local_time, matching_client, money, PortfolioIdArg, price, reported,
+    show_cards, show_row, show_rows,
 )
 
 app = typer.Typer(no_args_is_help=True, help="Listings (portföy): create, update, (de)activate, media, search.")
@@ -130,7 +131,7 @@ def listing_media_add(
     """Append a photo or video after the listing's last one (add_media)."""
     with reported(), client(ctx) as vic:
         row = vic.add_media(portfolio_id=portfolio_id, media_type=media_type, storage_path=storage_path)
-    _show_media([row])
+    emit(row, lambda: _show_media([row]))
 
 
 @app.command("media-reorder")

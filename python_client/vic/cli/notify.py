@@ -6,6 +6,7 @@ from typing import Annotated
 
 import typer
 from rich.markup import escape
+
 from vic.cli.common import (
     as_json, cell, client, interval, local_time, out, print_json, reported, show_row, show_rows,
 )

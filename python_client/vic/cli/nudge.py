@@ -5,6 +5,7 @@ from __future__ import annotations
 from typing import Annotated
 
 import typer
+
 from vic.cli.common import client, interval, local_time, reported, show_rows
 
 app = typer.Typer(no_args_is_help=True, help="Template nudges for WhatsApp windows that closed: claim them.")

@@ -6,6 +6,7 @@ from collections.abc import Mapping
 from typing import Annotated, Any
 
 import typer
+
 from vic.cli.common import (
     amount_option, as_json, client, fail, matching_client, print_json, reported, show_request, show_row,
     uuid_argument,

@@ -6,6 +6,7 @@ from collections.abc import Mapping
 from typing import Annotated, Any
 
 import typer
+
 from vic.cli.common import client, DealIdArg, interval, reported, show_row
 
 app = typer.Typer(no_args_is_help=True, help="Showings (yer gösterme): schedule, reschedule, cancel, mark shown.")

@@ -6,6 +6,7 @@ from collections.abc import Mapping
 from typing import Annotated, Any
 
 import typer
+
 from vic.cli.common import (
     client, interval, Limit, local_time, Offset, reported, show_row, show_rows, uuid_argument,
 )

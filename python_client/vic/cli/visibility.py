@@ -5,6 +5,7 @@ from __future__ import annotations
 from typing import Annotated
 
 import typer
+
 from vic.cli.common import client, reported, show_cards, show_row
 
 app = typer.Typer(no_args_is_help=True, help="Other agents' listings: visibility grants and cards.")

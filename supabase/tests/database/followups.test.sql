@@ -1,4 +1,4 @@
--- Stale work and tasks (issue 6, docs/deals.md): stale_deals lists the open deals the caller sees, idle for
+-- Stale work and tasks (docs/deals.md): stale_deals lists the open deals the caller sees, idle for
 -- longer than p_idle; open_followups opens one follow-up per stale open deal and idle period and one reminder
 -- per unconfirmed closing side (reminder_sent), never twice; the task status machine pending -> done |
 -- cancelled (VC002 naming both states, completed_at the database's); and who may do what.

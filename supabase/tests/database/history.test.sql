@@ -1,4 +1,4 @@
--- portfolio_history (issue 5, docs/matching.md): written by triggers only, one row per create, update,
+-- portfolio_history (docs/matching.md): written by triggers only, one row per create, update,
 -- deactivate, reactivate and sold with only the changed fields, changed_by the acting contact; changes of
 -- the confidential row audited as is_confidential rows that only its readers see; nobody writes it directly.
 begin;

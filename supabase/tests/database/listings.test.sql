@@ -1,4 +1,4 @@
--- Listings (issue 5, docs/matching.md): ids YYYY-NNN per Istanbul year without gaps (2026-999 -> 2026-1000,
+-- Listings (docs/matching.md): ids YYYY-NNN per Istanbul year without gaps (2026-999 -> 2026-1000,
 -- explicit ids raise the counter, a failed insert gives its number back); create, update, deactivate and
 -- reactivate with their authority; sold only through a closed deal; media appended and reordered atomically
 -- and exactly; the confidential row written in the same call.

@@ -1,4 +1,4 @@
--- Matching (issue 5, docs/matching.md, DOMAIN.md portfolio_request_matches): each hard filter tried in both
+-- Matching (docs/matching.md, DOMAIN.md portfolio_request_matches): each hard filter tried in both
 -- directions (listing written last, request written last), each score point, updates that break a filter
 -- (the match goes) or change the score (the row is updated, nobody notified again), the notified agent, one
 -- notification per agent per statement listing all its new matches, the partial grant of a cross-agent

@@ -1,4 +1,4 @@
--- Requests (issue 5, docs/matching.md): criteria validated on every write (exactly the keys districts, types,
+-- Requests (docs/matching.md): criteria validated on every write (exactly the keys districts, types,
 -- rooms, min_price, max_price, currency; wrong types, unknown keys and min > max rejected with VC001 naming
 -- the key), the status machine new -> assigned -> closed and new -> closed (VC002 otherwise, naming both
 -- states), assigning sets assigned_agent, and who may do what.

@@ -1,4 +1,4 @@
--- Search (issue 5, docs/matching.md): Turkish-aware, accent-insensitive full text (kadikoy -> Kadıköy,
+-- Search (docs/matching.md): Turkish-aware, accent-insensitive full text (kadikoy -> Kadıköy,
 -- sisli -> Şişli, İSTANBUL/istanbul/ISTANBUL, daire <-> daireler), structured filters, ranking, the search
 -- vector kept by the database, visibility (an anonymous-level agent learns nothing hidden by searching,
 -- not even the exact price through price filters), and a market signal per search.
@@ -110,7 +110,7 @@ select ok((select bool_and(rank >= coalesce(next_rank, rank))
   'results come by rank, highest first');
 reset role;
 
--- ====================================================================== rank, window, count (issue 12)
+-- ====================================================================== rank, window, count
 -- Title (A) and district (B) weigh more than description (C); ties come newest first.
 insert into public.portfolios (id, agent_id, type, listing_type, title, description, district, rooms, listed_price, currency, status) values
   ('2026-010', '00000000-0000-0000-0000-0000000000a1', 'dukkan', 'sale', 'Köşe dükkan', 'Çatısı teraslı', 'Sarıyer', null, 3000000, 'TRY', 'active'),

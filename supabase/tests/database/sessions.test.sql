@@ -1,4 +1,4 @@
--- Sessions and qualification (issue 13, item 6; docs/sessions.md): slots validated like request criteria
+-- Sessions and qualification (docs/sessions.md): slots validated like request criteria
 -- (canonical districts, bounds, unknown slots; VC001 naming the slot), qualifying_completeness kept by the
 -- database on every path, the status machine active -> extracted | closed (VC002 naming both states),
 -- extract_request (the request through create_request, source_session_id, the session signal with the

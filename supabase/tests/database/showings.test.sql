@@ -1,4 +1,4 @@
--- Showings (issue 6, docs/deals.md): the slot (ends_at by default one hour later, kept on reschedule, never
+-- Showings (docs/deals.md): the slot (ends_at by default one hour later, kept on reschedule, never
 -- in the past, never overlapping another showing of the listing: VC004 from the RPCs, 23P01 from a direct
 -- write; adjacent slots and cancelled slots are free), the status machine scheduled -> shown | cancelled
 -- (VC002 naming both states, shown only once the slot has begun), the deal it moves (matched -> showing,

@@ -1,4 +1,4 @@
-"""One throw-away PostgreSQL server for a test run.
+"""One throw-away PostgreSQL server for a test or bench run (tests/harness.py, bench/run.py, tools/tables_doc.py).
 
 PostgreSQL refuses to run as root, and pytest-postgresql's process fixture cannot switch users, so
 this module starts the server itself: a temporary data folder, `initdb --auth=trust`, TCP on

@@ -1,0 +1,2 @@
+-- Undo 0022: nothing to restore. The dropped function's old form and the retired policies are gone for good;
+-- functions/ and policies/ keep the current ones in place.

@@ -1,0 +1,1 @@
+-- Undo 0024: nothing to run; the functions/ of the releases before 0024 create the dropped function again.
