@@ -39,32 +39,19 @@ create or replace function public.list_matches(
   set search_path = ''
 as $$
 declare
-  v_managed uuid[];
   v_ids uuid[];
 begin
   perform guard.check_page(p_limit, p_offset);
   perform guard.check_listing_id(p_portfolio_id);
   if guard.is_api_user() and not guard.is_staff() then
-    -- Narrowing only: row-level security still decides every row. A match an agent reads has its request
-    -- assigned to one of the caller's agents or its listing listed by one of them (guard.readable_matches), so
-    -- only those are probed (found from the agents' requests and listings by index), not every match of the
-    -- platform newest first.
-    v_managed := array(select guard.managed_agent_ids());
+    -- An agent's matches are found from guard.readable_matches (the one statement of who reads a match, over
+    -- the notified agent's index), not by walking every match of the platform newest first; row-level
+    -- security still decides each row.
     v_ids := array(
-      select x.id from (
-        select m.id, m.created_at
-        from public.requests r join public.portfolio_request_matches m on m.request_id = r.id
-        where r.assigned_agent = any (v_managed)
-          and (p_portfolio_id is null or m.portfolio_id = p_portfolio_id)
-          and (p_request_id is null or m.request_id = p_request_id)
-        union
-        select m.id, m.created_at
-        from public.portfolios l join public.portfolio_request_matches m on m.portfolio_id = l.id
-        where l.agent_id = any (v_managed)
-          and (p_portfolio_id is null or m.portfolio_id = p_portfolio_id)
-          and (p_request_id is null or m.request_id = p_request_id)
-      ) x
-      order by x.created_at desc, x.id desc
+      select m.id from guard.readable_matches v join public.portfolio_request_matches m on m.id = v.id
+      where (p_portfolio_id is null or m.portfolio_id = p_portfolio_id)
+        and (p_request_id is null or m.request_id = p_request_id)
+      order by m.created_at desc, m.id desc
       limit p_limit offset p_offset);
   else
     v_ids := array(

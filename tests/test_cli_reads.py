@@ -117,7 +117,7 @@ def test_contact_show(url: list[str]) -> None:
     (("task", "list", "--status", "later"), "status later is not one of pending, done, cancelled, all"),
     (("commission", "list", "--status", "x"), "status x is not one of pending, invoiced, paid"),
     (("deal", "show", "not-a-uuid"), "DEAL_ID: not an id"),
-    (("listing", "show", "2026-" + "1" * 30), "portfolio_id must be at most 20 characters"),
+    (("listing", "show", "2026-" + "1" * 30), "PORTFOLIO_ID must be at most 20 characters"),
 ])
 def test_bad_values_are_one_line(url: list[str], argv: tuple[str, ...], message: str) -> None:
     assert message in one_error_line(vic("--as", W.listing_agent, *argv, *url))
