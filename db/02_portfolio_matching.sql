@@ -305,6 +305,9 @@ create table public.requests (
 create index requests_customer_id_idx on public.requests (customer_id);
 create index requests_assigned_agent_idx on public.requests (assigned_agent);
 create index requests_source_session_id_idx on public.requests (source_session_id);
+-- list_requests: the newest first, all or of one status
+create index requests_created_at_idx on public.requests (created_at, id);
+create index requests_status_created_at_idx on public.requests (status, created_at, id);
 alter table public.requests enable row level security;
 
 comment on table public.requests is 'A customer''s buy or rent request, matched against active listings.';
@@ -396,6 +399,8 @@ create table public.portfolio_request_matches (
 create index portfolio_request_matches_request_id_idx on public.portfolio_request_matches (request_id);
 -- a notification lists the agent's matches of the transaction
 create index portfolio_request_matches_notified_agent_id_idx on public.portfolio_request_matches (notified_agent_id, created_at);
+-- list_matches: the newest first
+create index portfolio_request_matches_created_at_idx on public.portfolio_request_matches (created_at, id);
 alter table public.portfolio_request_matches enable row level security;
 
 comment on table public.portfolio_request_matches is 'The matcher''s output, one row per (listing, request) pair, written by triggers in both directions.';

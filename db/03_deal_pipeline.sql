@@ -47,6 +47,9 @@ create unique index deals_one_open_per_customer_key on public.deals (portfolio_i
 -- stale_deals and open_followups read open deals by idleness
 create index deals_open_last_activity_idx on public.deals (last_activity_at)
   where status not in ('closed', 'cancelled');
+-- list_deals: the most recently active first, all or of one status
+create index deals_last_activity_idx on public.deals (last_activity_at, id);
+create index deals_status_last_activity_idx on public.deals (status, last_activity_at, id);
 alter table public.deals enable row level security;
 
 comment on table public.deals is 'One negotiation of a listing with a customer: matched -> showing -> negotiating -> agreed -> closing -> closed, or cancelled.';
@@ -196,6 +199,9 @@ create table public.platform_commissions (
   constraint platform_commissions_contact_id_check check (role = 'platform' or contact_id is not null)
 );
 create index platform_commissions_contact_id_idx on public.platform_commissions (contact_id);
+-- list_commissions: the newest first, all or of one status
+create index platform_commissions_created_at_idx on public.platform_commissions (created_at, id);
+create index platform_commissions_status_created_at_idx on public.platform_commissions (status, created_at, id);
 alter table public.platform_commissions enable row level security;
 
 comment on table public.platform_commissions is 'The split of a closed deal''s commission_total into listing, buying and platform rows; they add up to the total exactly.';

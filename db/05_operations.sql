@@ -19,6 +19,8 @@ create table public.tasks (
   updated_at timestamptz not null default now()
 );
 create index tasks_agent_id_idx on public.tasks (agent_id, status, due_at);
+-- list_tasks (staff): of one status, soonest due first
+create index tasks_status_due_at_idx on public.tasks (status, due_at, created_at, id);
 create index tasks_related_contact_idx on public.tasks (related_contact);
 create index tasks_related_portfolio_idx on public.tasks (related_portfolio);
 create index tasks_deal_id_idx on public.tasks (deal_id, task_type, created_at);

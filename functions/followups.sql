@@ -54,8 +54,9 @@ comment on trigger _210_status on public.tasks
 
 -- Section - RPCs
 
--- Open deals the caller sees (row-level security decides) idle for longer than p_idle, the idlest first.
-create or replace function public.stale_deals(p_idle interval) returns setof public.deals
+-- Open deals the caller sees (row-level security decides) idle for longer than p_idle (7 days unless given, as
+-- open_followups), the idlest first.
+create or replace function public.stale_deals(p_idle interval default interval '7 days') returns setof public.deals
   language plpgsql stable
   set search_path = ''
 as $$
@@ -75,7 +76,7 @@ begin
     order by d.last_activity_at, d.id;
 end
 $$;
-comment on function public.stale_deals(interval) is 'Open deals (not closed or cancelled) the caller sees whose last activity is older than p_idle, idlest first. Agents their deals, brokers their office''s, staff and the bot all.';
+comment on function public.stale_deals(interval) is 'Open deals (not closed or cancelled) the caller sees whose last activity is older than p_idle (default 7 days), idlest first. Agents their deals, brokers their office''s, staff and the bot all.';
 
 -- One follow-up task per stale open deal and idle period, one reminder per unconfirmed closing side.
 --

@@ -427,11 +427,15 @@ comment on trigger _850_match_floor on public.portfolio_confidential
 
 -- Section - RPCs
 
--- Every criterion of a pair with pass/fail and its points; never a price. Only for a pair the caller is a
--- party to (guard.readable_matches) and that matches; staff and the bot any pair. Permission is checked
--- first and a refusal reads the same whether the listing, the request or the match exists or not.
+-- Every criterion of a pair with pass/fail and its points, whether it is a hard filter and whether it scores,
+-- and the verdict it adds up to (the same on every row: matched, score, max_score, verdict naming the failed
+-- hard filters); never a price. Only for a pair the caller is a party to (guard.readable_matches) and that
+-- matches; staff and the bot any pair. Permission is checked first and a refusal reads the same whether the
+-- listing, the request or the match exists or not. The rule (which criteria filter, which score) is stated
+-- here once, beside the view; clients print what it returns.
 create or replace function private.explain_match(p_portfolio_id text, p_request_id uuid)
-  returns table (criterion text, passed boolean, points integer)
+  returns table (criterion text, hard_filter boolean, scored boolean, passed boolean, points integer,
+                 matched boolean, score integer, max_score integer, verdict text)
   language plpgsql stable security definer
   set search_path = ''
 as $$
@@ -442,23 +446,34 @@ begin
     raise exception using errcode = '42501', message = format('match of listing %s and request %s: not found or not yours', p_portfolio_id, p_request_id);
   end if;
   return query
-    select x.criterion, x.passed, case when x.scored and x.passed then 1 else 0 end
-    from private.pair_criteria c
-    cross join lateral (values
-      ('open', c.open, false), ('listing_type', c.listing_type_ok, false), ('currency', c.currency_ok, false),
-      ('district', c.district_ok, true), ('type', c.type_ok, true), ('rooms', c.rooms_ok, true),
-      ('reachable_within_budget', c.reachable_ok, true), ('within_budget_without_negotiation', c.within_budget_ok, true)
-    ) as x (criterion, passed, scored)
-    where c.portfolio_id = p_portfolio_id and c.request_id = p_request_id;
+    select y.criterion, y.hard, y.scored, y.passed, y.points,
+           coalesce(bool_and(y.passed) filter (where y.hard) over w, true),
+           (sum(y.points) over w)::integer,
+           (count(*) filter (where y.scored) over w)::integer,
+           case when coalesce(bool_and(y.passed) filter (where y.hard) over w, true) then 'match'
+                else 'no match: ' || string_agg(y.criterion, ', ') filter (where y.hard and not y.passed) over w end
+    from (select x.ord, x.criterion, x.hard, x.scored, x.passed, case when x.scored and x.passed then 1 else 0 end as points
+          from private.pair_criteria c
+          cross join lateral (values
+            (1, 'open', c.open, true, false), (2, 'listing_type', c.listing_type_ok, true, false),
+            (3, 'currency', c.currency_ok, true, false), (4, 'district', c.district_ok, true, true),
+            (5, 'type', c.type_ok, true, true), (6, 'rooms', c.rooms_ok, false, true),
+            (7, 'reachable_within_budget', c.reachable_ok, true, true),
+            (8, 'within_budget_without_negotiation', c.within_budget_ok, false, true)
+          ) as x (ord, criterion, passed, hard, scored)
+          where c.portfolio_id = p_portfolio_id and c.request_id = p_request_id) as y
+    window w as (order by y.ord rows between unbounded preceding and unbounded following)
+    order by y.ord;
   if not found then
     perform guard.deny_or_missing(format('match of listing %s and request %s', p_portfolio_id, p_request_id));
   end if;
 end
 $$;
-comment on function private.explain_match(text, uuid) is 'The criteria of a pair with pass/fail and points, after checking the caller (a party to the match, staff, bot).';
+comment on function private.explain_match(text, uuid) is 'The criteria of a pair with pass/fail, points, which filter and which score, and the verdict, after checking the caller (a party to the match, staff, bot).';
 
 create or replace function public.explain_match(p_portfolio_id text, p_request_id uuid)
-  returns table (criterion text, passed boolean, points integer)
+  returns table (criterion text, hard_filter boolean, scored boolean, passed boolean, points integer,
+                 matched boolean, score integer, max_score integer, verdict text)
   language plpgsql stable security definer
   set search_path = ''
 as $$
@@ -467,7 +482,7 @@ begin
   return query select * from private.explain_match(p_portfolio_id, p_request_id);
 end
 $$;
-comment on function public.explain_match(text, uuid) is 'Explain a match: each criterion (open, listing_type, currency, district, type, rooms, reachable_within_budget, within_budget_without_negotiation) with pass/fail and points (the score is their sum); never a price. Only a matching pair the caller is a party to: the request''s agent and its broker, the listing''s managers while the request is unassigned; staff and the bot any pair. A refusal (42501) is the same whether the pair exists or not.';
+comment on function public.explain_match(text, uuid) is 'Explain a match: one row per criterion (open, listing_type, currency, district, type, rooms, reachable_within_budget, within_budget_without_negotiation) with hard_filter (a pair failing it is no match), scored (1 point when passed), passed and points; every row also carries the verdict: matched, score (the sum of the points, the match score), max_score and verdict (''match'' or ''no match: '' and the failed hard filters). Never a price. Only a matching pair the caller is a party to: the request''s agent and its broker, the listing''s managers while the request is unassigned; staff and the bot any pair. A refusal (42501) is the same whether the pair exists or not.';
 
 revoke execute on function public.explain_match(text, uuid) from public, anon;
 grant execute on function guard.floor_band(bigint, bigint) to authenticated, service_role;

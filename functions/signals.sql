@@ -2,8 +2,10 @@
 -- written by the database only; staff read the rows. unmet_demand reports the ones no listing matched,
 -- platform-wide, as counts without identities (no source_id, no single criteria).
 
--- Zero-match demand in [p_since, p_until), by district, type, currency and price band of the budget.
-create or replace function public.unmet_demand(p_since timestamptz, p_until timestamptz)
+-- Zero-match demand in [p_since, p_until), by district, type, currency and price band of the budget; the last
+-- 30 days unless told.
+create or replace function public.unmet_demand(p_since timestamptz default now() - interval '30 days',
+                                               p_until timestamptz default now())
   returns table (district text, type text, currency text, price_band_min bigint, price_band_max bigint, signals integer)
   language plpgsql stable security definer
   set search_path = ''
@@ -29,7 +31,7 @@ begin
     order by count(*) desc, 1, 2, 3, 4;
 end
 $$;
-comment on function public.unmet_demand(timestamptz, timestamptz) is 'Demand that matched no listing between p_since and p_until, by district, type, currency and budget band (from searches, requests and sessions). Brokers, staff, bot.';
+comment on function public.unmet_demand(timestamptz, timestamptz) is 'Demand that matched no listing between p_since (default 30 days ago) and p_until (default now), by district, type, currency and budget band (from searches, requests and sessions). Brokers, staff, bot.';
 
 revoke execute on function public.unmet_demand(timestamptz, timestamptz) from public, anon;
 grant execute on function public.unmet_demand(timestamptz, timestamptz) to authenticated, service_role;

@@ -133,7 +133,7 @@ comment on function public.window_status(uuid) is 'The contact''s WhatsApp windo
 -- customers (leads, customers, property owners; not agents and staff, who get their notifications) with
 -- consent_marketing and consent_transfer (the template carries their number abroad), never opted_out or blocked.
 -- The scan is bounded by the age of the windows (p_max_age), not by the number of contacts ever seen.
-create or replace function public.claim_nudges(p_batch integer, p_max_age interval default interval '7 days')
+create or replace function public.claim_nudges(p_batch integer default 100, p_max_age interval default interval '7 days')
   returns table (contact_id uuid, phone text, bsuid text, display_name text, language text,
                  last_inbound timestamptz, window_closed_at timestamptz, nudge_sent_at timestamptz)
   language plpgsql security definer  -- sets nudge_sent_at, which no API role writes
@@ -184,7 +184,7 @@ begin
     order by n.last_inbound, n.contact_id;
 end
 $$;
-comment on function public.claim_nudges(integer, interval) is 'Claim up to p_batch (1-1000) template nudges, oldest window first: contacts whose 24-hour window closed at most p_max_age (default 7 days, at most 30) ago with no nudge since their last inbound message, customers only, with marketing and transfer consent, not opted out or blocked. Sets nudge_sent_at atomically: one nudge per closed window, also with many workers at once. Returns where to send it (phone or bsuid, name, the last session''s language). Staff and the bot.';
+comment on function public.claim_nudges(integer, interval) is 'Claim up to p_batch (1-1000, default 100) template nudges, oldest window first: contacts whose 24-hour window closed at most p_max_age (default 7 days, at most 30) ago with no nudge since their last inbound message, customers only, with marketing and transfer consent, not opted out or blocked. Sets nudge_sent_at atomically: one nudge per closed window, also with many workers at once. Returns where to send it (phone or bsuid, name, the last session''s language). Staff and the bot.';
 
 revoke execute on function public.window_open(uuid), public.window_status(uuid), public.claim_nudges(integer, interval)
   from public, anon;

@@ -25,7 +25,9 @@ declare
       'schedule_showing', 'search_portfolios', 'session_summary', 'set_agent_role', 'set_commission_split',
       'set_commission_status', 'set_onboarding_status', 'share_listing', 'stale_deals', 'start_closing',
       'unmet_demand', 'update_agent_profile', 'update_listing', 'update_request_criteria',
-      'update_session_slots', 'upsert_contact', 'whoami', 'window_open', 'window_status'];
+      'update_session_slots', 'upsert_contact', 'whoami', 'window_open', 'window_status',
+      'contact_summary', 'deal_summary', 'list_commissions', 'list_deals', 'list_matches', 'list_requests', 'list_tasks',
+      'listing_summary', 'request_summary'];
   v_rels oid[];
   v_procs oid[];
   v_types oid[];

@@ -145,6 +145,13 @@ def test_every_command_is_driven(seeded: str, db: psycopg.Connection) -> None:
     assert isinstance(s.run("--as", BROKER, "market", "unmet", "--since", "2000-01-01"), list)
     match_id = str(one("select id from public.portfolio_request_matches where portfolio_id = %s and request_id = %s",
                        pid, rid))
+    # reads: the matches the request's agent is a party to; the listing at each side's level
+    assert match_id in [m["match_id"] for m in s.run("--as", OTHER_AGENT, "match", "list", "--request", rid)]
+    assert s.run("--as", AGENT, "listing", "show", pid)["min_price"] == 11_000_000
+    assert s.run("--as", OTHER_AGENT, "listing", "show", pid)["min_price"] is None
+    assert s.run("--as", OTHER_AGENT, "request", "show", rid)["match_count"] >= 1
+    assert rid in [r["request_id"] for r in s.run("--as", OTHER_AGENT, "request", "list")]
+    assert s.run("--service-role", "contact", "show", EMRE)["contact_id"] == EMRE
 
     # ---------------------------------------------------------------- WhatsApp: notifications and the inbox
     ingest = ("--service-role", "inbox", "ingest", "--direction", "inbound", "--text", "Merhaba")
@@ -205,6 +212,10 @@ def test_every_command_is_driven(seeded: str, db: psycopg.Connection) -> None:
                  "--platform", "10")["platform_rate"] == 10
     commission = one("select id from public.platform_commissions where deal_id = %s and role = 'platform'", did)
     assert s.run("--as", OWNER, "commission", "status", str(commission), "invoiced")["status"] == "invoiced"
+    # reads: the closed deal in full, each side's commission rows
+    assert did in [d["deal_id"] for d in s.run("--as", AGENT, "deal", "list", "--status", "closed")]
+    assert {c["role"] for c in s.run("--as", AGENT, "deal", "show", did)["commissions"]} == {"listing", "buying", "platform"}
+    assert {c["role"] for c in s.run("--as", OTHER_AGENT, "commission", "list")} == {"buying"}
 
     # ---------------------------------------------------------------- stale work and tasks
     dead_end = s.run("--as", OWNER, "deal", "open", "--listing", other, "--customer", SELIN)["id"]
@@ -217,6 +228,7 @@ def test_every_command_is_driven(seeded: str, db: psycopg.Connection) -> None:
     assert len(tasks) >= 2
     assert s.run("--as", AGENT, "task", "done", tasks[0])["status"] == "done"
     assert s.run("--as", AGENT, "task", "cancel", tasks[1])["status"] == "cancelled"
+    assert tasks[0] not in [t["task_id"] for t in s.run("--as", AGENT, "task", "list")]  # reads: open ones
 
     # ---------------------------------------------------------------- the admin views
     s.run("demo", as_json=False)

@@ -349,7 +349,9 @@ def test_explain_match_lists_criteria_and_points_never_a_price(as_, db_url: str,
                           (pid,)).fetchone()
     with as_(db_url, AGENT) as vic:
         rows = vic.explain_match(portfolio_id=pid, request_id=request)
-    assert all(set(r) == {"criterion", "passed", "points"} and r["points"] in (0, 1) for r in rows)
+    assert all(set(r) == {"criterion", "hard_filter", "scored", "passed", "points", "matched", "score", "max_score",
+                          "verdict"} and r["points"] in (0, 1) for r in rows)
+    assert {(r["matched"], r["score"], r["max_score"], r["verdict"]) for r in rows} == {(True, score, 5, "match")}
     explained = {r["criterion"]: (r["passed"], r["points"]) for r in rows}
     assert explained["district"] == (True, 1) and explained["reachable_within_budget"] == (True, 1)
     assert explained["within_budget_without_negotiation"] == (False, 0)

@@ -69,8 +69,8 @@ def test_vic_demo_prints_the_seeded_database(db_url: str) -> None:
         assert expected in output
     # the other office's agent: partial on the granted flat, bands elsewhere, never a floor price
     cards = section(output, "What Zeynep Arslan (agent, Boğaziçi Gayrimenkul) sees: portfolio_cards")
-    assert "partial" in cards and "anonymous" in cards and "10.000.000 ₺ – 15.000.000 ₺" not in cards
-    assert "7.500.000 ₺ – 10.000.000 ₺" in cards and "8.900.000" not in cards
+    assert "partial" in cards and "anonymous" in cards and "10.000.000–15.000.000 ₺" not in cards
+    assert "7.500.000–10.000.000 ₺" in cards and "8.900.000" not in cards
     assert leaks(output) == []
 
 
@@ -92,7 +92,9 @@ def test_vic_demo_matches_and_explains_and_reruns(db_url: str) -> None:
     assert any("2026-001" in line and "5/5" in line for line in emre)
     assert any("2026-013" in line and "4/5" in line for line in emre)
     why = section(first, "Why: explain_match")
-    assert all(c in why for c in ("district", "reachable", "no haggling", "✓ 1", "✗ 0"))
+    assert all(c in why for c in ("district", "reachable", "no haggling", "✓ 1", "✗ 0", "✓ all 6", "match 4/5"))
+    # legible at 100 columns: every table fits (a command hint to copy stays on one line)
+    assert [line for line in first.splitlines() if len(line) > 100 and " vic --" not in line] == []
     matches = sum(line.count("/5") for line in table.splitlines())
     assert sum(line.count("/5") for line in why.splitlines()) == matches  # one explained row per match
     notes = section(first, "Pending notifications")

@@ -158,6 +158,18 @@ BOUNDS: dict[str, Rpc] = {
         p_content=_text("content", 10000),
         p_interactive_payload=Row("20000 bytes, a JSON object", Jsonb({"x": "y" * 20_001}), ("interactive_payload", "20000")),
         p_sent_at=Row("30 days ago .. 5 minutes ahead", NOW + dt.timedelta(hours=1), ("sent_at", "5 minutes")))),
+    # the read RPCs (functions/reads.sql)
+    "list_commissions": Rpc("listing_agent", dict(p_status="pending", p_limit=50, p_offset=0), dict(
+        PAGE, p_status=_enum("status", "pending, invoiced, paid"))),
+    "list_deals": Rpc("listing_agent", dict(p_status="open", p_limit=50, p_offset=0), dict(
+        PAGE, p_status=_enum("status", "open, matched, showing, negotiating, agreed, closing, closed, cancelled"))),
+    "list_matches": Rpc("listing_agent", dict(p_portfolio_id=W.listing, p_limit=50, p_offset=0), dict(
+        PAGE, p_portfolio_id=LISTING_ID)),
+    "list_requests": Rpc("listing_agent", dict(p_status="new", p_limit=50, p_offset=0), dict(
+        PAGE, p_status=_enum("status", "new, assigned, closed"))),
+    "list_tasks": Rpc("listing_agent", dict(p_status="pending", p_limit=50, p_offset=0), dict(
+        PAGE, p_status=_enum("status", "pending, done, cancelled, all"))),
+    "listing_summary": Rpc("listing_agent", dict(p_portfolio_id=W.listing), dict(p_portfolio_id=LISTING_ID)),
     "make_offer": Rpc("owner_customer", dict(p_deal_id=W.deal_b, p_amount=11_000_000), dict(p_amount=_amount("amount"))),
     "notification_sent": Rpc("service_role", dict(p_notification_id="$setup", p_wa_message_id="wamid.HBgM0001"), dict(
         p_wa_message_id=Row("1-256 characters", "x" * 257, ("wa_message_id", "256"))),

@@ -473,9 +473,11 @@ class VicClient:
 
     # ------------------------------------------------------------------------------- matching
     def explain_match(self, *, portfolio_id: str, request_id: Id) -> list[Row]:
-        """Why a listing and a request match or not: one row per criterion (`criterion`, `passed`,
-        `points`): active, listing_type, currency, district, type, rooms, reachable_within_budget,
-        within_budget_without_negotiation. Never a price. Only a matching pair the caller is a party
+        """Why a listing and a request match or not: one row per criterion (open, listing_type, currency,
+        district, type, rooms, reachable_within_budget, within_budget_without_negotiation) with
+        `hard_filter`, `scored`, `passed` and `points`; every row also carries the verdict: `matched`,
+        `score` (the sum of the points), `max_score` and `verdict` ("match", or "no match: " and the failed
+        hard filters). Never a price. Only a matching pair the caller is a party
         to: the request's agent and its broker, the listing's managers while the request is unassigned;
         staff and the bot any pair. AccessDenied otherwise, whether the pair exists or not."""
         return self._rows("explain_match", portfolio_id=portfolio_id, request_id=request_id)
@@ -492,9 +494,10 @@ class VicClient:
         return self._row("match_event_lag")
 
     # ------------------------------------------------------------------------------- market
-    def unmet_demand(self, *, since: Any, until: Any) -> list[Row]:
-        """Demand that found nothing between `since` and `until` (datetimes): searches and requests with
-        no match, grouped by `district`, `type`, `currency` and price band, with how many `signals`.
+    def unmet_demand(self, *, since: Any | None = None, until: Any | None = None) -> list[Row]:
+        """Demand that found nothing between `since` and `until` (datetimes; the SQL defaults: 30 days ago
+        and now): searches and requests with no match, grouped by `district`, `type`, `currency` and price
+        band, with how many `signals`.
         Brokers, staff, the bot."""
         return self._rows("unmet_demand", since=since, until=until)
 
@@ -549,9 +552,9 @@ class VicClient:
         return self._row("mark_shown", showing_id=showing_id)
 
     # ------------------------------------------------------------------------------- follow-ups, tasks
-    def stale_deals(self, *, idle: Any) -> list[Row]:
+    def stale_deals(self, *, idle: Any | None = None) -> list[Row]:
         """Open deals the caller sees whose last activity is older than `idle` (a positive timedelta or
-        interval text), idlest first."""
+        interval text; 7 days when None), idlest first."""
         return self._rows("stale_deals", idle=idle)
 
     def open_followups(self, *, idle: Any | None = None, remind_after: Any | None = None) -> list[Row]:
@@ -621,8 +624,8 @@ class VicClient:
         (30 days after the last message, while WhatsApp keeps sending the phone), `nudge_sent_at`."""
         return self._row("window_status", contact_id=contact_id)
 
-    def claim_nudges(self, *, batch: int, max_age: Any | None = None) -> list[Row]:
-        """Claim up to `batch` (1–1000) template nudges: contacts whose window closed at most `max_age`
+    def claim_nudges(self, *, batch: int | None = None, max_age: Any | None = None) -> list[Row]:
+        """Claim up to `batch` (1–1000; 100 when None) template nudges: contacts whose window closed at most `max_age`
         (a timedelta or interval text; 7 days when None, at most 30 days) ago without a nudge since their
         last inbound message; customers with marketing and transfer consent only, never opted out or
         blocked. Each closed window is handed out once, also to many workers at once. Returns
@@ -697,6 +700,68 @@ class VicClient:
         not dead). Staff and the bot. Returns the message_log row."""
         return self._row("requeue_message", message_id=message_id)
 
+    # ------------------------------------------------------------------------------- reads
+    # Security invoker: row-level security decides what each caller sees; names the caller may not read
+    # come back None. Lists take `limit` (1–500, SQL default 50) and `offset` (0–100000).
+    def list_matches(
+        self, *, portfolio_id: str | None = None, request_id: Id | None = None, limit: int | None = None,
+        offset: int | None = None,
+    ) -> list[Row]:
+        """Matches the caller may read, newest first (only those of `portfolio_id` and/or `request_id` when
+        given): `match_id`, `portfolio_id`, `listing_title`, `district`, `listing_agent_name` (from the
+        listing's card at the caller's level), `request_id`, `customer_name`, `request_agent_name`,
+        `match_score`, `trigger_type`, `notified`, `created_at`, `updated_at`."""
+        return self._rows("list_matches", portfolio_id=portfolio_id, request_id=request_id, limit=limit,
+                          offset=offset)
+
+    def list_deals(self, *, status: str | None = None, limit: int | None = None, offset: int | None = None) -> list[Row]:
+        """Deals the caller sees, most recently active first; `status` a deal status or "open" (neither
+        closed nor cancelled); all when None. Listing title, customer and agents by name; never the
+        commission total."""
+        return self._rows("list_deals", status=status, limit=limit, offset=offset)
+
+    def deal_summary(self, *, deal_id: Id) -> Row:
+        """One deal in full: parties by name, prices, and lists `offers`, `showings`, `confirmations`
+        (the closing state) and `commissions` (the rows the caller may read). AccessDenied for a deal the
+        caller does not see, whether it exists or not (NotFound for staff and the bot)."""
+        return self._row("deal_summary", deal_id=deal_id)
+
+    def list_requests(self, *, status: str | None = None, limit: int | None = None,
+                      offset: int | None = None) -> list[Row]:
+        """Requests the caller sees, newest first; `status` new, assigned or closed (all when None). Criteria
+        spelled out (`districts`, `types`, `rooms`, `min_price`, `max_price`, `currency`), customer and agent
+        names, and `match_count` (the matches the caller may read)."""
+        return self._rows("list_requests", status=status, limit=limit, offset=offset)
+
+    def request_summary(self, *, request_id: Id) -> Row:
+        """One request: `criteria`, customer and agent (ids and names), `source_session_id`, `match_count`
+        and `best_score` of the matches the caller may read. AccessDenied for a request the caller does not
+        see, whether it exists or not."""
+        return self._row("request_summary", request_id=request_id)
+
+    def list_tasks(self, *, status: str | None = None, limit: int | None = None, offset: int | None = None) -> list[Row]:
+        """Tasks the caller sees, soonest due first; `status` pending (the SQL default), done, cancelled or
+        all. Agent and related contact by name."""
+        return self._rows("list_tasks", status=status, limit=limit, offset=offset)
+
+    def list_commissions(self, *, status: str | None = None, limit: int | None = None,
+                         offset: int | None = None) -> list[Row]:
+        """Commission rows the caller may read (its own share; the listing side every row of its deals),
+        newest first; `status` pending, invoiced or paid (all when None)."""
+        return self._rows("list_commissions", status=status, limit=limit, offset=offset)
+
+    def listing_summary(self, *, portfolio_id: str) -> Row:
+        """One listing: its card at the caller's visibility level, times and `match_count` where readable,
+        and the confidential fields (`owner_name`, `owner_phone`, `min_price`, `commission_rate`,
+        `private_notes`) only for those who may read them (its managers, staff, the bot; None otherwise).
+        AccessDenied for a listing the caller has no card of, whether it exists or not."""
+        return self._row("listing_summary", portfolio_id=portfolio_id)
+
+    def contact_summary(self, *, contact_id: Id | None = None) -> Row:
+        """One contact (the acting one when None): identity, consents with their times, agent profile, the
+        WhatsApp window (as window_status), the latest session (as session_summary) and `open_requests`, each
+        part as the caller may read it (None otherwise). AccessDenied for a contact the caller does not see."""
+        return self._row("contact_summary", contact_id=contact_id)
 
 def _supabase_token(
     key: str, token: str | None, token_given: bool, acting_as: Id | None, service_role: bool, anon: bool

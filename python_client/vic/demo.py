@@ -1,8 +1,9 @@
 """`vic demo`: print what the local database holds, as rich tables, then play a short story through
 `VicClient`, acting as the agents themselves: a Moda Emlak agent lists a flat with a confidential floor
 price, a customer tells the WhatsApp bot what he wants and the bot extracts his request from the session
-for an agent of the other office, and the database matches them both ways; the demo shows the matches with `explain_match`, the agents' pending notifications, and what the
-other office's agent finds with `search_portfolios`. Then the deal: Zeynep opens it from the match, Elif
+for an agent of the other office, and the database matches them both ways; the demo shows the matches and
+why (`explain_match`: its verdict, hard filters and scored criteria, as the database states them), the agents'
+pending notifications, and what the other office's agent finds with `search_portfolios`. Then the deal: Zeynep opens it from the match, Elif
 shows the flat (the showing certificate is issued), they trade offers until one is accepted, Elif starts
 the closing and both confirm (dual confirm): the deal closes once, with the commission split and the
 contract. Re-runnable: the story's listing, request and deal are created once and found again by later
@@ -50,16 +51,14 @@ STORY_SLOTS: dict[str, Any] = {
     "intent": "buy", "district": "kadikoy", "property_type": "daire", "rooms": "3+1", "max_price": 12_600_000,
 }
 
-# Short headers for explain_match's criteria (any other criterion shows under its own name). The five
-# scored ones make match_score; the others are hard filters only, shown as ✓/✗ without points.
+# Short names for explain_match's criteria (any other criterion shows under its own name). Which of them are
+# hard filters and which score, the verdict and the score are explain_match's own columns.
 CRITERIA = {
-    "open": "open", "active": "active", "listing_type": "sale/rent", "currency": "currency", "district": "district",
-    "type": "type", "rooms": "rooms", "reachable_within_budget": "reachable",
-    "within_budget_without_negotiation": "no haggling", "min_price": "≥ min",
+    "listing_type": "sale/rent", "reachable_within_budget": "reachable",
+    "within_budget_without_negotiation": "no haggling",
 }
-SCORED = {"district", "type", "rooms", "reachable_within_budget", "within_budget_without_negotiation"}
-HARD_FILTERS = {"open", "active", "listing_type", "currency", "district", "type", "reachable_within_budget",
-                "min_price"}
+# The narrowest console the demo prints to: every table fits 100 columns (a pipe or CI log is 80 by default).
+WIDTH = 100
 
 SYMBOLS = {"TRY": "₺", "USD": "$", "EUR": "€", "GBP": "£"}
 
@@ -82,10 +81,29 @@ def money(amount: int | None, currency: str) -> str:
     return f"{amount:,}".replace(",", ".") + " " + SYMBOLS.get(currency, currency)
 
 
+# Columns kept on one line (ids, amounts, names a test or a reader looks for on the row); the others wrap, and a
+# word longer than its column (a uuid) folds rather than being cut.
+NO_WRAP = ("id", "listing", "price", "budget", "customer", "score", "level", "rank", "listing agent", "request agent",
+           "notified", "asked by")
+
+
+def band(card: dict[str, Any]) -> str:
+    """A card's price: the exact one when shown, else its band with the currency once (7.500.000–10.000.000 ₺)."""
+    if card.get("listed_price") is not None:
+        return money(card["listed_price"], card["currency"])
+    low = money(card["price_band_min"], card["currency"]).rsplit(" ", 1)[0]
+    return f"{low}–{money(card['price_band_max'], card['currency'])}"
+
+
+def _what(*parts: Any) -> str:
+    """District, type, rooms (and more) as one cell: Kadıköy daire 3+1."""
+    return " ".join(str(p) for p in parts if p)
+
+
 def _table(title: str, columns: list[str], rows) -> Table:
     table = Table(title=title, title_justify="left")
     for column in columns:
-        table.add_column(column, no_wrap=column in ("id", "price", "budget"))
+        table.add_column(column, no_wrap=column in NO_WRAP, overflow="fold")
     for row in rows:
         table.add_row(*("—" if v is None else str(v) for v in row))
     return table
@@ -93,14 +111,14 @@ def _table(title: str, columns: list[str], rows) -> Table:
 
 def show(url: str, console: Console | None = None) -> None:
     """The seeded database, then the matching story."""
-    console = console or Console(width=max(Console().width, 160))
+    console = console or Console(width=max(Console().width, WIDTH))
     show_database(url, console)
     story(url, console)
 
 
 def show_database(url: str, console: Console | None = None) -> None:
     # a pipe or CI log is 80 columns by default: too narrow for listing rows
-    console = console or Console(width=max(Console().width, 160))
+    console = console or Console(width=max(Console().width, WIDTH))
     with connect(url) as conn, sql_errors():
         counts = Table(title="Tables (rows)", title_justify="left")
         counts.add_column("group")
@@ -131,8 +149,9 @@ def show_database(url: str, console: Console | None = None) -> None:
         ).fetchall()
         console.print(_table(
             "Listings (portföy)",
-            ["id", "district", "type", "for", "rooms", "price", "status", "agent", "title"],
-            [(i, d, t, lt, r, money(pr, cur), s, ag, ti) for i, d, t, lt, r, pr, cur, s, ag, ti in listings],
+            ["id", "what", "price", "status", "agent", "title"],
+            [(i, _what(d, t, r, "for " + lt), money(pr, cur), s, ag, ti)
+             for i, d, t, lt, r, pr, cur, s, ag, ti in listings],
         ))
 
         console.print(_table(
@@ -156,14 +175,9 @@ def show_database(url: str, console: Console | None = None) -> None:
             cards = vic.portfolio_cards(limit=12)
         console.print(_table(
             f"What {name[0] if name else me['contact_id']} ({me['authority']}, {me['office']}) sees: portfolio_cards",
-            ["id", "level", "district", "type", "rooms", "price", "agent", "agent phone", "title"],
-            [
-                (c["id"], c["visibility_level"], c["district"], c["type"], c["rooms"] or "",
-                 money(c["listed_price"], c["currency"]) if c["listed_price"] is not None
-                 else f"{money(c['price_band_min'], c['currency'])} – {money(c['price_band_max'], c['currency'])}",
-                 c["agent_name"], c["agent_phone"], c["title"])
-                for c in cards
-            ],
+            ["id", "level", "what", "price", "agent", "agent phone"],
+            [(c["id"], c["visibility_level"], _what(c["district"], c["type"], c["rooms"]), band(c), c["agent_name"],
+              c["agent_phone"]) for c in cards],
         ))
 
 
@@ -252,9 +266,17 @@ def drain(conn: psycopg.Connection) -> int:
     return total
 
 
-def _mark(criterion: str, passed: Any, points: Any) -> str:
-    sign = "✓" if passed else "✗"
-    return f"{sign} {points}" if criterion in SCORED and points is not None else sign
+def _explained(rows: list[dict[str, Any]]) -> tuple[str, str, str]:
+    """explain_match's rows as three cells: the hard filters (✓ all, or the failed ones), each scored
+    criterion with ✓/✗ and its points, and the verdict with the score, all as explain_match states them."""
+    hard = [r for r in rows if r["hard_filter"]]
+    failed = [CRITERIA.get(r["criterion"], r["criterion"]) for r in hard if not r["passed"]]
+    filters = f"✗ {', '.join(failed)}" if failed else f"✓ all {len(hard)}"
+    scored = ", ".join(f"{CRITERIA.get(r['criterion'], r['criterion'])} {'✓' if r['passed'] else '✗'} {r['points']}"
+                       for r in rows if r["scored"])
+    verdict = rows[0] if rows else {}
+    score = f" {verdict['score']}/{verdict['max_score']}" if verdict.get("matched") else ""
+    return filters, scored, f"{verdict.get('verdict', '—')}{score}"
 
 
 def story(url: str, console: Console) -> None:
@@ -277,28 +299,29 @@ def story(url: str, console: Console) -> None:
                left join public.contacts na on na.id = m.notified_agent_id
                order by m.portfolio_id, cu.display_name, m.request_id"""
         ).fetchall()
+        # explain_match, asked by the agent who was notified (the request's agent, else the listing agent): the
+        # verdict, the score out of its maximum, and why, all as the database states them
+        explained = []
+        for pid, _d, _t, _r, _pr, _cur, _la, rid, _cu, _ra, _score, _trig, _n, agent_id, _agent in matches:
+            with VicClient.connect(url, acting_as=agent_id) if agent_id else VicClient.connect(url) as vic:
+                explained.append(vic.explain_match(portfolio_id=pid, request_id=rid))
         console.print(_table(
             "Matches (portfolio_request_matches), written by the database both ways",
-            ["listing", "district", "type", "rooms", "price", "listing agent", "customer", "request agent",
-             "score", "trigger", "notified"],
-            [(pid, d, t, r, money(pr, cur), la, cu, ra, f"{score}/5", trig, na if notified else "—")
-             for pid, d, t, r, pr, cur, la, _rid, cu, ra, score, trig, notified, _na, na in matches],
+            ["listing", "listing agent", "customer", "request agent", "score", "by", "notified"],
+            [(pid, la, cu, ra, f"{score}/{rows[0]['max_score']}" if rows else str(score),
+              "listing" if trig == "portfolio" else trig, na if notified else "—")
+             for (pid, _d, _t, _r, _pr, _cur, la, _rid, cu, ra, score, trig, notified, _na, na), rows
+             in zip(matches, explained, strict=True)],
         ))
 
-        # explain_match, asked by the agent who was notified (the request's agent, else the listing agent)
-        explained: list[tuple[str, str, str, dict[str, dict[str, Any]], int]] = []
-        for pid, _d, _t, _r, _pr, _cur, _la, rid, cu, _ra, score, _trig, _n, agent_id, agent in matches:
-            with VicClient.connect(url, acting_as=agent_id) if agent_id else VicClient.connect(url) as vic:
-                rows = {row["criterion"]: row for row in vic.explain_match(portfolio_id=pid, request_id=rid)}
-            explained.append((pid, cu, agent or "dashboard", rows, score))
-        criteria = list(dict.fromkeys(c for *_, rows, _s in explained for c in rows))  # in explain_match's order
-        why = Table(title="Why: explain_match, asked by the notified agent (✓/✗, points of the five scored criteria;"
-                          " never a price)", title_justify="left")
-        for header in ("listing", "customer", "asked by", *(CRITERIA.get(c, c) for c in criteria), "score"):
-            why.add_column(header, no_wrap=True)
-        for pid, cu, asker, rows, score in explained:
-            marks = [_mark(c, rows[c]["passed"], rows[c]["points"]) if c in rows else "—" for c in criteria]
-            why.add_row(pid, cu, asker, *marks, f"{score}/5")
+        why = Table(title="Why: explain_match, asked by the notified agent (the hard filters, each scored criterion"
+                          " with its point, the verdict; never a price)", title_justify="left")
+        for header, wrap in (("listing", False), ("customer", False), ("asked by", False), ("hard filters", True),
+                             ("scored (✓/✗ and points)", True), ("verdict", False)):
+            why.add_column(header, no_wrap=not wrap)
+        for (pid, _d, _t, _r, _pr, _cur, _la, _rid, cu, _ra, _score, _trig, _n, _id, agent), rows in zip(
+                matches, explained, strict=True):
+            why.add_row(pid, cu, agent or "dashboard", *_explained(rows))
         console.print(why)
 
         console.print(_table(
@@ -318,14 +341,9 @@ def story(url: str, console: Console) -> None:
             cards = vic.search_portfolios(query=SEARCH_QUERY, limit=10)
         console.print(_table(
             f"What {who} finds: search_portfolios('{SEARCH_QUERY}'), cards at her level",
-            ["rank", "id", "level", "district", "type", "rooms", "price", "agent", "title"],
-            [
-                (f"{c['rank']:.3f}", c["id"], c["visibility_level"], c["district"], c["type"], c["rooms"] or "",
-                 money(c["listed_price"], c["currency"]) if c["listed_price"] is not None
-                 else f"{money(c['price_band_min'], c['currency'])} – {money(c['price_band_max'], c['currency'])}",
-                 c["agent_name"], c["title"])
-                for c in cards
-            ],
+            ["rank", "id", "level", "what", "price", "agent", "title"],
+            [(f"{c['rank']:.3f}", c["id"], c["visibility_level"], _what(c["district"], c["type"], c["rooms"]), band(c),
+              c["agent_name"], c["title"]) for c in cards],
         ))
         console.print(f"Explain it yourself (as the owner: the story below sells the listing): vic --superuser match "
                       f"explain {listing_id} {request_id}",
@@ -343,7 +361,7 @@ def deal_story(conn: psycopg.Connection, url: str, console: Console, listing_id:
                          (listing_id, CUSTOMER)).fetchone()
     steps = Table(title="The deal, step by step (each as the agent who takes it)", title_justify="left")
     for header in ("who", "does", "deal status", "result"):
-        steps.add_column(header)
+        steps.add_column(header, no_wrap=header in ("who", "result"))
     if found:
         deal_id = found[0]
         steps.add_row("—", f"closed in an earlier run: deal {deal_id}", "closed", "")
@@ -376,10 +394,10 @@ def _play_deal(conn: psycopg.Connection, url: str, steps: Table, listing_id: str
         # the visit starts a moment from now (never in the past); once it has begun Elif marks it shown
         start = datetime.now(timezone.utc) + timedelta(seconds=1)
         showing = elif_.schedule_showing(deal_id=deal_id, scheduled_at=start)
-        step(elif_, "schedule_showing (1 hour slot)", deal_id, f"showing {showing['id']}")
+        step(elif_, "schedule_showing (1 hour slot)", deal_id, f"showing {str(showing['id'])[:8]}…")
         time.sleep(max(0.0, (start - datetime.now(timezone.utc)).total_seconds()) + 0.1)
         shown = elif_.mark_shown(showing_id=showing["id"])
-        step(elif_, "mark_shown", deal_id, f"certificate {shown['certificate_id']}")
+        step(elif_, "mark_shown", deal_id, f"certificate {str(shown['certificate_id'])[:8]}…")
 
         offer = zeynep.make_offer(deal_id=deal_id, amount=FIRST_OFFER)
         step(zeynep, f"make_offer {money(FIRST_OFFER, 'TRY')}", deal_id, "to Elif")

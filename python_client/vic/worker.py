@@ -28,6 +28,7 @@ from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from types import FrameType
+from typing import Any
 from zoneinfo import ZoneInfo
 
 import psycopg
@@ -50,12 +51,19 @@ TICK = 0.25
 class Options:
     """What `vic worker` takes from its command line."""
 
-    batch: int = 500  # events per process_match_events call
+    # None: the SQL function's own default (process_match_events p_max, stale_deals / open_followups p_idle,
+    # open_followups p_remind_after)
+    batch: int | None = None  # events per process_match_events call
     poll: float = 5.0  # seconds between drains without a notification
     jobs_every: float = 300.0  # seconds between runs of the periodic jobs
-    stale_after: timedelta | str = timedelta(days=7)  # stale_deals / open_followups p_idle
-    remind_after: timedelta | str = timedelta(days=1)  # open_followups p_remind_after
+    stale_after: timedelta | str | None = None  # stale_deals / open_followups p_idle
+    remind_after: timedelta | str | None = None  # open_followups p_remind_after
     once: bool = False  # drain once, run the jobs once, exit
+
+
+def _given(**args: Any) -> dict[str, Any]:
+    """The arguments that were given: a missing one takes the SQL function's default."""
+    return {k: v for k, v in args.items() if v is not None}
 
 
 @dataclass
@@ -124,7 +132,7 @@ class Worker:
             while self.stop_signal is None:
                 started = time.perf_counter()
                 with self._call():
-                    rows = db.call("process_match_events", {"p_max": self.options.batch})
+                    rows = db.call("process_match_events", _given(p_max=self.options.batch))
                 processed = int(next(iter(rows[0].values()))) if rows else 0
                 if processed == 0:
                     break
@@ -145,7 +153,7 @@ class Worker:
             with contextlib.suppress(AccessDenied), self._call():
                 rows = db.call("match_event_lag", {})
                 pending = int((rows[0] if rows else {}).get("pending") or 0)
-        if pending < self.options.batch:  # one batch or none: nothing to watch
+        if pending < (self.options.batch or 1):  # one batch or none: nothing to watch
             yield lambda n: None
             return
         with Progress(TextColumn("[dim]lag[/]"), BarColumn(), MofNCompleteColumn(), TimeRemainingColumn(),
@@ -177,9 +185,9 @@ class Worker:
         started = time.perf_counter()
         idle = self.options.stale_after
         with self._call():
-            stale = db.call("stale_deals", {"p_idle": idle})
+            stale = db.call("stale_deals", _given(p_idle=idle))
         with self._call():
-            opened = db.call("open_followups", {"p_idle": idle, "p_remind_after": self.options.remind_after})
+            opened = db.call("open_followups", _given(p_idle=idle, p_remind_after=self.options.remind_after))
         followups = sum(1 for r in opened if r.get("task_type") == "followup")
         reminders = len(opened) - followups
         self.totals.job_runs += 1
@@ -199,7 +207,8 @@ class Worker:
                 db = stack.enter_context(PsycopgTransport(self.url, service_role=self.service_role))
                 o = self.options
                 self.say("start", escape(f"LISTEN {CHANNEL} · {_where(self.url)}"), "bold")
-                self.say("", f"as {acting} · batch {o.batch:,} · poll {o.poll:g} s · jobs every {o.jobs_every:g} s")
+                batch = "default" if o.batch is None else f"{o.batch:,}"
+                self.say("", f"as {acting} · batch {batch} · poll {o.poll:g} s · jobs every {o.jobs_every:g} s")
                 self._loop(listener, db)
             except _Stop:
                 self.say("stopped", f"on a second {self.stop_signal}: the batch in progress rolled back, its "

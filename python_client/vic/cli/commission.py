@@ -7,7 +7,7 @@ from typing import Annotated, Any
 
 import typer
 
-from vic.cli.common import client, emit, reported, show_row, show_rows
+from vic.cli.common import client, emit, Limit, money, Offset, reported, show_row, show_rows
 
 app = typer.Typer(no_args_is_help=True, help="Commissions: the split of commission_total, and each row's status.")
 
@@ -59,3 +59,25 @@ def commission_status(
     with reported(), client(ctx) as vic:
         row = vic.set_commission_status(commission_id=commission_id, status=status)
     show_row(f"commission {row.get('id', '')}", row)
+
+
+# ------------------------------------------------------------------------------------- reads
+@app.command("list")
+def commission_list(
+    ctx: typer.Context,
+    status: Annotated[str | None, typer.Option(metavar="STATUS", help="pending, invoiced or paid; default: all.",
+                                               show_default=False)] = None,
+    limit: Limit = None,
+    offset: Offset = None,
+) -> None:
+    """The commission rows you may read (your share; the listing side every row of its deals), newest first
+    (list_commissions)."""
+    with reported(), client(ctx) as vic:
+        rows = vic.list_commissions(status=status, limit=limit, offset=offset)
+    show_rows(f"Commissions: {len(rows)}", {
+        "commission": "commission_id",
+        "listing · who (side, share) · status": lambda r: f"{r.get('portfolio_id') or '—'} · "
+        f"{r.get('name') or ('VIC' if r.get('role') == 'platform' else '—')} ({r.get('role')}, {r.get('rate')}%) · "
+        f"{r.get('status')}",
+        "amount": lambda r: None if r.get("amount") is None else money(r["amount"], r.get("currency")),
+    }, rows, right=("amount",), empty="no commissions")

@@ -739,3 +739,9 @@ def progress(what: str, total: float | None = None) -> Iterator[Callable[..., No
             bar.update(task, description=description or bar.tasks[0].description, advance=advance)
 
         yield step
+
+
+# ------------------------------------------------------------------------------------- read commands (list_*)
+# Paging of the list reads; a flag not given is the database's default.
+Limit = Annotated[int | None, int_option("At most this many rows (1-500); the database's default: 50.", "--limit")]
+Offset = Annotated[int | None, int_option("Skip this many first (0-100000).", "--offset")]

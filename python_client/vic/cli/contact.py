@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from typing import Annotated
+from collections.abc import Mapping
+from typing import Annotated, Any
 
 import typer
 
@@ -146,3 +147,54 @@ def contact_identity_history(ctx: typer.Context, contact_id: ContactIdArg) -> No
     show_rows("Identity changes", {
         "when": lambda r: local_time(r.get("changed_at")), "field": "field", "old": "old_value", "new": "new_value",
         "by": lambda r: r.get("changed_by") or "bot / dashboard"}, rows, empty="no identity change")
+
+
+# ------------------------------------------------------------------------------------- reads
+def _consent(row: Mapping[str, Any], kind: str) -> str:
+    given, at = row.get(f"consent_{kind}"), row.get(f"consent_{kind}_at")
+    if given is None:
+        return "—"
+    return ("given" if given else "not given") + (f" ({local_time(at)})" if at else "")
+
+
+@app.command("show")
+def contact_show(ctx: typer.Context, contact_id: OptionalContactArg = None) -> None:
+    """One contact: identity, consents, agent profile, WhatsApp window and latest session, as far as you may see
+    them (contact_summary)."""
+    with reported(), client(ctx) as vic:
+        row = vic.contact_summary(contact_id=contact_id)
+    if as_json():
+        print_json(row)
+        return
+    if row.get("window_open") is None:
+        window = None
+    elif row.get("window_open"):
+        window = f"open until {local_time(row.get('window_closes_at'))}"
+    else:
+        window = f"closed since {local_time(row.get('window_closes_at'))}" if row.get("window_closes_at") else "closed"
+    session = None
+    if row.get("session_id"):
+        complete = row.get("session_completeness")
+        session = " · ".join(x for x in (
+            f"{row['session_id']} {row.get('session_status') or ''}".strip(),
+            f"{float(complete):.0%} complete" if complete is not None else "",
+            f"missing {', '.join(row['session_missing'])}" if row.get("session_missing") else "") if x)
+    profile = [row.get("agent_role"), row.get("agent_office"),
+               None if row.get("agent_active") is None else ("active" if row.get("agent_active") else "inactive")]
+    show_row(f"contact {row.get('contact_id') or contact_id or ''}".strip(), {
+        "name": row.get("display_name"),
+        "type": row.get("contact_type"),
+        "onboarding": row.get("onboarding_status"),
+        "phone": row.get("phone"),
+        "bsuid": row.get("bsuid"),
+        "consent: transfer": _consent(row, "transfer"),
+        "consent: training": _consent(row, "training"),
+        "consent: marketing": _consent(row, "marketing"),
+        "agent": " · ".join(str(x) for x in profile if x) or None,
+        "WhatsApp window": window,
+        "last inbound": local_time(row.get("last_inbound")),
+        "last outbound": local_time(row.get("last_outbound")),
+        "latest session": session,
+        "open requests": row.get("open_requests"),
+        "since": local_time(row.get("created_at")),
+    })

@@ -121,14 +121,17 @@ def _inbox_table(title: str, columns: Sequence[tuple[str, int | None]], rows: Se
 def inbox_claim(
     ctx: typer.Context,
     worker: Worker = "",
-    batch: Annotated[int, typer.Option(metavar="N", help="How many messages at most (1-1000).")] = 10,
+    batch: Annotated[int | None, typer.Option(metavar="N", help="How many messages at most (1-1000); the "
+                                              "database's default: 10.", show_default=False)] = None,
     lease: Annotated[
-        str, typer.Option(metavar="TIME", help="How long they are yours before they go to another worker: seconds "
-                          "(300) or an interval ('5 minutes'); 1 second to 1 hour.")
-    ] = "300",
+        str | None, typer.Option(metavar="TIME", help="How long they are yours before they go to another worker: "
+                                 "seconds (300) or an interval ('5 minutes'); 1 second to 1 hour; the database's "
+                                 "default: 5 minutes.", show_default=False)
+    ] = None,
     max_attempts: Annotated[
-        int, typer.Option(metavar="N", help="A message tried this many times goes to the dead letters instead (1-100).")
-    ] = 5,
+        int | None, typer.Option(metavar="N", help="A message tried this many times goes to the dead letters instead "
+                                 "(1-100); the database's default: 5.", show_default=False)
+    ] = None,
 ) -> None:
     """Take the next waiting messages: each contact's oldest first, and a contact only while no other worker holds
     its messages; handle them in the order shown, then ack or release each (claim_messages)."""
@@ -200,8 +203,10 @@ def inbox_release(
 @app.command("dead")
 def inbox_dead(
     ctx: typer.Context,
-    limit: Annotated[int, typer.Option(metavar="N", help="How many (1-500).")] = 50,
-    offset: Annotated[int, typer.Option(metavar="N", help="Skip this many first (0-100000).")] = 0,
+    limit: Annotated[int | None, typer.Option(metavar="N", help="How many (1-500); the database's default: 50.",
+                                              show_default=False)] = None,
+    offset: Annotated[int | None, typer.Option(metavar="N", help="Skip this many first (0-100000).",
+                                               show_default=False)] = None,
 ) -> None:
     """Messages that failed too often and are no longer handed out, newest first (dead_messages)."""
     with reported(), client(ctx) as vic:

@@ -8,8 +8,8 @@ from typing import Annotated, Any
 import typer
 
 from vic.cli.common import (
-    amount_option, client, emit, matching_client, PortfolioIdArg, reported, show_cards, show_row,
-    show_rows,
+    amount_option, as_json, client, emit, local_time, matching_client, money, PortfolioIdArg, price, reported,
+    show_cards, show_row, show_rows,
 )
 
 app = typer.Typer(no_args_is_help=True, help="Listings (portföy): create, update, (de)activate, media, search.")
@@ -179,3 +179,44 @@ def listing_search(
             max_price=max_price, currency=currency, listing_type=listing_type, limit=limit, offset=offset,
         )
     show_cards(rows, f"Search: {query}" if query else "Search", rank=True)
+
+
+# ------------------------------------------------------------------------------------- reads
+CONFIDENTIAL = ("owner_name", "owner_phone", "min_price", "commission_rate", "private_notes")
+
+
+@app.command("show")
+def listing_show(ctx: typer.Context, portfolio_id: PortfolioIdArg) -> None:
+    """One listing at your visibility level; owner, floor price, commission rate and private notes only if you
+    may see them: its agent, the office's broker, staff (listing_summary)."""
+    with reported(), client(ctx) as vic:
+        row = vic.listing_summary(portfolio_id=portfolio_id)
+    media = row.get("media") or []
+    fields: dict[str, Any] = {
+        "level": row.get("visibility_level"),
+        "what": " ".join(str(row[k]) for k in ("type", "rooms") if row.get(k)) + (
+            f" for {row['listing_type']}" if row.get("listing_type") else ""),
+        "where": ", ".join(str(row[k]) for k in ("district", "city") if row.get(k)),
+        "price": price(row),
+        "status": row.get("status"),
+        "title": row.get("title"),
+        "description": row.get("description"),
+        "media": f"{len(media)} item{'' if len(media) == 1 else 's'}" if row.get("listed_price") is not None else None,
+        "agent": row.get("agent_name"),
+        "agent phone": row.get("agent_phone"),
+        "matches": row.get("match_count"),
+        "listed": local_time(row.get("created_at")),
+        "updated": local_time(row.get("updated_at")),
+    }
+    # the confidential row comes back only to those who may read it: shown only then
+    if any(row.get(k) is not None for k in CONFIDENTIAL):
+        fields.update({
+            "owner (confidential)": " ".join(str(row[k]) for k in ("owner_name", "owner_phone") if row.get(k)) or None,
+            "floor price (confidential)": None if row.get("min_price") is None
+            else money(row["min_price"], row.get("currency")),
+            "commission rate (confidential)": None if row.get("commission_rate") is None
+            else f"{row['commission_rate']}%",
+            "private notes (confidential)": row.get("private_notes"),
+        })
+    # with --json, the row as the database returned it
+    show_row(f"listing {row.get('portfolio_id') or portfolio_id}", row if as_json() else fields)

@@ -2,12 +2,11 @@
 
 from __future__ import annotations
 
-from datetime import datetime, timedelta
 from typing import Annotated
 
 import typer
 
-from vic.cli.common import client, ISTANBUL, local_time, price, reported, show_rows
+from vic.cli.common import client, local_time, price, reported, show_rows
 
 app = typer.Typer(no_args_is_help=True, help="Market signals: unmet demand.")
 
@@ -26,10 +25,11 @@ def market_unmet(
     ] = None,
 ) -> None:
     """Demand that found no listing, by district, type and price band (unmet_demand)."""
-    until = until_text or datetime.now(ISTANBUL)
-    since = since_text or until - timedelta(days=30)
+    since, until = since_text, until_text
     with reported(), client(ctx) as vic:
-        rows = vic.unmet_demand(since=since, until=until)
-    show_rows(f"Unmet demand, {local_time(since)} – {local_time(until)}",
+        rows = vic.unmet_demand(since=since, until=until)  # a bound not given is the database's default
+    period = " ".join([f"from {local_time(since)}"] * bool(since) + [f"to {local_time(until)}"] * bool(until)) \
+        or "in the default period"
+    show_rows(f"Unmet demand {period}",
               {"district": "district", "type": "type", "price band": price, "signals": "signals"}, rows,
-              right=("signals",), empty=f"no unmet demand from {local_time(since)} to {local_time(until)}")
+              right=("signals",), empty=f"no unmet demand {period}")

@@ -2,15 +2,14 @@
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Annotated, Any
 
 import typer
 from rich.markup import escape
 
-from vic import demo as demo_view
 from vic.cli.common import (
-    as_json, cell, client, DRAIN_BATCH, new_table, out, PortfolioIdArg, print_json, reported, RequestIdArg,
-    say, show_row,
+    as_json, cell, client, DRAIN_BATCH, Limit, new_table, Offset, out, PortfolioIdArg, print_json,
+    reported, RequestIdArg, say, show_row, show_rows, uuid_option,
 )
 
 app = typer.Typer(no_args_is_help=True, help="Matches of listings and requests: why a pair matches; the matcher (drain, lag).")
@@ -24,7 +23,8 @@ def _mark(passed: Any) -> str:
 def match_explain(
     ctx: typer.Context, portfolio_id: PortfolioIdArg, request_id: RequestIdArg
 ) -> None:
-    """Every criterion of a listing and a request: passed or not, and its points (explain_match)."""
+    """Every criterion of a listing and a request: passed or not, a hard filter or scored, its points, and the
+    verdict (explain_match)."""
     with reported(), client(ctx) as vic:
         rows = vic.explain_match(portfolio_id=portfolio_id, request_id=request_id)
     if as_json():
@@ -33,16 +33,44 @@ def match_explain(
     table = new_table(f"{portfolio_id} × {request_id}")
     table.add_column("criterion", no_wrap=True)
     table.add_column("passed")
+    table.add_column("kind")
     table.add_column("points", justify="right")
     for row in rows:
-        criterion = cell(row.get("criterion"))
-        points = cell(row.get("points")) if criterion in demo_view.SCORED else "hard filter"
-        table.add_row(escape(criterion), _mark(row.get("passed")), escape(points))
-    matched = bool(rows) and all(r.get("passed") for r in rows if r.get("criterion") in demo_view.HARD_FILTERS)
-    score = sum(r.get("points") or 0 for r in rows)
+        kind = " + ".join(["hard filter"] * bool(row.get("hard_filter")) + ["scored"] * bool(row.get("scored")))
+        table.add_row(escape(cell(row.get("criterion"))), _mark(row.get("passed")), kind,
+                      escape(cell(row.get("points"))) if row.get("scored") else "")
+    verdict = rows[0] if rows else {}
     table.add_section()
-    table.add_row("match" if matched else "no match", "", f"{score}/5" if matched else "")
+    table.add_row(escape(cell(verdict.get("verdict"))), "", "",
+                  f"{verdict.get('score')}/{verdict.get('max_score')}" if verdict.get("matched") else "")
     out.print(table)
+
+
+@app.command("list")
+def match_list(
+    ctx: typer.Context,
+    portfolio_id: Annotated[str | None, typer.Option("--listing", metavar="PORTFOLIO_ID",
+                                                     help="Only this listing's matches.", show_default=False)] = None,
+    request_id: Annotated[str | None, uuid_option("Only this request's matches.", "--request",
+                                                  metavar="REQUEST_ID")] = None,
+    limit: Limit = None,
+    offset: Offset = None,
+) -> None:
+    """The matches you are a party to, newest first: listing, customer, agents, score (list_matches)."""
+    with reported(), client(ctx) as vic:
+        rows = vic.list_matches(portfolio_id=portfolio_id, request_id=request_id, limit=limit, offset=offset)
+    # the ids stay whole (to copy into `match explain`) and the rest wraps beside them: 80 columns; all: --json
+    show_rows(f"Matches: {len(rows)}, newest first", {
+        "listing": "portfolio_id", "request": "request_id",
+        "customer (agent) · listing": lambda r: " · ".join(x for x in (
+            _with_agent(r.get("customer_name"), r.get("request_agent_name")), r.get("listing_title")) if x) or None,
+        "score": "match_score",
+    }, rows, right=("score",), empty="no matches")
+
+
+def _with_agent(name: Any, agent: Any) -> str | None:
+    """Emre Aydın (Zeynep Arslan); a name the caller may not read is —."""
+    return f"{name or '—'} ({agent})" if agent else name
 
 
 @app.command("drain")

@@ -14,7 +14,8 @@ app = typer.Typer(no_args_is_help=True, help="Template nudges for WhatsApp windo
 @app.command("claim")
 def nudge_claim(
     ctx: typer.Context,
-    batch: Annotated[int, typer.Option(metavar="N", help="At most this many nudges (1-1000).")] = 100,
+    batch: Annotated[int | None, typer.Option(metavar="N", help="At most this many nudges (1-1000); the database's "
+                                              "default: 100.", show_default=False)] = None,
     max_age: Annotated[
         str | None, typer.Option(metavar="AGE", help="Only windows closed at most this long ago: days (7) or an "
                                  "interval; default 7 days, at most 30.", show_default=False)

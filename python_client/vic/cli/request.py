@@ -9,7 +9,8 @@ import typer
 
 from vic import demo as demo_view
 from vic.cli.common import (
-    amount_option, client, local_time, matching_client, reported, RequestIdArg, show_request, show_rows,
+    amount_option, as_json, client, Limit, local_time, matching_client, Offset, print_json, reported, RequestIdArg,
+    show_request, show_row, show_rows,
 )
 
 app = typer.Typer(no_args_is_help=True, help="Requests (talepler): create, criteria, assign, close, churn.")
@@ -141,3 +142,56 @@ def request_close(ctx: typer.Context, request_id: RequestIdArg) -> None:
     with reported(), matching_client(ctx) as vic:
         row = vic.close_request(request_id=request_id)
     show_request(row)
+
+
+# ------------------------------------------------------------------------------------- reads
+def _wants(row: Mapping[str, Any]) -> str:
+    """What a request asks for, in a few words: buy daire 3+1 in Kadıköy, Üsküdar (empty lists: any)."""
+    parts = [row.get("request_type") or "", "/".join(row.get("types") or []) or "any type",
+             "/".join(row.get("rooms") or [])]
+    districts = ", ".join(row.get("districts") or [])
+    return " ".join(p for p in parts if p) + (f" in {districts}" if districts else " anywhere")
+
+
+@app.command("list")
+def request_list(
+    ctx: typer.Context,
+    status: Annotated[str | None, typer.Option(metavar="STATUS", help="new, assigned or closed; default: all.",
+                                               show_default=False)] = None,
+    limit: Limit = None,
+    offset: Offset = None,
+) -> None:
+    """The requests you see, newest first: customer, agent, what they want, budget, matches (list_requests)."""
+    with reported(), client(ctx) as vic:
+        rows = vic.list_requests(status=status, limit=limit, offset=offset)
+    show_rows(f"Requests: {len(rows)}, newest first", {
+        "request": "request_id",
+        "customer (agent)": lambda r: f"{r.get('customer_name') or '—'} ({r['agent_name']})" if r.get("agent_name")
+        else r.get("customer_name"),
+        "wants · status": lambda r: f"{_wants(r)}, {_budget(r)} · {r.get('status')}, "
+                                    f"{r.get('match_count')} match{'' if r.get('match_count') == 1 else 'es'}",
+    }, rows, empty="no requests")
+
+
+@app.command("show")
+def request_show(ctx: typer.Context, request_id: RequestIdArg) -> None:
+    """One request: criteria, customer, agent, the session it came from and its matches (request_summary)."""
+    with reported(), client(ctx) as vic:
+        row = vic.request_summary(request_id=request_id)
+    if as_json():
+        print_json(row)
+        return
+    criteria = row.get("criteria") if isinstance(row.get("criteria"), Mapping) else {}
+    show_row(f"request {row.get('request_id') or request_id}", {
+        "wants": _wants({**criteria, "request_type": row.get("request_type")}),
+        "budget": _budget({"min_price": criteria.get("min_price"), "max_price": criteria.get("max_price"),
+                           "currency": criteria.get("currency")}),
+        "status": row.get("status"),
+        "customer": row.get("customer_name"),
+        "agent": row.get("agent_name") or ("— (unassigned)" if row.get("assigned_agent") is None else None),
+        "matches": row.get("match_count"),
+        "best score": row.get("best_score"),
+        "from session": row.get("source_session_id"),
+        "created": local_time(row.get("created_at")),
+        "updated": local_time(row.get("updated_at")),
+    })

@@ -7,7 +7,9 @@ from typing import Annotated, Any
 
 import typer
 
-from vic.cli.common import client, interval, local_time, reported, show_row, show_rows, uuid_argument
+from vic.cli.common import (
+    client, interval, Limit, local_time, Offset, reported, show_row, show_rows, uuid_argument,
+)
 
 app = typer.Typer(no_args_is_help=True, help="Tasks and stale work: follow-ups, stale deals, done, cancel.")
 TaskIdArg = Annotated[str, uuid_argument("TASK_ID", "The task (uuid).")]
@@ -46,8 +48,9 @@ def task_followups(
 def task_stale(
     ctx: typer.Context,
     idle: Annotated[
-        str, typer.Option(metavar="IDLE", help="Idle for longer than this: days or an interval.")
-    ] = "7",
+        str | None, typer.Option(metavar="IDLE", help="Idle for longer than this: days or an interval; the "
+                                 "database's default: 7 days.", show_default=False)
+    ] = None,
 ) -> None:
     """Open deals you see with no activity for longer than --idle, idlest first (stale_deals)."""
     with reported(), client(ctx) as vic:
@@ -71,3 +74,25 @@ def task_cancel(ctx: typer.Context, task_id: TaskIdArg) -> None:
     with reported(), client(ctx) as vic:
         row = vic.cancel_task(task_id=task_id)
     _show_task(row)
+
+
+# ------------------------------------------------------------------------------------- reads
+@app.command("list")
+def task_list(
+    ctx: typer.Context,
+    status: Annotated[str | None, typer.Option(metavar="STATUS", help="pending, done, cancelled or all; the "
+                                               "database's default: pending.", show_default=False)] = None,
+    limit: Limit = None,
+    offset: Offset = None,
+) -> None:
+    """Your tasks (a broker: the office's), soonest due first; open ones unless --status says otherwise
+    (list_tasks)."""
+    with reported(), client(ctx) as vic:
+        rows = vic.list_tasks(status=status, limit=limit, offset=offset)
+    show_rows(f"Tasks: {len(rows)}, soonest due first", {
+        "task": "task_id",
+        "what · for · agent (status)": lambda r: " · ".join(str(x) for x in (
+            f"{r.get('task_type')}: {r.get('title')}", r.get("portfolio_id"), r.get("contact_name"),
+            r.get("agent_name")) if x) + f" ({r.get('status')})",
+        "due": lambda r: local_time(r.get("due_at")),
+    }, rows, empty="no tasks")

@@ -22,7 +22,8 @@ def demo(ctx: typer.Context) -> None:
 
 def worker(
     ctx: typer.Context,
-    batch: Annotated[int, typer.Option(min=1, max=100_000, help="Match events per process_match_events call.")] = 500,
+    batch: Annotated[int | None, typer.Option(min=1, max=100_000, help="Match events per process_match_events "
+                                              "call; the database's default: 500.", show_default=False)] = None,
     poll: Annotated[
         float, typer.Option(min=0.1, help="Seconds between drains when no notification comes (a fallback).")
     ] = 5.0,
@@ -30,12 +31,13 @@ def worker(
         float, typer.Option(min=1, help="Seconds between runs of the periodic jobs (stale deals, follow-ups).")
     ] = 300.0,
     stale_after: Annotated[
-        str, typer.Option(metavar="IDLE", help="A deal idle for longer than this is stale: days or an interval.")
-    ] = "7",
+        str | None, typer.Option(metavar="IDLE", help="A deal idle for longer than this is stale: days or an "
+                                 "interval; the database's default: 7 days.", show_default=False)
+    ] = None,
     remind_after: Annotated[
-        str, typer.Option(metavar="AGE", help="Remind closing sides unconfirmed for longer than this: days or an "
-                          "interval.")
-    ] = "1",
+        str | None, typer.Option(metavar="AGE", help="Remind closing sides unconfirmed for longer than this: days or "
+                                 "an interval; the database's default: 1 day.", show_default=False)
+    ] = None,
     once: Annotated[bool, typer.Option("--once", help="Drain once, run the jobs once, exit.")] = False,
 ) -> None:
     """Run the matcher and the periodic jobs until Ctrl-C or SIGTERM: woken by LISTEN vic_match_events, polling
@@ -44,7 +46,7 @@ def worker(
     if acting.contact_id:
         fail("the worker runs as the URL's own user or as --service-role, not as a contact (--as)")
     options = worker_loop.Options(batch=batch, poll=poll, jobs_every=jobs_every,
-                                  stale_after=interval(stale_after, "days", "--stale-after") or "7 days",
-                                  remind_after=interval(remind_after, "days", "--remind-after") or "1 day", once=once)
+                                  stale_after=interval(stale_after, "days", "--stale-after"),
+                                  remind_after=interval(remind_after, "days", "--remind-after"), once=once)
     with reported():
         worker_loop.Worker(target(ctx), service_role=acting.service_role, options=options, console=out).run()

@@ -6,7 +6,7 @@
 begin;
 create extension if not exists pgtap with schema extensions;
 set local search_path = extensions, public;
-select plan(121);
+select plan(127);
 \ir fixtures/helpers.psql
 
 -- Moda Emlak: agents a1 (lists), a3, broker b1. Boğaziçi: agent a2. Admin. Customers c1, c2.
@@ -406,6 +406,14 @@ select results_eq($$select criterion, points from public.explain_match(pg_temp.l
   'one point per passed scoring criterion, none for a failed one');
 select is((select passed from public.explain_match(pg_temp.l('beykoz3'), pg_temp.r('b3')) where criterion = 'within_budget_without_negotiation'),
   true, 'within budget without negotiation when the listed price is');
+select set_eq($$select criterion from public.explain_match(pg_temp.l('beykoz3'), pg_temp.r('x')) where hard_filter$$,
+  array['open', 'listing_type', 'currency', 'district', 'type', 'reachable_within_budget'],
+  'the hard filters are named by the database: the first six criteria of the spec');
+select set_eq($$select criterion from public.explain_match(pg_temp.l('beykoz3'), pg_temp.r('x')) where scored$$,
+  array['district', 'type', 'rooms', 'reachable_within_budget', 'within_budget_without_negotiation'],
+  'the five scored criteria');
+select set_eq($$select matched, score, max_score, verdict from public.explain_match(pg_temp.l('beykoz3'), pg_temp.r('x'))$$,
+  $$values (true, 3, 5, 'match')$$, 'every row carries the verdict: a match, score 3 of 5 (the stored match_score)');
 reset role;
 select pg_temp.act_as('00000000-0000-0000-0000-0000000000a2');
 select results_eq($$select * from public.explain_match(pg_temp.l('beykoz3'), pg_temp.r('x')) order by criterion$$,
@@ -430,6 +438,9 @@ select pg_temp.act_as('00000000-0000-0000-0000-0000000000ad');
 select results_eq($$select criterion, passed from public.explain_match('2026-200', pg_temp.r('x')) where not passed order by criterion$$,
   $$values ('district'::text, false), ('reachable_within_budget', false), ('rooms', false), ('type', false),
            ('within_budget_without_negotiation', false)$$, 'staff explain a pair that does not match: what failed');
+select set_eq($$select matched, score, verdict from public.explain_match('2026-200', pg_temp.r('x'))$$,
+  $$values (false, 0, 'no match: district, type, reachable_within_budget')$$,
+  'its verdict: no match, naming the failed hard filters in the order of the spec (never a price)');
 reset role;
 select pg_temp.act_as('00000000-0000-0000-0000-0000000000a1');
 select throws_ok($$select * from public.explain_match(pg_temp.l('beykoz3'), pg_temp.r('x'))$$, '42501',
@@ -451,6 +462,9 @@ select pg_temp.act_as('00000000-0000-0000-0000-0000000000ad');
 select results_eq($$select criterion, passed from public.explain_match(pg_temp.l('beykoz3'), pg_temp.r('cheap')) where not passed order by criterion$$,
   $$values ('currency'::text, false), ('reachable_within_budget', false)$$,
   'currency fails by name; a listed price below min_price is not reachable within the budget');
+select is((select distinct verdict from public.explain_match(pg_temp.l('beykoz3'), pg_temp.r('cheap'))),
+  'no match: currency, reachable_within_budget', 'the verdict names both');
+select ok((select bool_and(not matched) from public.explain_match(pg_temp.l('beykoz3'), pg_temp.r('cheap'))), 'not matched');
 reset role;
 
 -- ===================================================================================== signals, unmet demand
