@@ -345,9 +345,8 @@ def story(url: str, console: Console) -> None:
             [(f"{c['rank']:.3f}", c["id"], c["visibility_level"], _what(c["district"], c["type"], c["rooms"]), band(c),
               c["agent_name"], c["title"]) for c in cards],
         ))
-        console.print(f"Explain it yourself (as the owner: the story below sells the listing): vic --superuser match "
-                      f"explain {listing_id} {request_id}",
-                      markup=False, soft_wrap=True)
+        console.print("Explain it yourself (as the owner: the story below sells the listing):")
+        console.print(f"vic --superuser match explain {listing_id} {request_id}", markup=False, soft_wrap=True)
         deal_story(conn, url, console, listing_id, request_id)
 
 
