@@ -263,6 +263,12 @@ begin
     raise exception using errcode = 'VC001',
       message = format('deal_kind %s is not one of single, cross', left(coalesce(p_deal_kind, 'NULL'), 50));
   end if;
+  -- a single deal has no buying agent: its buying_rate may be left out (NULL) and is 0
+  if p_deal_kind = 'single' then
+    p_buying_rate := coalesce(p_buying_rate, 0);
+  elsif p_buying_rate is null then
+    raise exception using errcode = 'VC001', message = 'buying_rate is required for a cross deal (the buying agent''s share)';
+  end if;
   for v_field, v_rate in
     select * from (values ('listing_rate', p_listing_rate), ('buying_rate', p_buying_rate),
                           ('platform_rate', p_platform_rate)) as f (field, rate)
@@ -299,7 +305,7 @@ as $$
   select s.deal_kind, s.listing_rate, s.buying_rate, s.platform_rate, s.updated_at
   from private.set_commission_split(p_deal_kind, p_listing_rate, p_buying_rate, p_platform_rate) s
 $$;
-comment on function public.set_commission_split(text, numeric, numeric, numeric) is 'Set the split of commission_total for single or cross deals (percent, adding up to 100; a single deal has buying_rate 0). Admins, owners, the bot. Applies to deals that close afterwards; rows already written keep their rates.';
+comment on function public.set_commission_split(text, numeric, numeric, numeric) is 'Set the split of commission_total for single or cross deals (percent, adding up to 100; a single deal has buying_rate 0, which NULL means). Admins, owners, the bot. Applies to deals that close afterwards; rows already written keep their rates.';
 
 -- Move a commission row along pending -> invoiced -> paid (the trigger rejects anything else). Staff and trusted
 -- sessions only, as the update policy says; setting the status a row already has changes nothing.

@@ -202,14 +202,16 @@ def test_cli_commission_commands(db_url: str, db: psycopg.Connection) -> None:
     [
         (["--as", AGENT, "commission", "set-split", "cross", "--listing", "50", "--buying", "40", "--platform", "10"],
          "only admins and owners may set the commission split"),
-        (["--as", ADMIN, "commission", "set-split", "cross", "--listing", "50", "--platform", "10"],
+        (["--as", ADMIN, "commission", "set-split", "cross", "--listing", "50", "--buying", "0", "--platform", "10"],
          "listing_rate + buying_rate + platform_rate must add up to 100, not 60"),
+        (["--as", ADMIN, "commission", "set-split", "cross", "--listing", "50", "--platform", "50"],
+         "--buying is required for a cross deal"),
         (["--as", ADMIN, "commission", "set-split", "single", "--listing", "yüzde doksan", "--platform", "10"],
          "--listing: 'yüzde doksan' is not a percentage"),
         (["--as", AGENT, "commission", "status", MISSING, "paid"], "only admins and owners may set a commission's status"),
         (["--as", ADMIN, "commission", "status", MISSING, "paid"], f"commission {MISSING} not found"),
     ],
-    ids=["agent-sets-split", "sum-60", "not-a-number", "agent-sets-status", "missing"],
+    ids=["agent-sets-split", "sum-60", "cross-without-buying", "not-a-number", "agent-sets-status", "missing"],
 )
 def test_cli_commission_errors_are_one_line(db_url: str, argv: list[str], message: str) -> None:
     assert message in one_error_line(vic(*argv, "--database-url", db_url))

@@ -509,14 +509,14 @@ class VicClient:
         return self._rows("commission_split")
 
     def set_commission_split(
-        self, *, deal_kind: str, listing_rate: Any, buying_rate: Any, platform_rate: Any
+        self, *, deal_kind: str, listing_rate: Any, platform_rate: Any, buying_rate: Any = None
     ) -> Row:
         """Set the split for `deal_kind` single or cross: the rates (percent, at most two decimals, as
-        Decimal, int or str) add up to 100, and a single deal's `buying_rate` is 0 (InvalidInput naming
-        the field otherwise). Deals that close afterwards use it; rows already written keep their rates.
+        Decimal, int or str) add up to 100; a single deal's `buying_rate` is 0, which None (sent as NULL) means
+        (InvalidInput naming the field otherwise). Deals that close afterwards use it; rows already written keep their rates.
         Admins, owners and the bot (AccessDenied for anyone else). Returns the new split row."""
-        return self._row(
-            "set_commission_split", deal_kind=deal_kind, listing_rate=listing_rate, buying_rate=buying_rate,
+        return self._row_with(
+            "set_commission_split", {"p_buying_rate": buying_rate}, deal_kind=deal_kind, listing_rate=listing_rate,
             platform_rate=platform_rate,
         )
 

@@ -38,7 +38,7 @@ def commission_set_split(
     ],
     listing_rate: Annotated[str, _rate_option("listing", "The listing agent's share, e.g. 45 or 45,5.")],
     platform_rate: Annotated[str, _rate_option("platform", "The platform's share.")],
-    buying_rate: Annotated[str, _rate_option("buying", "The buying agent's share (0 for a single deal).")] = "0",
+    buying_rate: Annotated[str | None, _rate_option("buying", "The buying agent's share (a single deal has none).")] = None,
 ) -> None:
     """Set the split for deals that close from now on; the rates add up to 100 (set_commission_split)."""
     with reported(), client(ctx) as vic:

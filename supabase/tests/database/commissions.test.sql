@@ -3,7 +3,7 @@
 begin;
 create extension if not exists pgtap with schema extensions;
 set local search_path = extensions, public;
-select plan(111);
+select plan(113);
 \ir fixtures/helpers.psql
 
 -- Cast: a1 lists everything (Moda Emlak), b1 is its broker, a2 an agent of another office who brings c1 to
@@ -226,6 +226,10 @@ select set_eq($$select id, role, amount from public.platform_commissions where d
 -- A new split applies to deals closed afterwards only.
 select lives_ok($$select public.set_commission_split('cross', 40, 40, 20)$$, 'the dashboard sets cross to 40/40/20');
 select lives_ok($$select public.set_commission_split('single', 80, 0, 20)$$, 'and single to 80/0/20');
+select is((select buying_rate from public.set_commission_split('single', 80, null, 20)), 0::numeric,
+  'a single deal''s buying_rate left out (NULL) is 0');
+select throws_ok($$select public.set_commission_split('cross', 40, null, 60)$$, 'VC001',
+  'buying_rate is required for a cross deal (the buying agent''s share)', 'a cross deal needs its buying_rate');
 select set_eq($$select id, role, amount from public.platform_commissions where deal_id = '00000000-0000-0000-0000-0000000000d2'$$,
   $$select * from d2_rows$$, 'the deal closed before keeps its rows');
 select pg_temp.close_deal('00000000-0000-0000-0000-0000000000d3', 10000001);
