@@ -31,6 +31,15 @@ def _show_media(rows: Sequence[Mapping[str, Any]]) -> None:
                {"order": "sort_order", "type": "media_type", "storage path": "storage_path", "id": "id"}, rows)
 
 
+# The confidential row's options, the same on create and update.
+OwnerName = Annotated[str | None, typer.Option(help="Confidential: the owner's name.")]
+OwnerPhone = Annotated[str | None, typer.Option(help="Confidential: the owner's phone, E.164.")]
+Floor = Annotated[str | None, typer.Option("--floor", metavar="AMOUNT", show_default=False,
+                                           help="Confidential: the floor price (min_price, dip fiyat).")]
+CommissionRate = Annotated[float | None, typer.Option(help="Confidential: commission in percent.")]
+PrivateNotes = Annotated[str | None, typer.Option(help="Confidential: notes for the agent and brokers.")]
+
+
 @app.command("create")
 def listing_create(
     ctx: typer.Context,
@@ -50,15 +59,11 @@ def listing_create(
     agent_id: Annotated[
         str | None, typer.Option(help="The listing agent (brokers, staff, bot); default: the acting agent.")
     ] = None,
-    owner_name: Annotated[str | None, typer.Option(help="Confidential: the owner's name.")] = None,
-    owner_phone: Annotated[str | None, typer.Option(help="Confidential: the owner's phone, E.164.")] = None,
-    floor: Annotated[
-        str | None,
-        typer.Option("--floor", metavar="AMOUNT", help="Confidential: the floor price (min_price, dip fiyat).",
-                     show_default=False),
-    ] = None,
-    commission_rate: Annotated[float | None, typer.Option(help="Confidential: commission in percent.")] = None,
-    private_notes: Annotated[str | None, typer.Option(help="Confidential: notes for the agent and brokers.")] = None,
+    owner_name: OwnerName = None,
+    owner_phone: OwnerPhone = None,
+    floor: Floor = None,
+    commission_rate: CommissionRate = None,
+    private_notes: PrivateNotes = None,
 ) -> None:
     """Create a listing; the database allocates its id, and it is matched at once (create_listing, then the matcher)."""
     with reported(), matching_client(ctx) as vic:
@@ -83,15 +88,11 @@ def listing_update(
         str | None, typer.Option(metavar="AMOUNT", help="Listed price in whole units.", show_default=False)
     ] = None,
     currency: Annotated[str | None, typer.Option(help="TRY, USD, EUR or GBP.")] = None,
-    owner_name: Annotated[str | None, typer.Option(help="Confidential: the owner's name.")] = None,
-    owner_phone: Annotated[str | None, typer.Option(help="Confidential: the owner's phone, E.164.")] = None,
-    floor: Annotated[
-        str | None,
-        typer.Option("--floor", metavar="AMOUNT", help="Confidential: the floor price (min_price).",
-                     show_default=False),
-    ] = None,
-    commission_rate: Annotated[float | None, typer.Option(help="Confidential: commission in percent.")] = None,
-    private_notes: Annotated[str | None, typer.Option(help="Confidential: notes for the agent and brokers.")] = None,
+    owner_name: OwnerName = None,
+    owner_phone: OwnerPhone = None,
+    floor: Floor = None,
+    commission_rate: CommissionRate = None,
+    private_notes: PrivateNotes = None,
 ) -> None:
     """Change a listing; what is not given is kept (update_listing)."""
     with reported(), matching_client(ctx) as vic:
