@@ -213,3 +213,20 @@ grant execute on function public.upsert_contact(text, text, text, text), public.
 grant execute on function guard.onboarding_transition_allowed(text, text) to authenticated, service_role;
 revoke execute on function guard.resolve_contact(text, text, text, text) from public, anon;
 grant execute on function guard.resolve_contact(text, text, text, text) to authenticated, service_role;
+
+-- The names of the given contacts that the caller may read (the contacts policy decides, as for any read):
+-- what a table shows a person instead of ids (the inbox's senders). At most 1000 ids; unreadable or unknown
+-- ids are left out, so the answer says no more than a read of contacts would.
+create or replace function public.contact_names(p_contact_ids uuid[])
+  returns table (contact_id uuid, display_name text)
+  language plpgsql stable
+  set search_path = ''
+as $$
+begin
+  perform guard.check_ids(p_contact_ids, 'contact_ids', 1000);
+  return query select c.id, c.display_name from public.contacts c where c.id = any (p_contact_ids);
+end
+$$;
+comment on function public.contact_names(uuid[]) is 'Display names of the given contacts (at most 1000 ids) that the caller may read; others are left out.';
+revoke execute on function public.contact_names(uuid[]) from public, anon;
+grant execute on function public.contact_names(uuid[]) to authenticated, service_role;

@@ -27,7 +27,7 @@ declare
       'unmet_demand', 'update_agent_profile', 'update_listing', 'update_request_criteria',
       'update_session_slots', 'upsert_contact', 'whoami', 'window_open', 'window_status',
       'contact_summary', 'deal_summary', 'list_commissions', 'list_deals', 'list_matches', 'list_requests', 'list_tasks',
-      'listing_summary', 'request_summary'];
+      'listing_summary', 'request_summary', 'contact_names'];
   v_rels oid[];
   v_procs oid[];
   v_types oid[];

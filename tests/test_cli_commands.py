@@ -109,6 +109,7 @@ def test_every_command_is_driven(seeded: str, db: psycopg.Connection) -> None:
     assert s.run("--service-role", "contact", "change-phone", new, "+905551239998")["phone"] == "+905551239998"
     assert s.run("--service-role", "contact", "change-bsuid", new, "TR.deniz01")["bsuid"] == "TR.deniz01"
     assert len(s.run("--service-role", "contact", "identity-history", new)) == 2
+    assert s.run("--service-role", "contact", "names", new) == [{"contact_id": new, "display_name": "Deniz"}]
     assert s.run("--as", OWNER, "agent", "set-role", new, "agent", "--office", "Moda Emlak")["role"] == "agent"
     assert s.run("--as", new, "agent", "update", "--territory", "Kadıköy", "--target-monthly", "2")["territory"] \
         == "Kadıköy"

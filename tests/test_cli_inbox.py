@@ -20,8 +20,9 @@ ISTANBUL = ZoneInfo("Europe/Istanbul")
 def inbox(db: psycopg.Connection, db_url: str) -> tuple[psycopg.Connection, tuple[str, ...], list[str]]:
     """A customer (transfer consent: the text is stored) with three waiting messages (one a photo without text) and
     an admin; the URL option and the ids."""
-    db.execute("insert into public.contacts (id, phone, contact_type, consent_transfer) values"
-               " (%s, '+905321110001', 'customer', true), (%s, '+905321110002', 'staff', true)", (CUSTOMER, ADMIN))
+    db.execute("insert into public.contacts (id, phone, contact_type, consent_transfer, display_name) values"
+               " (%s, '+905321110001', 'customer', true, 'Emre Kaya'), (%s, '+905321110002', 'staff', true, null)",
+               (CUSTOMER, ADMIN))
     db.execute("insert into public.agent_profiles (contact_id, role) values (%s, 'admin')", (ADMIN,))
     ids = [str(r[0]) for r in db.execute(
         "insert into public.message_log (from_contact, direction, message_type, content, wa_message_id, created_at)"
@@ -45,7 +46,7 @@ def test_claim_shows_the_messages_in_istanbul_time_within_100_columns(inbox) -> 
     assert f"yours until {lease.astimezone(ISTANBUL):%Y-%m-%d %H:%M}" in out, "the lease's end in Istanbul time"
     assert "2026-03-01 12:15" in out and "2026-03-01 12:16" in out, "received at, Istanbul time (UTC+3)"
     assert out.index(ids[0]) < out.index(ids[1]) and ids[2] not in out, "oldest first, two"
-    assert "[image]" in out and "3f2a9c1e" in out and "…" in out, "a photo by its type, the contact, the long text cut"
+    assert "[image]" in out and "Emre Kaya" in out and "…" in out, "a photo by its type, the sender's name, the long text cut"
     assert _widest(out) <= 100
     assert db.execute("select count(*) from public.message_log where claimed_by = 'bot-1'"
                       " and lease_until between now() + interval '9 minutes' and now() + interval '10 minutes'").fetchone() == (2,), \

@@ -19,7 +19,7 @@ import pytest
 
 from tests.transports import ClientFactory
 from tests.world import WORLD as W
-from tests.world import load
+from tests.world import act, load
 from vic import errors
 from vic.client import VicClient
 
@@ -162,3 +162,22 @@ def test_defaults_live_in_sql(as_: ClientFactory, db_url: str, world: psycopg.Co
             vic.unmet_demand(since=dt.datetime.now(dt.timezone.utc) + dt.timedelta(days=1))
     with acting(as_, db_url, "service_role") as bot:
         assert isinstance(bot.claim_nudges(), list)
+
+
+
+@pytest.mark.usefixtures("world")
+def test_contact_names_say_no_more_than_a_read_of_contacts(as_: ClientFactory, db_url: str, db: psycopg.Connection) -> None:
+    """contact_names answers with the names the caller may read, and leaves the others out as if unknown."""
+    asked = [W.customer, W.owner_customer, W.listing_agent, MISSING]
+    for actor in ("service_role", "listing_agent", "agent_anonymous", "customer"):
+        with acting(as_, db_url, actor) as vic:
+            named = {str(r["contact_id"]) for r in vic.contact_names(contact_ids=asked)}
+        with act(db, actor, rollback=True) as c:
+            readable = {str(r[0]) for r in c.execute("select id from public.contacts where id = any (%s::uuid[])",
+                                                      (asked,)).fetchall()}
+        assert named == readable, actor
+    assert named == {W.customer}, "a customer reads its own name only"
+    with acting(as_, db_url, "service_role") as vic:
+        assert len(vic.contact_names(contact_ids=asked)) == 3, "positive control: the bot reads every known contact"
+        with pytest.raises(errors.InvalidInput, match="contact_ids"):
+            vic.contact_names(contact_ids=[MISSING] * 1001)

@@ -195,6 +195,11 @@ class VicClient:
         `changed_by` (None: the bot or the dashboard), `changed_at`. Admins, owners and the bot."""
         return self._rows("contact_identity_history", contact_id=contact_id)
 
+    def contact_names(self, *, contact_ids: Sequence[Id]) -> list[Row]:
+        """`contact_id`, `display_name` of the given contacts (at most 1000) that the caller may read; the others
+        are left out."""
+        return self._rows("contact_names", contact_ids=list(contact_ids))
+
     # ------------------------------------------------------------------------------- agents
     def set_agent_role(
         self, *, contact_id: Id, role: str, office: str | None = None, active: bool | None = None
@@ -509,7 +514,7 @@ class VicClient:
         return self._rows("commission_split")
 
     def set_commission_split(
-        self, *, deal_kind: str, listing_rate: Any, platform_rate: Any, buying_rate: Any = None
+        self, *, deal_kind: str, listing_rate: Any, buying_rate: Any, platform_rate: Any
     ) -> Row:
         """Set the split for `deal_kind` single or cross: the rates (percent, at most two decimals, as
         Decimal, int or str) add up to 100; a single deal's `buying_rate` is 0, which None (sent as NULL) means

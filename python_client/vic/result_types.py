@@ -294,6 +294,10 @@ COLUMNS: dict[str, dict[str, str]] = {
         "changed_by": "uuid",
         "changed_at": "timestamp with time zone",
     },
+    "contact_names": {
+        "contact_id": "uuid",
+        "display_name": "text",
+    },
     "contact_summary": {
         "contact_id": "uuid",
         "display_name": "text",

@@ -149,6 +149,18 @@ def contact_identity_history(ctx: typer.Context, contact_id: ContactIdArg) -> No
         "by": lambda r: r.get("changed_by") or "bot / dashboard"}, rows, empty="no identity change")
 
 
+@app.command("names")
+def contact_names(
+    ctx: typer.Context,
+    contact_ids: Annotated[list[str], typer.Argument(metavar="CONTACT_ID...", help="Contact ids (uuids), at most 1000.",
+                                                      show_default=False)],
+) -> None:
+    """The names of these contacts that you may read; the others are left out (contact_names)."""
+    with reported(), client(ctx) as vic:
+        rows = vic.contact_names(contact_ids=contact_ids)
+    show_rows("Contacts", {"name": "display_name", "id": "contact_id"}, rows, empty="no contact you may read")
+
+
 # ------------------------------------------------------------------------------------- reads
 def _consent(row: Mapping[str, Any], kind: str) -> str:
     given, at = row.get(f"consent_{kind}"), row.get(f"consent_{kind}_at")

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import contextlib
 import json
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from typing import Annotated, Any
 
 import typer
@@ -97,9 +97,11 @@ def _message_text(row: Mapping[str, Any]) -> str:
     return f"[{row.get('message_type') or 'message'}]"
 
 
-def _short(contact: Any) -> str:
-    """The first 8 characters of a contact id: enough to tell a table's contacts apart."""
-    return "—" if contact is None else str(contact)[:8]
+def _senders(vic: Any, rows: Sequence[Mapping[str, Any]]) -> Callable[[Any], str]:
+    """Who sent each message, by name (contact_names; an unnamed contact shows the start of its id)."""
+    ids = sorted({str(r["from_contact"]) for r in rows if r.get("from_contact")})
+    names = {str(n["contact_id"]): n["display_name"] for n in vic.contact_names(contact_ids=ids)} if ids else {}
+    return lambda contact: "—" if contact is None else names.get(str(contact)) or str(contact)[:8]
 
 
 def _inbox_table(title: str, columns: Sequence[tuple[str, int | None]], rows: Sequence[Sequence[str]]) -> None:
@@ -139,6 +141,7 @@ def inbox_claim(
     with reported(), client(ctx) as vic:
         rows = vic.claim_messages(worker=name, batch=batch, lease=interval(lease, "seconds", "--lease"),
                                   max_attempts=max_attempts)
+        sender = _senders(vic, rows) if rows and not as_json() else None
     if as_json():
         print_json(rows)
         return
@@ -148,9 +151,9 @@ def inbox_claim(
     until = rows[0].get("lease_until")
     _inbox_table(f"{len(rows)} message{'' if len(rows) == 1 else 's'} for {name}"
                  + (f", yours until {local_time(until)}" if until else ""),
-                 [("message", 36), ("received", 16), ("contact", 8), ("try", 3), ("text", None)],
+                 [("message", 36), ("received", 16), ("contact", 12), ("try", 3), ("text", None)],
                  [[cell(r.get("id")), local_time(r.get("created_at")) if r.get("created_at") else "—",
-                   _short(r.get("from_contact")), cell(r.get("claim_attempts")), _message_text(r)] for r in rows])
+                   sender(r.get("from_contact")), cell(r.get("claim_attempts")), _message_text(r)] for r in rows])
 
 
 @app.command("ack")
@@ -211,6 +214,7 @@ def inbox_dead(
     """Messages that failed too often and are no longer handed out, newest first (dead_messages)."""
     with reported(), client(ctx) as vic:
         rows = vic.dead_messages(limit=limit, offset=offset)
+        sender = _senders(vic, rows) if rows and not as_json() else None
     if as_json():
         print_json(rows)
         return
@@ -218,9 +222,9 @@ def inbox_dead(
         out.print("no dead letter")
         return
     _inbox_table(f"Dead letters: {len(rows)}",
-                 [("message", 36), ("died", 16), ("contact", 8), ("tries", 5), ("last error", None)],
+                 [("message", 36), ("died", 16), ("contact", 12), ("tries", 5), ("last error", None)],
                  [[cell(r.get("id")), local_time(r.get("dead_at")) if r.get("dead_at") else "—",
-                   _short(r.get("from_contact")), cell(r.get("claim_attempts")), cell(r.get("last_error"))] for r in rows])
+                   sender(r.get("from_contact")), cell(r.get("claim_attempts")), cell(r.get("last_error"))] for r in rows])
 
 
 @app.command("requeue")
