@@ -138,6 +138,8 @@ BOUNDS: dict[str, Rpc] = {
     "create_request": Rpc("customer", dict(p_request_type="buy", p_criteria=Jsonb({"districts": ["Kadıköy"]}),
                                            p_customer_id=W.customer), dict(
         p_request_type=_enum("request_type", "buy, rent"), p_criteria=CRITERIA)),
+    "contact_names": Rpc("service_role", dict(p_contact_ids=[W.customer]), dict(
+        p_contact_ids=Row("at most 1000 ids", [uuid.uuid4() for _ in range(1001)], ("contact_ids", "1000")))),
     "dead_messages": Rpc("admin", dict(p_limit=50, p_offset=0), PAGE),
     "deactivate_listing": Rpc("listing_agent", dict(p_portfolio_id=W.listing), dict(p_portfolio_id=LISTING_ID)),
     "export_training_conversations": Rpc("admin", dict(p_since=NOW - dt.timedelta(days=30), p_limit=100), dict(
