@@ -270,6 +270,7 @@ BAD = [
     (["listing", "search", "--limit", "9" * 20], "--limit: " + "9" * 20 + " is far too large a number"),
     (["task", "stale", "--idle", "9" * 20], "--idle: " + "9" * 20 + " days is far too long"),
     (["deal", "offer", "not-a-deal", "1000"], "DEAL_ID: not an id"),
+    (["contact", "names", "00000000-0000-4000-8000-000000000601", "nope"], "CONTACT_ID...: not an id"),
     (["request", "assign", "00000000-0000-4000-8000-000000000601", "--agent-id", "ahmet"], "--agent-id: not an id"),
     (["showing", "schedule", DEAL, "tomorrow"], "WHEN: 'tomorrow' is not a date and time"),
     (["showing", "schedule", DEAL, "2026-12-01"], "WHEN: '2026-12-01' is not a date and time"),

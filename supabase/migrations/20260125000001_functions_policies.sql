@@ -808,6 +808,12 @@ begin
     raise exception using errcode = 'VC001',
       message = format('deal_kind %s is not one of single, cross', left(coalesce(p_deal_kind, 'NULL'), 50));
   end if;
+  -- a single deal has no buying agent: its buying_rate may be left out (NULL) and is 0
+  if p_deal_kind = 'single' then
+    p_buying_rate := coalesce(p_buying_rate, 0);
+  elsif p_buying_rate is null then
+    raise exception using errcode = 'VC001', message = 'buying_rate is required for a cross deal (the buying agent''s share)';
+  end if;
   for v_field, v_rate in
     select * from (values ('listing_rate', p_listing_rate), ('buying_rate', p_buying_rate),
                           ('platform_rate', p_platform_rate)) as f (field, rate)
@@ -844,7 +850,7 @@ as $$
   select s.deal_kind, s.listing_rate, s.buying_rate, s.platform_rate, s.updated_at
   from private.set_commission_split(p_deal_kind, p_listing_rate, p_buying_rate, p_platform_rate) s
 $$;
-comment on function public.set_commission_split(text, numeric, numeric, numeric) is 'Set the split of commission_total for single or cross deals (percent, adding up to 100; a single deal has buying_rate 0). Admins, owners, the bot. Applies to deals that close afterwards; rows already written keep their rates.';
+comment on function public.set_commission_split(text, numeric, numeric, numeric) is 'Set the split of commission_total for single or cross deals (percent, adding up to 100; a single deal has buying_rate 0, which NULL means). Admins, owners, the bot. Applies to deals that close afterwards; rows already written keep their rates.';
 
 -- Move a commission row along pending -> invoiced -> paid (the trigger rejects anything else). Staff and trusted
 -- sessions only, as the update policy says; setting the status a row already has changes nothing.
@@ -1356,6 +1362,23 @@ grant execute on function public.upsert_contact(text, text, text, text), public.
 grant execute on function guard.onboarding_transition_allowed(text, text) to authenticated, service_role;
 revoke execute on function guard.resolve_contact(text, text, text, text) from public, anon;
 grant execute on function guard.resolve_contact(text, text, text, text) to authenticated, service_role;
+
+-- The names of the given contacts that the caller may read (the contacts policy decides, as for any read):
+-- what a table shows a person instead of ids (the inbox's senders). At most 1000 ids; unreadable or unknown
+-- ids are left out, so the answer says no more than a read of contacts would.
+create or replace function public.contact_names(p_contact_ids uuid[])
+  returns table (contact_id uuid, display_name text)
+  language plpgsql stable
+  set search_path = ''
+as $$
+begin
+  perform guard.check_ids(p_contact_ids, 'contact_ids', 1000);
+  return query select c.id, c.display_name from public.contacts c where c.id = any (p_contact_ids);
+end
+$$;
+comment on function public.contact_names(uuid[]) is 'Display names of the given contacts (at most 1000 ids) that the caller may read; others are left out.';
+revoke execute on function public.contact_names(uuid[]) from public, anon;
+grant execute on function public.contact_names(uuid[]) to authenticated, service_role;
 
 -- ===== functions/deals.sql =====
 -- Deals: who acts on a deal, the listing side taken from the listing, the status machine

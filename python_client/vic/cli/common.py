@@ -211,7 +211,7 @@ def hoist(args: list[str]) -> list[str]:
 # read, so that a bad one is refused naming its flag before anything runs.
 ID_PARAMS = {"contact_id", "agent_id", "assigned_agent", "customer_id", "request_id", "deal_id", "offer_id",
              "match_id", "showing_id", "task_id", "session_id", "source_session_id", "commission_id", "message_id",
-             "message_ids", "media_ids", "notification_id"}
+             "message_ids", "media_ids", "contact_ids", "notification_id"}
 AMOUNT_PARAMS = {"price", "floor", "min_price", "max_price", "amount"}
 RATE_PARAMS = {"listing_rate", "buying_rate", "platform_rate"}
 MOMENT_PARAMS = {"since_text", "until_text", "at"}
